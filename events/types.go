@@ -1,0 +1,127 @@
+package events
+
+// Event types of contract v1. Inputs first, then the engine's decisions.
+const (
+	TypeRainObserved     = "flood.rain.observed"
+	TypeLevelObserved    = "flood.level.observed"
+	TypeIncidentReported = "flood.incident.reported"
+	TypeResponderStatus  = "flood.responder.status"
+	TypeShelterCheckin   = "flood.shelter.checkin"
+	TypeShelterCheckout  = "flood.shelter.checkout"
+	// TypeCommandPrefix starts every operator command type: flood.command.<verb>.
+	TypeCommandPrefix = "flood.command."
+
+	TypeAssignmentCreated   = "flood.assignment.created"
+	TypeAssignmentCancelled = "flood.assignment.cancelled"
+	TypeAssignmentTimedOut  = "flood.assignment.timed_out"
+	TypeIncidentResolved    = "flood.incident.resolved"
+	TypeAidNeeded           = "flood.incident.aid_needed"
+	TypeRoadChanged         = "flood.road.changed"
+	TypeEventRejected       = "flood.event.rejected"
+)
+
+// Incident kinds of contract v1.
+var IncidentKinds = []string{"flooding", "trapped", "evacuation", "blocked_channel", "dangerous_house",
+	"landslide", "road_flooded", "dike_breach", "reservoir", "other"}
+
+// ResponderStatuses of contract v1.
+var ResponderStatuses = []string{"available", "accepted", "declined", "en_route", "on_scene", "done", "off_duty"}
+
+// Command verbs the engine carries out (flood.command.<verb>).
+const (
+	VerbCloseRoad = "close_road"
+	VerbOpenRoad  = "open_road"
+	VerbRoadDepth = "road_depth"
+	VerbResolve   = "resolve"
+	VerbReassign  = "reassign"
+)
+
+// CommandVerbs lists the verbs this version carries out; any other verb is rejected
+// with that list, so a sender learns at once rather than waiting for an effect.
+var CommandVerbs = []string{VerbCloseRoad, VerbOpenRoad, VerbRoadDepth, VerbResolve, VerbReassign}
+
+// Position is a point as senders give it; CRS "gcj02" (Chinese phone maps) is
+// converted to WGS-84 on entry, "" or "wgs84" is taken as it is.
+type Position struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+	CRS string  `json:"crs,omitempty"`
+}
+
+// RainObserved is rain at a gauge over Minutes ending at the event's time.
+type RainObserved struct {
+	Gauge   string  `json:"gauge"`
+	MM      float64 `json:"mm"`
+	Minutes float64 `json:"minutes"`
+}
+
+// LevelObserved is a water level at a reservoir or river gauge.
+type LevelObserved struct {
+	Gauge  string  `json:"gauge"`
+	Meters float64 `json:"meters"`
+}
+
+// IncidentReported is a report from the field, a hotline or a gauge rule.
+type IncidentReported struct {
+	Kind string `json:"kind"`
+	Position
+	People   int    `json:"people,omitempty"`
+	Note     string `json:"note,omitempty"`
+	Reporter string `json:"reporter,omitempty"`
+	Severity int    `json:"severity,omitempty"`
+	// Incident optionally names the incident (else the event id is its id).
+	Incident string `json:"incident,omitempty"`
+}
+
+// ResponderStatus is a responder's report about themselves.
+type ResponderStatus struct {
+	Status     string   `json:"status"`
+	Assignment string   `json:"assignment,omitempty"`
+	Lat        *float64 `json:"lat,omitempty"`
+	Lon        *float64 `json:"lon,omitempty"`
+	CRS        string   `json:"crs,omitempty"`
+	Note       string   `json:"note,omitempty"`
+}
+
+// ShelterCheck is a check-in or check-out at a shelter.
+type ShelterCheck struct {
+	People    int    `json:"people"`
+	Household string `json:"household,omitempty"`
+	Note      string `json:"note,omitempty"`
+}
+
+// Command is an operator's order; which fields are required depends on the verb.
+type Command struct {
+	Operator   string   `json:"operator"`
+	Reason     string   `json:"reason,omitempty"`
+	Road       string   `json:"road,omitempty"`
+	Lat        *float64 `json:"lat,omitempty"`
+	Lon        *float64 `json:"lon,omitempty"`
+	CRS        string   `json:"crs,omitempty"`
+	RadiusM    float64  `json:"radius_m,omitempty"`
+	Meters     *float64 `json:"meters,omitempty"`
+	Incident   string   `json:"incident,omitempty"`
+	Assignment string   `json:"assignment,omitempty"`
+	Responder  string   `json:"responder,omitempty"`
+}
+
+// Rejected reports an input that was refused, with the reason in words and in parts.
+type Rejected struct {
+	EventID string   `json:"event_id"`
+	Subject string   `json:"subject"`
+	Reason  string   `json:"reason"`
+	Field   string   `json:"field,omitempty"`
+	Value   string   `json:"value,omitempty"`
+	Seq     uint64   `json:"seq,omitempty"`
+	Detail  *Invalid `json:"detail,omitempty"`
+}
+
+// RoadChanged records that the engine closed, opened or flooded roads on a command.
+type RoadChanged struct {
+	Roads    []string `json:"roads"`
+	Closed   bool     `json:"closed"`
+	Meters   float64  `json:"meters,omitempty"`
+	Command  string   `json:"command"`
+	Operator string   `json:"operator,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+}
