@@ -1,0 +1,68 @@
+package dispatch
+
+import (
+	"fmt"
+	"time"
+)
+
+// AidPolicy says when the town asks its neighbours for help.
+type AidPolicy struct {
+	// MaxPriority: aid.needed is emitted only for incidents of this priority or
+	// more urgent (1 = only the most urgent; NumPriorities = every incident).
+	MaxPriority int `json:"max_priority"`
+}
+
+// Config tunes the dispatcher; every field is data a town may change.
+type Config struct {
+	// AckTimeout: an assignment not accepted within this time of its creation times out.
+	AckTimeout time.Duration `json:"ack_timeout"`
+	Triage     TriageRules   `json:"triage"`
+	// PriorityWeight multiplies travel seconds of a slot of that priority in the
+	// optimiser's objective (1:8, 2:4, 3:2, 4:1 by default).
+	PriorityWeight map[int]float64 `json:"priority_weight"`
+	// TownTierPriority: incidents of this priority or more urgent get town-tier
+	// responders at once (大事不出镇); others only when their village cannot cover.
+	TownTierPriority int `json:"town_tier_priority"`
+	// ReserveOnlyPriority: reserve responders go only to incidents of this priority or more urgent.
+	ReserveOnlyPriority int `json:"reserve_only_priority"`
+	// OtherVillages lets village-tier responders leave their own village (after
+	// own-village ones, as the town tier). Off by default: they guard their own village.
+	OtherVillages bool      `json:"other_villages"`
+	AidPolicy     AidPolicy `json:"aid_policy"`
+	// Candidates is the initial number k of nearest eligible responders each
+	// need-slot considers at province scale; it widens when a slot stays unfilled.
+	Candidates int `json:"candidates"`
+	// ExactBelow: when a slot has at most this many eligible responders they are
+	// all candidates, so a town-sized instance is solved to the exact optimum.
+	ExactBelow int `json:"exact_below"`
+}
+
+// DefaultConfig is the township policy as Duhu states it.
+func DefaultConfig() Config {
+	return Config{
+		AckTimeout:          60 * time.Second,
+		Triage:              DefaultTriageRules(),
+		PriorityWeight:      map[int]float64{1: 8, 2: 4, 3: 2, 4: 1},
+		TownTierPriority:    1,
+		ReserveOnlyPriority: 1,
+		AidPolicy:           AidPolicy{MaxPriority: NumPriorities},
+		Candidates:          16,
+		ExactBelow:          512,
+	}
+}
+
+// Validate reports the first problem that would make dispatching ill-defined.
+func (c Config) Validate() error {
+	if c.AckTimeout <= 0 {
+		return fmt.Errorf("config: ack_timeout must be positive")
+	}
+	for p := 1; p <= NumPriorities; p++ {
+		if w := c.PriorityWeight[p]; !(w > 0) {
+			return fmt.Errorf("config: priority_weight for priority %d must be positive", p)
+		}
+	}
+	if c.Candidates < 1 {
+		return fmt.Errorf("config: candidates must be at least 1")
+	}
+	return c.Triage.Validate()
+}
