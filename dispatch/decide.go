@@ -1,0 +1,461 @@
+package dispatch
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// plan is one Decide call's scratch overlay on the state: what this call has
+// already decided, so later steps see it without the Dispatcher being mutated
+// (Decide must not change state; Apply of its decisions does).
+type plan struct {
+	d        *Dispatcher
+	now      time.Time
+	tt       TravelTimer
+	ended    map[string]bool // assignments this call ends (time-outs, preemptions, operator moves)
+	taken    map[string]bool // responders this call assigns
+	noAnswer map[string]bool
+	excluded map[string]bool // incident+"\x00"+responder
+	resolved map[string]bool
+	added    map[string]map[Capability]int // new assignments per incident and capability
+	out      []Decision
+}
+
+// Decide looks at the state at time now and returns what should happen next:
+// time-outs, resolutions, operator instructions, new assignments (with
+// preemptions) and requests for mutual aid. It does not change the state; the
+// engine records the decisions and folds them back with Apply, in order.
+// A nil tt means straight lines at 30 km/h.
+func (d *Dispatcher) Decide(now time.Time, tt TravelTimer) []Decision {
+	if tt == nil {
+		tt = StraightLine{SpeedKmh: 30}
+	}
+	p := &plan{d: d, now: now, tt: tt, ended: map[string]bool{}, taken: map[string]bool{}, noAnswer: map[string]bool{},
+		excluded: map[string]bool{}, resolved: map[string]bool{}, added: map[string]map[Capability]int{}}
+	p.timeouts()
+	p.resolutions()
+	p.instructions()
+	short := p.dispatch()
+	short = p.preempt(short)
+	p.requestAid(short)
+	return p.out
+}
+
+func (p *plan) emit(dec Decision) {
+	dec.Time = p.now
+	p.out = append(p.out, dec)
+}
+
+// activeAssignment is the responder's assignment unless this call ended it.
+func (p *plan) activeAssignment(r *responderState) *assignmentState {
+	if r.assignment == "" || p.ended[r.assignment] {
+		return nil
+	}
+	return p.d.assignments[r.assignment]
+}
+
+func (p *plan) free(r *responderState) bool {
+	return !r.offDuty && !r.noAnswer && !p.noAnswer[r.ID] && !p.taken[r.ID] && p.activeAssignment(r) == nil
+}
+
+// openNeeds is, per need of the incident in triage order, the units still uncovered.
+func (p *plan) openNeeds(inc *incidentState) []Need {
+	met := map[Capability]int{}
+	for _, id := range inc.assignments {
+		if a := p.d.assignments[id]; a.covers() && !p.ended[id] {
+			met[a.capability]++
+		}
+	}
+	var out []Need
+	for _, n := range inc.triage.Needs {
+		if k := n.Count - met[n.Capability] - p.added[inc.ID][n.Capability]; k > 0 {
+			out = append(out, Need{Capability: n.Capability, Count: k})
+		}
+	}
+	return out
+}
+
+func (p *plan) nextID() string {
+	n := p.d.assignSeq + 1
+	for _, dec := range p.out {
+		if dec.Type == DecisionAssignmentCreated {
+			n++
+		}
+	}
+	return fmt.Sprintf("a-%d", n)
+}
+
+func (p *plan) create(inc *incidentState, r *responderState, c Capability, eta float64, reason string, alts []Alternative) {
+	p.emit(Decision{Type: DecisionAssignmentCreated, Assignment: p.nextID(), Incident: inc.ID, Responder: r.ID,
+		Lat: inc.At.Lat(), Lon: inc.At.Lon(), ETASeconds: eta, Priority: inc.triage.Priority, Capability: c,
+		Reason: reason, Alternatives: alts})
+	p.taken[r.ID] = true
+	if p.added[inc.ID] == nil {
+		p.added[inc.ID] = map[Capability]int{}
+	}
+	p.added[inc.ID][c]++
+}
+
+// timeouts: an assignment nobody accepted within AckTimeout goes back; its
+// responder is marked no_answer until they speak again.
+func (p *plan) timeouts() {
+	for _, r := range p.d.order {
+		a := p.activeAssignment(r)
+		if a == nil || a.status != StatusAssigned || p.now.Sub(a.created) < p.d.cfg.AckTimeout {
+			continue
+		}
+		p.emit(Decision{Type: DecisionAssignmentTimedOut, Assignment: a.id, Incident: a.incident, Responder: r.ID,
+			Priority: a.priority, Capability: a.capability,
+			Reason: fmt.Sprintf("no accept within %s of assignment (无应答)", p.d.cfg.AckTimeout)})
+		p.ended[a.id] = true
+		p.noAnswer[r.ID] = true
+		p.excluded[a.incident+"\x00"+r.ID] = true
+	}
+}
+
+// resolutions: an incident whose needs are all met and whose every assignment
+// is done is closed. Incidents whose triage needs nothing wait for an operator.
+func (p *plan) resolutions() {
+	for _, inc := range p.d.open {
+		if len(inc.triage.Needs) == 0 || len(p.openNeeds(inc)) > 0 {
+			continue
+		}
+		busy := false
+		for _, id := range inc.assignments {
+			busy = busy || (p.d.assignments[id].active() && !p.ended[id])
+		}
+		if !busy {
+			p.emit(Decision{Type: DecisionIncidentResolved, Incident: inc.ID, Priority: inc.triage.Priority,
+				Reason: "all needs met and every assignment done"})
+			p.resolved[inc.ID] = true
+		}
+	}
+}
+
+// instructions honours operators' forced assignments before the optimiser runs.
+func (p *plan) instructions() {
+	for _, in := range p.d.instructions {
+		inc := p.d.incidents[in.Incident]
+		r := p.d.responders[in.Responder]
+		if inc.status != IncidentOpen || p.resolved[inc.ID] || r.offDuty || p.taken[r.ID] {
+			continue
+		}
+		if a := p.activeAssignment(r); a != nil {
+			if a.incident == inc.ID {
+				continue // already there
+			}
+			p.emit(Decision{Type: DecisionAssignmentCancelled, Assignment: a.id, Incident: a.incident, Responder: r.ID,
+				Priority: a.priority, Capability: a.capability,
+				Reason: fmt.Sprintf("operator %s moved %s to incident %s: %s", in.Operator, r.ID, inc.ID, in.Reason)})
+			p.ended[a.id] = true
+		}
+		// the capability the operator most likely meant: an open need they can fill
+		var c Capability
+		for _, n := range append(p.openNeeds(inc), inc.triage.Needs...) {
+			if r.Has(n.Capability) {
+				c = n.Capability
+				break
+			}
+		}
+		if c == "" && len(r.Capabilities) > 0 {
+			c = r.Capabilities[0]
+		}
+		eta := p.tt.TravelTimesTo(inc.At, []orb.Point{r.pos})[0]
+		p.create(inc, r, c, eta, fmt.Sprintf("operator %s: %s", in.Operator, in.Reason), nil)
+	}
+}
+
+// slotClass is a group of identical need-slots: the open units of one
+// capability of one incident. They share one candidate list.
+type slotClass struct {
+	inc   *incidentState
+	capab Capability
+	prio  int
+	open  int
+	k     int
+	cands []cand
+	more  bool // eligible responders may exist beyond cands: widen if a slot stays empty
+}
+
+type cand struct {
+	col     int32
+	eta     float64
+	c       cost
+	penalty bool
+}
+
+type shortfall struct {
+	cls   *slotClass
+	count int
+}
+
+// dispatch fills open need-slots from free responders by the optimiser.
+func (p *plan) dispatch() []shortfall {
+	var free []*responderState
+	for _, r := range p.d.order {
+		if p.free(r) {
+			free = append(free, r)
+		}
+	}
+	var classes []*slotClass
+	for _, inc := range p.d.open {
+		if p.resolved[inc.ID] {
+			continue
+		}
+		for _, n := range p.openNeeds(inc) {
+			classes = append(classes, &slotClass{inc: inc, capab: n.Capability, prio: inc.triage.Priority, open: n.Count})
+		}
+	}
+	if len(classes) == 0 {
+		return nil
+	}
+	pl := newPool(free)
+	ok := func(cls *slotClass, r *responderState) (bool, bool) {
+		return p.eligible(r, cls.inc, cls.capab, cls.prio)
+	}
+	matches, short := p.optimise(pl, classes, ok)
+	nslots := 0
+	for _, cls := range classes {
+		nslots += cls.open
+	}
+	for _, m := range matches {
+		r := pl.members[m.cand.col]
+		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, p.reason(m.cls, r, m.cand, nslots), m.alts)
+	}
+	return short
+}
+
+// preempt covers slots still empty with responders busy on strictly lower-priority incidents.
+func (p *plan) preempt(short []shortfall) []shortfall {
+	if len(short) == 0 {
+		return short
+	}
+	var busy []*responderState
+	for _, r := range p.d.order {
+		a := p.activeAssignment(r)
+		if a != nil && a.status != StatusOnScene && !r.offDuty && !p.taken[r.ID] {
+			busy = append(busy, r)
+		}
+	}
+	if len(busy) == 0 {
+		return short
+	}
+	classes := make([]*slotClass, len(short))
+	for i, s := range short {
+		classes[i] = &slotClass{inc: s.cls.inc, capab: s.cls.capab, prio: s.cls.prio, open: s.count}
+	}
+	pl := newPool(busy)
+	ok := func(cls *slotClass, r *responderState) (bool, bool) {
+		if a := p.activeAssignment(r); a.priority <= cls.prio {
+			return false, false // never pulled off for equal or lower priority
+		}
+		return p.eligible(r, cls.inc, cls.capab, cls.prio)
+	}
+	matches, rest := p.optimise(pl, classes, ok)
+	for _, m := range matches {
+		r := pl.members[m.cand.col]
+		a := p.activeAssignment(r)
+		p.emit(Decision{Type: DecisionAssignmentCancelled, Assignment: a.id, Incident: a.incident, Responder: r.ID,
+			Priority: a.priority, Capability: a.capability,
+			Reason: fmt.Sprintf("preempted by higher-priority incident %s (priority %d over %d)", m.cls.inc.ID, m.cls.prio, a.priority)})
+		p.ended[a.id] = true
+		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta,
+			fmt.Sprintf("taken from lower-priority incident %s (priority %d): nobody free could cover; %s",
+				a.incident, a.priority, p.reason(m.cls, r, m.cand, 0)), m.alts)
+	}
+	return rest
+}
+
+// requestAid asks neighbours for what the town cannot cover, once per shortage:
+// again only when the shortage grows beyond what was already asked for.
+func (p *plan) requestAid(short []shortfall) {
+	byInc := map[string][]Need{}
+	var order []*incidentState
+	for _, s := range short {
+		if s.cls.prio > p.d.cfg.AidPolicy.MaxPriority {
+			continue
+		}
+		if byInc[s.cls.inc.ID] == nil {
+			order = append(order, s.cls.inc)
+		}
+		byInc[s.cls.inc.ID] = append(byInc[s.cls.inc.ID], Need{Capability: s.cls.capab, Count: s.count})
+	}
+	for _, inc := range order {
+		needs := byInc[inc.ID]
+		grew := false
+		var words []string
+		for _, n := range needs {
+			grew = grew || n.Count > inc.aid[n.Capability]
+			words = append(words, fmt.Sprintf("%s×%d", n.Capability, n.Count))
+		}
+		if !grew {
+			continue
+		}
+		p.emit(Decision{Type: DecisionAidNeeded, Incident: inc.ID, Lat: inc.At.Lat(), Lon: inc.At.Lon(),
+			Priority: inc.triage.Priority, Needs: needs,
+			Reason: "town cannot cover (镇内无可派力量): " + strings.Join(words, ", ")})
+	}
+}
+
+type matchResult struct {
+	cls  *slotClass
+	cand cand
+	alts []Alternative
+}
+
+// optimise builds candidate lists, solves the assignment exactly on them and
+// widens the lists of slots left empty while more candidates may exist (k ×4
+// each round, so at most log4(pool) rounds). Guarantee: the result is the exact
+// lexicographic optimum over the candidate graph, and a slot is left empty only
+// when its candidate list is complete, i.e. every responder eligible for it is
+// taken by a slot of equal or higher priority (otherwise swapping would improve
+// the lexicographic cost). When each capability has at most ExactBelow members
+// in the pool (any town), lists are complete and this is the full optimum.
+func (p *plan) optimise(pl *pool, classes []*slotClass, ok func(*slotClass, *responderState) (bool, bool)) ([]matchResult, []shortfall) {
+	for _, cls := range classes {
+		cls.k = max(p.d.cfg.Candidates, cls.open)
+	}
+	p.candidates(pl, classes, ok)
+	for {
+		prob := &assignProblem{ncols: len(pl.members)}
+		var rowCls []*slotClass
+		for _, cls := range classes {
+			arcs := make([]arc, len(cls.cands))
+			for i, c := range cls.cands {
+				arcs[i] = arc{col: c.col, c: c.c}
+			}
+			for u := 0; u < cls.open; u++ {
+				prob.rows = append(prob.rows, arcs)
+				prob.skip = append(prob.skip, unfilledCost(cls.prio))
+				rowCls = append(rowCls, cls)
+			}
+		}
+		match, _ := solveAssignment(prob)
+		var widen []*slotClass
+		for i, col := range match {
+			if cls := rowCls[i]; col < 0 && cls.more && (len(widen) == 0 || widen[len(widen)-1] != cls) {
+				widen = append(widen, cls)
+			}
+		}
+		if len(widen) > 0 {
+			for _, cls := range widen {
+				cls.k *= 4
+			}
+			p.candidates(pl, widen, ok)
+			continue
+		}
+		var out []matchResult
+		var short []shortfall
+		for i, col := range match {
+			cls := rowCls[i]
+			if col < 0 {
+				if n := len(short); n > 0 && short[n-1].cls == cls {
+					short[n-1].count++
+				} else {
+					short = append(short, shortfall{cls: cls, count: 1})
+				}
+				continue
+			}
+			var chosen cand
+			var alts []Alternative
+			for _, c := range cls.cands {
+				if c.col == col {
+					chosen = c
+				} else if len(alts) < 3 {
+					alts = append(alts, Alternative{Responder: pl.members[c.col].ID, ETASeconds: c.eta})
+				}
+			}
+			out = append(out, matchResult{cls: cls, cand: chosen, alts: alts})
+		}
+		return out, short
+	}
+}
+
+// candidates (re)builds the candidate lists of classes, with one travel-time
+// search per incident for the union of its classes' candidates.
+func (p *plan) candidates(pl *pool, classes []*slotClass, ok func(*slotClass, *responderState) (bool, bool)) {
+	for i := 0; i < len(classes); {
+		j := i
+		for j < len(classes) && classes[j].inc == classes[i].inc {
+			j++
+		}
+		group := classes[i:j]
+		inc := group[0].inc
+		var cols []int32
+		seen := map[int32]int{}
+		for _, cls := range group {
+			list, more := pl.candidates(cls.capab, inc.At, cls.k, p.d.cfg.ExactBelow, func(r *responderState) bool {
+				e, _ := ok(cls, r)
+				return e
+			})
+			cls.more = more
+			cls.cands = cls.cands[:0]
+			for _, col := range list {
+				_, pen := ok(cls, pl.members[col])
+				if _, dup := seen[col]; !dup {
+					seen[col] = len(cols)
+					cols = append(cols, col)
+				}
+				cls.cands = append(cls.cands, cand{col: col, penalty: pen})
+			}
+		}
+		from := make([]orb.Point, len(cols))
+		for k, col := range cols {
+			from[k] = pl.members[col].pos
+		}
+		var eta []float64
+		if len(from) > 0 {
+			eta = p.tt.TravelTimesTo(inc.At, from)
+		}
+		for _, cls := range group {
+			kept := cls.cands[:0]
+			for _, c := range cls.cands {
+				t := eta[seen[c.col]]
+				if math.IsInf(t, 0) || math.IsNaN(t) {
+					continue // unreachable: flooded roads cut them off
+				}
+				c.eta = t
+				c.c = cost{t: p.d.weight(cls.prio) * t}
+				if c.penalty {
+					c.c.tier = 1
+				}
+				kept = append(kept, c)
+			}
+			cls.cands = kept
+			sort.Slice(cls.cands, func(a, b int) bool {
+				x, y := cls.cands[a], cls.cands[b]
+				if x.c.less(y.c) || y.c.less(x.c) {
+					return x.c.less(y.c)
+				}
+				return x.col < y.col
+			})
+		}
+		i = j
+	}
+}
+
+// reason explains, in the operators' words, why this responder goes.
+func (p *plan) reason(cls *slotClass, r *responderState, c cand, nslots int) string {
+	eta := time.Duration(c.eta * float64(time.Second)).Round(time.Second)
+	var why string
+	switch {
+	case r.Tier == TierVillage && r.Village == cls.inc.Village:
+		why = fmt.Sprintf("小事不出村: own-village responder of %s", r.Village)
+	case r.Tier == TierVillage:
+		why = fmt.Sprintf("village %s cannot cover %s; neighbouring village %s helps", cls.inc.Village, cls.capab, r.Village)
+	case !c.penalty:
+		why = fmt.Sprintf("大事不出镇: priority %d, town tier joins at once", cls.prio)
+	default:
+		why = fmt.Sprintf("大事不出镇: village %q cannot cover %s, town tier joins", cls.inc.Village, cls.capab)
+	}
+	s := fmt.Sprintf("%s; %s, ETA %s", why, cls.capab, eta)
+	if nslots > 1 {
+		s += fmt.Sprintf("; least total priority-weighted travel over %d open slots", nslots)
+	}
+	return s
+}
