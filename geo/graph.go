@@ -33,7 +33,7 @@ const (
 	// snapSlackMeters: nodes up to this much farther than the nearest one are
 	// also tried as entry points, so a point beside a closed road can still
 	// reach an open one just behind it.
-	snapSlackMeters = 300.0
+	snapSlackMeters   = 300.0
 	maxSnapCandidates = 8
 )
 
