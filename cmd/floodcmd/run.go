@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `floodcmd — flood emergency dispatch and evacuation command system
+
+Usage:
+  floodcmd serve [flags]     run the command system (embedded NATS by default)
+  floodcmd version           print the version
+
+Run "floodcmd serve -h" for the flags. Every flag also reads FLOODCMD_<FLAG>
+(upper case, '-' as '_'), e.g. FLOODCMD_HTTP=:9090.
+`
+
+// run is the whole program: main only wires signals and the process's environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "floodcmd", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stdout, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// envDefaults sets every flag not given on the command line from FLOODCMD_<FLAG>.
+func envDefaults(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		name := "FLOODCMD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/ui"
+)
+
+// serveConfig is what `floodcmd serve` is told.
+type serveConfig struct {
+	town       string
+	httpAddr   string
+	natsListen string
+	natsURL    string
+	dataDir    string
+	db         string
+	scenario   string
+	replay     string
+	speed      float64
+	replicas   int
+	adminToken string
+}
+
+func parseServe(args []string, getenv func(string) string, out io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.town, "town", "duhu", "town this instance owns (its slug)")
+	fs.StringVar(&c.httpAddr, "http", ":8080", "HTTP listen address for the board and API")
+	fs.StringVar(&c.natsListen, "nats-listen", "127.0.0.1:4222", `embedded NATS listen address for outside clients ("-": none)`)
+	fs.StringVar(&c.natsURL, "nats-url", "", "use this NATS server or cluster instead of the embedded one")
+	fs.StringVar(&c.dataDir, "data", "./data", "directory for the embedded JetStream files")
+	fs.StringVar(&c.db, "db", "", "PostgreSQL URL to project the log into (optional)")
+	fs.StringVar(&c.scenario, "scenario", "duhu", "built-in scenario name or a scenario directory")
+	fs.StringVar(&c.replay, "replay", "", "replay file to play onto the log as a drill")
+	fs.Float64Var(&c.speed, "speed", 60, "replay speed-up factor")
+	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := envDefaults(fs, getenv); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if !events.ValidSlug(c.town) {
+		return c, fmt.Errorf("--town %q: a slug of lower-case letters, digits, '-' or '_'", c.town)
+	}
+	c.adminToken = getenv("FLOODCMD_ADMIN_TOKEN")
+	return c, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := parseServe(args, getenv, stdout)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	nc, closeNATS, err := connectNATS(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeNATS()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	stream, err := events.EnsureStream(ctx, js, cfg.town, cfg.replicas)
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := engine.NewMetrics(reg, cfg.town)
+	eng := engine.New(engine.Config{Town: cfg.town, JS: js, Stream: stream, Domain: engine.NewDomain(cfg.town),
+		Logger: log, Metrics: metrics})
+	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "floodcmd_engine_lag_events",
+		Help: "Messages in the town's log not yet folded by the engine.", ConstLabels: prometheus.Labels{"town": cfg.town}},
+		func() float64 {
+			info, err := stream.Info(context.Background())
+			if err != nil {
+				return -1
+			}
+			return float64(info.State.LastSeq) - float64(eng.AppliedSeq())
+		})
+	reg.MustRegister(lag)
+
+	handler := ui.NewServer(ui.Deps{Town: cfg.town, Engine: eng, Publisher: events.NewPublisher(js),
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), AdminToken: cfg.adminToken, Logger: log,
+		Ready: func(ctx context.Context) error {
+			if nc.Status() != nats.CONNECTED {
+				return fmt.Errorf("NATS connection is %s", nc.Status())
+			}
+			return nil
+		}})
+	ln, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return fmt.Errorf("--http %s: cannot listen (choose another with --http or FLOODCMD_HTTP): %w", cfg.httpAddr, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	engErr := make(chan error, 1)
+	go func() { engErr <- eng.Run(runCtx) }()
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(ln) }()
+	log.Info("floodcmd serving", "town", cfg.town, "http", ln.Addr().String(), "board", "http://"+displayAddr(ln.Addr()), "version", version)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-engErr:
+		if runErr != nil {
+			log.Error("engine stopped", "err", runErr)
+		}
+	case runErr = <-httpErr:
+	}
+	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	_ = srv.Shutdown(shutdownCtx)
+	cancel()
+	return runErr
+}
+
+// connectNATS joins --nats-url, or starts the embedded server and connects in-process.
+func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, func(), error) {
+	opts := []nats.Option{nats.Name("floodcmd " + cfg.town), nats.MaxReconnects(-1)}
+	if cfg.natsURL != "" {
+		nc, err := nats.Connect(cfg.natsURL, opts...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--nats-url %s: %w", cfg.natsURL, err)
+		}
+		return nc, func() { _ = nc.Drain() }, nil
+	}
+	dir, err := filepath.Abs(cfg.dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, nil, fmt.Errorf("--data %s: %w", dir, err)
+	}
+	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: cfg.natsListen, StoreDir: dir, SyncAlways: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.natsListen != "-" {
+		log.Info("embedded NATS listening", "url", ns.ClientURL(), "data", dir)
+	}
+	nc, err := nats.Connect("", append(opts, nats.InProcessServer(ns))...)
+	if err != nil {
+		ns.Shutdown()
+		return nil, nil, fmt.Errorf("connect to embedded NATS: %w", err)
+	}
+	return nc, func() {
+		_ = nc.Drain()
+		shutdownEmbedded(ns)
+	}, nil
+}
+
+func shutdownEmbedded(ns *server.Server) {
+	ns.Shutdown()
+	ns.WaitForShutdown()
+}
+
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if ok && (tcp.IP == nil || tcp.IP.IsUnspecified()) {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return a.String()
+}

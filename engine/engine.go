@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/floodcmd/floodcmd/events"
+)
+
+// ErrFenced means another engine has written decisions for the town: this one
+// must stop rather than interleave its decisions with the other's.
+var ErrFenced = errors.New("another engine is writing decisions for this town")
+
+// Config configures an engine.
+type Config struct {
+	Town   string
+	JS     jetstream.JetStream
+	Stream jetstream.Stream
+	Domain *Domain
+	Logger *slog.Logger
+	// Now is the clock for decisions (timeouts); the fold never reads it.
+	Now func() time.Time
+	// Tick is how often the engine reconsiders without new input (ack timeouts).
+	Tick time.Duration
+	// Metrics receives counts; nil records nothing.
+	Metrics *Metrics
+	// OnApplied, if set, is called after each message is folded, under the write lock.
+	OnApplied func(seq uint64, subject string, outcome Outcome, typ string)
+}
+
+// Engine is the single writer of a town: it folds the log and appends decisions.
+type Engine struct {
+	cfg   Config
+	pub   *events.Publisher
+	mu    sync.RWMutex
+	state *State
+
+	ready      atomic.Bool
+	applied    atomic.Uint64
+	lastOutSeq uint64              // sequence of the newest decision in the log, the fence
+	pending    map[string]struct{} // decisions appended, not yet read back
+}
+
+// New returns an engine; Run starts it.
+func New(cfg Config) *Engine {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Tick == 0 {
+		cfg.Tick = time.Second
+	}
+	return &Engine{cfg: cfg, pub: events.NewPublisher(cfg.JS), state: NewState(cfg.Town, cfg.Domain),
+		pending: map[string]struct{}{}}
+}
+
+// Ready reports whether the engine has caught up with the log as it was at start.
+func (e *Engine) Ready() bool { return e.ready.Load() }
+
+// AppliedSeq is the last stream sequence folded into state.
+func (e *Engine) AppliedSeq() uint64 { return e.applied.Load() }
+
+// Read calls f with the state under the read lock.
+func (e *Engine) Read(f func(*State)) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	f(e.state)
+}
+
+// Run folds the log from the start, then follows it, deciding when caught up,
+// until ctx ends (nil) or the engine is fenced or the log fails (an error).
+func (e *Engine) Run(ctx context.Context) error {
+	info, err := e.cfg.Stream.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("read stream info: %w", err)
+	}
+	startTail := info.State.LastSeq
+	if startTail == 0 {
+		e.ready.Store(true)
+	}
+	cons, err := e.cfg.Stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return fmt.Errorf("create ordered consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", info.Config.Name, err)
+	}
+	defer it.Stop()
+
+	msgs := make(chan jetstream.Msg, 1024)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			m, err := it.Next()
+			if err != nil {
+				readErr <- err
+				return
+			}
+			select {
+			case msgs <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	tick := time.NewTicker(e.cfg.Tick)
+	defer tick.Stop()
+	e.cfg.Logger.Info("engine replaying log", "town", e.cfg.Town, "tail", startTail)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-readErr:
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			return fmt.Errorf("read log: %w", err)
+		case m := <-msgs:
+			e.applyBatch(m, msgs)
+		case <-tick.C:
+		}
+		if !e.ready.Load() && e.applied.Load() >= startTail {
+			e.ready.Store(true)
+			e.cfg.Logger.Info("engine caught up", "town", e.cfg.Town, "seq", e.applied.Load())
+		}
+		if e.ready.Load() && len(e.pending) == 0 {
+			if err := e.decide(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+		}
+	}
+}
+
+// applyBatch folds m and whatever else is already waiting, under one lock.
+func (e *Engine) applyBatch(m jetstream.Msg, more <-chan jetstream.Msg) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for n := 0; ; n++ {
+		e.applyOne(m)
+		if n >= 4096 {
+			return
+		}
+		select {
+		case m = <-more:
+		default:
+			return
+		}
+	}
+}
+
+func (e *Engine) applyOne(m jetstream.Msg) {
+	meta, err := m.Metadata()
+	if err != nil {
+		e.cfg.Logger.Error("message without metadata", "subject", m.Subject(), "err", err)
+		return
+	}
+	seq := meta.Sequence.Stream
+	outcome, typ := e.state.Apply(seq, m.Subject(), m.Data())
+	e.applied.Store(seq)
+	if outcome == Decision || outcome == Notice {
+		if addr, err := events.ParseSubject(m.Subject()); err == nil && addr.Channel == events.ChanOut {
+			e.lastOutSeq = seq
+		}
+		delete(e.pending, m.Headers().Get(events.HeaderMsgID))
+	}
+	e.cfg.Metrics.observe(outcome, typ)
+	if e.cfg.OnApplied != nil {
+		e.cfg.OnApplied(seq, m.Subject(), outcome, typ)
+	}
+}
+
+// decide publishes owed rejection notices and the domain's decisions.
+func (e *Engine) decide(ctx context.Context) error {
+	e.mu.RLock()
+	owed := e.state.Owed()
+	decisions := e.state.Decide(e.cfg.Now())
+	e.mu.RUnlock()
+	for _, r := range owed {
+		ev, err := events.New(fmt.Sprintf("%s-rejected-%d", e.cfg.Town, r.Seq), "floodcmd/"+e.cfg.Town,
+			events.TypeEventRejected, e.cfg.Now(), r)
+		if err != nil {
+			return err
+		}
+		// The id is derived from the input's sequence, so a notice re-sent after a
+		// crash inside the dedup window is dropped by JetStream; beyond it the fold ignores it.
+		if _, err := e.pub.Publish(ctx, events.RejectedSubject(e.cfg.Town), ev); err != nil {
+			return fmt.Errorf("publish rejection of seq %d: %w", r.Seq, err)
+		}
+		e.pending[ev.ID] = struct{}{}
+	}
+	for _, d := range decisions {
+		ack, err := e.pub.Publish(ctx, d.Subject, d.Event,
+			jetstream.WithExpectLastSequenceForSubject(e.lastOutSeq, events.OutFilter(e.cfg.Town)))
+		if isWrongLastSeq(err) {
+			return fmt.Errorf("town %s: %w (decision %s refused by the log's fence)", e.cfg.Town, ErrFenced, d.Event.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("append decision %s: %w", d.Event.ID, err)
+		}
+		e.lastOutSeq = ack.Sequence
+		e.pending[d.Event.ID] = struct{}{}
+	}
+	return nil
+}
+
+func isWrongLastSeq(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}

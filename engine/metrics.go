@@ -1,0 +1,41 @@
+package engine
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the engine's Prometheus series.
+type Metrics struct {
+	Received *prometheus.CounterVec
+	Applied  *prometheus.CounterVec
+	Rejected *prometheus.CounterVec
+}
+
+// NewMetrics registers the engine's series on reg.
+func NewMetrics(reg prometheus.Registerer, town string) *Metrics {
+	labels := prometheus.Labels{"town": town}
+	m := &Metrics{
+		Received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "floodcmd_events_received_total",
+			Help: "Messages read from the town's log, by event type.", ConstLabels: labels}, []string{"type"}),
+		Applied: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "floodcmd_events_applied_total",
+			Help: "Inputs and decisions folded into state, by event type.", ConstLabels: labels}, []string{"type"}),
+		Rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "floodcmd_events_rejected_total",
+			Help: "Inputs refused (invalid or duplicate), by event type and outcome.", ConstLabels: labels}, []string{"type", "outcome"}),
+	}
+	reg.MustRegister(m.Received, m.Applied, m.Rejected)
+	return m
+}
+
+func (m *Metrics) observe(o Outcome, typ string) {
+	if m == nil {
+		return
+	}
+	if typ == "" {
+		typ = "unknown"
+	}
+	m.Received.WithLabelValues(typ).Inc()
+	switch o {
+	case Applied, Decision:
+		m.Applied.WithLabelValues(typ).Inc()
+	case Refused, Duplicate:
+		m.Rejected.WithLabelValues(typ, string(o)).Inc()
+	}
+}

@@ -1,0 +1,150 @@
+// Package engine folds a town's event log into its current state and decides
+// what to do about it. The fold is deterministic: the same log gives the same
+// state, so a restart, a drill or an after-action review is a replay. The
+// engine's own decisions are events in the log too, recorded and never recomputed.
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/floodcmd/floodcmd/events"
+)
+
+// Outcome is what the fold made of one message.
+type Outcome string
+
+// Outcomes of applying one message of the log.
+const (
+	Applied   Outcome = "applied"   // a valid input, folded into state
+	Refused   Outcome = "rejected"  // an invalid input; a rejection is owed
+	Duplicate Outcome = "duplicate" // an id already applied; ignored, a notice is owed
+	Decision  Outcome = "decision"  // one of the engine's own decisions
+	Notice    Outcome = "notice"    // a rejection notice, already published
+)
+
+// rejectionsKept bounds the rejections listed in the state for the board.
+const rejectionsKept = 200
+
+// State is a town's state: a fold of its log up to Seq.
+type State struct {
+	Town string
+	Seq  uint64
+
+	applied map[string]uint64 // event id → sequence where it was applied: dedup forever
+	// owed are inputs refused whose rejection notice is not yet in the log:
+	// notices are published only when live, and a crash between the two is healed on replay.
+	owed       map[uint64]events.Rejected
+	rejections []events.Rejected
+	counts     map[string]int
+	domain     *Domain
+}
+
+// NewState returns the empty state of a town over its domain.
+func NewState(town string, d *Domain) *State {
+	return &State{Town: town, applied: map[string]uint64{}, owed: map[uint64]events.Rejected{},
+		counts: map[string]int{}, domain: d}
+}
+
+// Apply folds the message at seq. It never panics on input and never reads the clock.
+func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) {
+	if seq <= s.Seq {
+		return Duplicate, "" // the ordered consumer never goes back, but a resubscribe might
+	}
+	s.Seq = seq
+	addr, err := events.ParseSubject(subject)
+	if err == nil && !addr.IsInput() {
+		return s.applyOwn(seq, addr, raw)
+	}
+	in, err := events.Validate(s.Town, subject, raw)
+	if err == nil {
+		if first, dup := s.applied[in.Event.ID]; dup {
+			s.owe(seq, subject, in.Event.ID, &events.Invalid{Field: "id", Value: in.Event.ID,
+				Rule: fmt.Sprintf("duplicate: this event id was applied at sequence %d; ignored", first)})
+			s.counts["duplicate"]++
+			return Duplicate, in.Event.Type
+		}
+		err = s.domain.Apply(in)
+	}
+	if err != nil {
+		id, typ := in.Event.ID, in.Event.Type
+		inv, ok := events.AsInvalid(err)
+		if !ok {
+			inv = &events.Invalid{Rule: err.Error()}
+		}
+		s.owe(seq, subject, id, inv)
+		s.counts["rejected"]++
+		return Refused, typ
+	}
+	s.applied[in.Event.ID] = seq
+	s.counts["applied"]++
+	return Applied, in.Event.Type
+}
+
+func (s *State) owe(seq uint64, subject, id string, inv *events.Invalid) {
+	r := events.Rejected{EventID: id, Subject: subject, Reason: inv.Error(), Field: inv.Field, Value: inv.Value, Seq: seq, Detail: inv}
+	s.owed[seq] = r
+	s.rejections = append(s.rejections, r)
+	if len(s.rejections) > rejectionsKept {
+		s.rejections = s.rejections[len(s.rejections)-rejectionsKept:]
+	}
+}
+
+// applyOwn folds what the engine itself wrote: decisions and rejection notices.
+func (s *State) applyOwn(seq uint64, addr events.Address, raw []byte) (Outcome, string) {
+	ev, err := events.DecodeEnvelope(raw)
+	if err != nil {
+		// Someone else wrote garbage under out/rejected; it is not ours to fold.
+		s.counts["foreign"]++
+		return Notice, ""
+	}
+	s.applied[ev.ID] = seq
+	if addr.Channel == events.ChanRejected {
+		var r events.Rejected
+		if json.Unmarshal(ev.Data, &r) == nil {
+			delete(s.owed, r.Seq)
+		}
+		return Notice, ev.Type
+	}
+	if err := s.domain.ApplyDecision(ev); err != nil {
+		// A recorded decision that no longer fits (e.g. a responder went off duty
+		// before it was read back) is kept in the log and counted, not re-decided.
+		s.counts["decision_void"]++
+	}
+	s.counts["decisions"]++
+	return Decision, ev.Type
+}
+
+// Owed lists the rejection notices still to publish, in log order.
+func (s *State) Owed() []events.Rejected {
+	out := make([]events.Rejected, 0, len(s.owed))
+	for _, r := range s.owed {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
+// Decide asks the domain for decisions at now.
+func (s *State) Decide(now time.Time) []Outgoing { return s.domain.Decide(now) }
+
+// View is the state as /api/state serves it.
+type View struct {
+	Town       string            `json:"town"`
+	Seq        uint64            `json:"seq"`
+	Counts     map[string]int    `json:"counts"`
+	Rejections []events.Rejected `json:"rejections"`
+	DomainView
+}
+
+// View renders the state; the caller must hold the engine's read lock.
+func (s *State) View() View {
+	counts := make(map[string]int, len(s.counts))
+	for k, v := range s.counts {
+		counts[k] = v
+	}
+	rej := append([]events.Rejected{}, s.rejections...)
+	return View{Town: s.Town, Seq: s.Seq, Counts: counts, Rejections: rej, DomainView: s.domain.View()}
+}

@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/events"
+)
+
+func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
+	var v engine.View
+	s.deps.Engine.Read(func(st *engine.State) { v = st.View() })
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, &apiError{Kind: "not found",
+		Message: fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path)})
+}
+
+// handlePostEvent appends one contract event, given with its subject, to the log:
+// the same path a gauge or a phone takes over NATS, for clients that speak only HTTP.
+// POST /api/events?subject=flood.<town>.incident with the CloudEvents JSON as body.
+func (s *Server) handlePostEvent(w http.ResponseWriter, r *http.Request) {
+	subject := r.URL.Query().Get("subject")
+	raw, err := io.ReadAll(io.LimitReader(r.Body, events.MaxEventBytes+1))
+	if err != nil {
+		s.writeError(w, r, invalid("could not read the request body", nil))
+		return
+	}
+	in, err := events.Validate(s.deps.Town, subject, raw)
+	if err != nil {
+		inv, _ := events.AsInvalid(err)
+		s.noteRejection(r, subject, raw, inv)
+		s.writeError(w, r, invalid("event refused: "+err.Error(), inv))
+		return
+	}
+	ack, err := s.deps.Publisher.Publish(r.Context(), subject, in.Event)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("append event %s: %w", in.Event.ID, err))
+		return
+	}
+	status := http.StatusAccepted
+	if ack.Duplicate {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]any{"id": in.Event.ID, "seq": ack.Sequence, "duplicate": ack.Duplicate})
+}
+
+// noteRejection puts an event refused at the HTTP door on flood.<town>.rejected
+// too, so that the log's listeners see every refusal, whichever way it came in.
+func (s *Server) noteRejection(r *http.Request, subject string, raw []byte, inv *events.Invalid) {
+	if inv == nil {
+		return
+	}
+	id := ""
+	if ev, err := events.DecodeEnvelope(raw); err == nil {
+		id = ev.ID
+	}
+	notice := events.Rejected{EventID: id, Subject: subject, Reason: inv.Error(), Field: inv.Field, Value: inv.Value, Detail: inv}
+	ev, err := events.New(newID("http-rejected"), "floodcmd/"+s.deps.Town+"/http", events.TypeEventRejected, time.Now(), notice)
+	if err == nil {
+		_, err = s.deps.Publisher.Publish(r.Context(), events.RejectedSubject(s.deps.Town), ev)
+	}
+	if err != nil {
+		s.deps.Logger.Warn("could not publish a rejection notice", "subject", subject, "err", err)
+	}
+}

@@ -1,0 +1,94 @@
+// Package ui is floodcmd's face: the HTTP API, the websocket board feed and the
+// operators' and responders' pages. It reads state from the engine and turns
+// operators' actions into events appended to the log; it never changes state itself.
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/events"
+)
+
+// StateReader gives read access to the engine's state.
+type StateReader interface {
+	Read(func(*engine.State))
+	Ready() bool
+	AppliedSeq() uint64
+}
+
+// EventPublisher appends an event to the log.
+type EventPublisher interface {
+	Publish(ctx context.Context, subject string, ev events.Event, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error)
+}
+
+// Deps is what the HTTP surface needs.
+type Deps struct {
+	Town      string
+	Engine    StateReader
+	Publisher EventPublisher
+	// Ready reports why the system is not ready yet, or nil.
+	Ready func(ctx context.Context) error
+	// Metrics serves /metrics.
+	Metrics http.Handler
+	// AdminToken, when set, is required as "Authorization: Bearer <token>" on /api.
+	AdminToken string
+	Logger     *slog.Logger
+}
+
+// Server is the HTTP handler of floodcmd.
+type Server struct {
+	deps Deps
+	mux  *http.ServeMux
+}
+
+// NewServer returns the HTTP handler with every route of routes.go.
+func NewServer(deps Deps) http.Handler {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	s := &Server{deps: deps, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// apiError is the one error vocabulary operators see: a kind and a message.
+type apiError struct {
+	Status  int             `json:"-"`
+	Kind    string          `json:"error"`
+	Message string          `json:"message"`
+	Detail  *events.Invalid `json:"detail,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+func invalid(msg string, detail *events.Invalid) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Kind: "invalid", Message: msg, Detail: detail}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// writeError answers with the error's kind and message; internal details go to the log only.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		s.deps.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = &apiError{Status: http.StatusInternalServerError, Kind: "internal",
+			Message: "internal error; the details are in the server log"}
+	}
+	writeJSON(w, ae.Status, ae)
+}
