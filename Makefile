@@ -1,0 +1,46 @@
+# floodcmd — everything a newcomer needs is `make run` and `make test`.
+GO       ?= go
+BIN      := bin/floodcmd
+TOOLS    := $(CURDIR)/.tools
+NATS_CLI := $(TOOLS)/nats
+NATSCLI_VERSION := v0.5.0
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+
+.PHONY: run build test test-short bench lint fuzz tools clean
+
+## run: the command system on embedded defaults with the Duhu scenario (board on :8080, NATS on 127.0.0.1:4222)
+run: build
+	./$(BIN) serve --scenario duhu
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/floodcmd
+
+## test: vet, every test (real JetStream, the real nats CLI), a short fuzz of each decoder
+test: tools
+	$(GO) vet ./...
+	PATH="$(TOOLS):$$PATH" $(GO) test -count=1 -timeout 15m ./...
+	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=10s ./events/
+
+## test-short: the fast unit tests only
+test-short:
+	$(GO) test -short -count=1 ./...
+
+## bench: every benchmark, figures and ratios printed (see docs/BENCHMARKS.md)
+bench:
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 30m ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=60s ./events/
+
+## tools: the nats CLI, for docs/EVENTS.md examples and the end-to-end tests
+tools: $(NATS_CLI)
+$(NATS_CLI):
+	GOBIN=$(TOOLS) $(GO) install github.com/nats-io/natscli/nats@$(NATSCLI_VERSION)
+
+clean:
+	rm -rf bin data
