@@ -40,7 +40,7 @@ func randomIncident(rng *rand.Rand, id string, villages []string, now time.Time)
 // would solve for the dispatcher's open slots, for greedy and dense comparisons.
 func problemOf(d *Dispatcher, tt TravelTimer) *assignProblem {
 	p := &plan{d: d, tt: tt, ended: map[string]bool{}, taken: map[string]bool{}, noAnswer: map[string]bool{},
-		excluded: map[string]bool{}, resolved: map[string]bool{}, added: map[string]map[Capability]int{}}
+		excluded: map[[2]string]bool{}, resolved: map[string]bool{}, added: map[string]map[Capability]int{}}
 	var free []*responderState
 	for _, r := range d.order {
 		if p.free(r) {

@@ -20,10 +20,11 @@ type plan struct {
 	ended    map[string]bool // assignments this call ends (time-outs, preemptions, operator moves)
 	taken    map[string]bool // responders this call assigns
 	noAnswer map[string]bool
-	excluded map[string]bool // incident+"\x00"+responder
+	excluded map[[2]string]bool // {incident, responder}
 	resolved map[string]bool
 	added    map[string]map[Capability]int // new assignments per incident and capability
 	out      []Decision
+	created  int // assignments created by this call: the next id is a-(assignSeq+created+1)
 }
 
 // Decide looks at the state at time now and returns what should happen next:
@@ -36,7 +37,7 @@ func (d *Dispatcher) Decide(now time.Time, tt TravelTimer) []Decision {
 		tt = StraightLine{SpeedKmh: 30}
 	}
 	p := &plan{d: d, now: now, tt: tt, ended: map[string]bool{}, taken: map[string]bool{}, noAnswer: map[string]bool{},
-		excluded: map[string]bool{}, resolved: map[string]bool{}, added: map[string]map[Capability]int{}}
+		excluded: map[[2]string]bool{}, resolved: map[string]bool{}, added: map[string]map[Capability]int{}}
 	p.timeouts()
 	p.resolutions()
 	p.instructions()
@@ -81,13 +82,8 @@ func (p *plan) openNeeds(inc *incidentState) []Need {
 }
 
 func (p *plan) nextID() string {
-	n := p.d.assignSeq + 1
-	for _, dec := range p.out {
-		if dec.Type == DecisionAssignmentCreated {
-			n++
-		}
-	}
-	return fmt.Sprintf("a-%d", n)
+	p.created++
+	return fmt.Sprintf("a-%d", p.d.assignSeq+p.created)
 }
 
 func (p *plan) create(inc *incidentState, r *responderState, c Capability, eta float64, reason string, alts []Alternative) {
@@ -114,7 +110,7 @@ func (p *plan) timeouts() {
 			Reason: fmt.Sprintf("no accept within %s of assignment (无应答)", p.d.cfg.AckTimeout)})
 		p.ended[a.id] = true
 		p.noAnswer[r.ID] = true
-		p.excluded[a.incident+"\x00"+r.ID] = true
+		p.excluded[[2]string{a.incident, r.ID}] = true
 	}
 }
 

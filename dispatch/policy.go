@@ -7,7 +7,7 @@ import "github.com/paulmach/orb"
 // village-first (penalty): the optimiser then uses such units only when the
 // incident's own village cannot cover, which is exactly "town joins when needed".
 func (p *plan) eligible(r *responderState, inc *incidentState, c Capability, prio int) (ok, penalty bool) {
-	if !r.Has(c) || inc.excluded[r.ID] != "" || p.excluded[inc.ID+"\x00"+r.ID] {
+	if !r.Has(c) || inc.excluded[r.ID] != "" || (len(p.excluded) > 0 && p.excluded[[2]string{inc.ID, r.ID}]) {
 		return false, false
 	}
 	if r.Reserve && prio > p.d.cfg.ReserveOnlyPriority {

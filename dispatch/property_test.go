@@ -130,7 +130,7 @@ func checkInvariants(t *testing.T, d *Dispatcher, seed int64, nInc int) {
 				// not covered and no aid asked: only allowed if nobody eligible is free
 				for _, r := range d.order {
 					free := r.assignment == "" && !r.offDuty && !r.noAnswer
-					p := &plan{d: d, excluded: map[string]bool{}}
+					p := &plan{d: d, excluded: map[[2]string]bool{}}
 					ok, _ := p.eligible(r, d.incidents[inc.ID], n.Capability, inc.Priority)
 					require.False(t, free && ok, "seed %d: incident %s need %s open %d, aid %d, but %s is free and eligible",
 						seed, inc.ID, n.Capability, n.Open, n.AidAsked, r.ID)
