@@ -162,7 +162,7 @@ func (d *Dispatcher) Reassign(assignment, responder, operator, reason string, t 
 		d.incidents[a.incident].excluded[a.responder] = "operator"
 	}
 	if responder != "" {
-		d.instructions = append(d.instructions, instruction{Incident: a.incident, Responder: responder, Operator: operator, Reason: reason, Time: t})
+		d.instructions = append(d.instructions, Instruction{Incident: a.incident, Responder: responder, Operator: operator, Reason: reason, Time: t})
 	}
 	return nil
 }

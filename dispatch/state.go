@@ -96,7 +96,8 @@ func (a *assignmentState) active() bool {
 // covers: a finished assignment still counts towards its need; a failed one does not.
 func (a *assignmentState) covers() bool { return a.active() || a.status == StatusDone }
 
-type instruction struct {
+// Instruction is an operator's forced assignment (Reassign with a responder) that the next Decide carries out.
+type Instruction struct {
 	Incident  string    `json:"incident"`
 	Responder string    `json:"responder"`
 	Operator  string    `json:"operator"`
@@ -115,7 +116,7 @@ type Dispatcher struct {
 	assignments  map[string]*assignmentState
 	assignSeq    int // ids "a-<n>" come from this counter, so replay yields the same ids
 	incidentSeq  int
-	instructions []instruction
+	instructions []Instruction
 }
 
 // New builds a dispatcher for a roster; every responder starts available at home.

@@ -69,7 +69,7 @@ type AssignmentView struct {
 }
 
 // InstructionView is an operator's forced assignment not yet carried out.
-type InstructionView = instruction
+type InstructionView = Instruction
 
 // Counters summarise the state for the board's header and for metrics.
 type Counters struct {
