@@ -40,8 +40,8 @@ type serveConfig struct {
 	adminToken string
 }
 
-func parseServe(args []string, getenv func(string) string, out io.Writer) (serveConfig, error) {
-	var c serveConfig
+// serveFlags declares the flags of `floodcmd serve` on c.
+func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.town, "town", "duhu", "town this instance owns (its slug)")
@@ -54,6 +54,12 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (serve
 	fs.StringVar(&c.replay, "replay", "", "replay file to play onto the log as a drill")
 	fs.Float64Var(&c.speed, "speed", 60, "replay speed-up factor")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
+	return fs
+}
+
+func parseServe(args []string, getenv func(string) string, out io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := serveFlags(&c, out)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

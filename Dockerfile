@@ -1,0 +1,13 @@
+# floodcmd in a container: one static binary, the scenarios embedded.
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -o /out/floodcmd ./cmd/floodcmd
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/floodcmd /usr/local/bin/floodcmd
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/floodcmd"]
+CMD ["serve"]
