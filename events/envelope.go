@@ -20,13 +20,13 @@ const MaxEventBytes = 256 << 10
 
 // Event is a CloudEvents 1.0 event in structured JSON mode.
 type Event struct {
-	SpecVersion     string          `json:"specversion"`
-	ID              string          `json:"id"`
-	Source          string          `json:"source"`
-	Type            string          `json:"type"`
-	Time            time.Time       `json:"time"`
-	Subject         string          `json:"subject,omitempty"`
-	DataContentType string          `json:"datacontenttype,omitempty"`
+	SpecVersion     string    `json:"specversion"`
+	ID              string    `json:"id"`
+	Source          string    `json:"source"`
+	Type            string    `json:"type"`
+	Time            time.Time `json:"time"`
+	Subject         string    `json:"subject,omitempty"`
+	DataContentType string    `json:"datacontenttype,omitempty"`
 	// Drill marks an exercise (a replayed storm, a tabletop drill): a CloudEvents
 	// extension attribute so that every consumer can tell practice from reality.
 	Drill bool            `json:"drill,omitempty"`
