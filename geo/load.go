@@ -250,7 +250,11 @@ func (ld *loader) feature(file string, idx int, raw json.RawMessage, inNeighbour
 		return
 	}
 	var m map[string]any
-	if err := json.Unmarshal(f.Properties, &m); err != nil || m == nil {
+	if err := json.Unmarshal(f.Properties, &m); err != nil {
+		ld.prob.add(file, label, "\"properties\" cannot be read: %v", err)
+		return
+	}
+	if m == nil {
 		ld.prob.add(file, label, "\"properties\" must be an object")
 		return
 	}
