@@ -23,7 +23,7 @@ type testLog struct {
 
 func newTestLog(tb testing.TB, town string) *testLog {
 	tb.Helper()
-	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: "127.0.0.1:0", StoreDir: tb.TempDir()})
+	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: "127.0.0.1:0", StoreDir: tb.TempDir(), SyncAlways: true})
 	require.NoError(tb, err)
 	tb.Cleanup(ns.Shutdown)
 	nc, err := nats.Connect(ns.ClientURL())

@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkPublishToApplied measures events/s from an outside client's async
+// publish to the engine having folded them, beside raw JetStream async publish
+// (acks only, nobody consuming) in the same run, on the same embedded server
+// with fsync on every write. Goal: ratio ≥ 0.5.
+func BenchmarkPublishToApplied(b *testing.B) {
+	const n = 10000
+	l := newTestLog(b, "duhu")
+	_, err := l.js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "RAW", Subjects: []string{"raw.>"}, Storage: jetstream.FileStorage})
+	require.NoError(b, err)
+	e, _ := l.startEngine(b, NewDomain("duhu"))
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = fmt.Appendf(nil, `{"specversion":"1.0","id":"b-%d-%%d","source":"bench","type":"flood.rain.observed","time":"2022-05-12T23:00:00+08:00","data":{"gauge":"g-%d","mm":%.1f,"minutes":5}}`, i, i%200, float64(i%30)/2)
+	}
+	var rawRate, engRate float64
+	for it := 0; it < b.N; it++ {
+		start := time.Now()
+		publishBurst(b, l.js, "raw.rain", bodies, it)
+		rawRate = n / time.Since(start).Seconds()
+
+		target := e.AppliedSeq()
+		start = time.Now()
+		publishBurst(b, l.js, "flood.duhu.rain", bodies, it)
+		info, err := l.stream.Info(context.Background())
+		require.NoError(b, err)
+		target = info.State.LastSeq
+		for e.AppliedSeq() < target {
+			time.Sleep(200 * time.Microsecond)
+		}
+		engRate = n / time.Since(start).Seconds()
+	}
+	b.ReportMetric(rawRate, "raw_js_msg/s")
+	b.ReportMetric(engRate, "applied_events/s")
+	b.ReportMetric(engRate/rawRate, "ratio")
+}
+
+func publishBurst(tb testing.TB, js jetstream.JetStream, subject string, bodies [][]byte, round int) {
+	tb.Helper()
+	for _, body := range bodies {
+		msg := nats.NewMsg(subject)
+		msg.Data = []byte(fmt.Sprintf(string(body), round))
+		_, err := js.PublishMsgAsync(msg, jetstream.WithStallWait(30*time.Second))
+		require.NoError(tb, err)
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(60 * time.Second):
+		tb.Fatal("publishes not acknowledged within 60 s")
+	}
+}
