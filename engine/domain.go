@@ -1,11 +1,18 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/paulmach/orb"
+
+	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/geo"
 )
 
 // Outgoing is a decision the engine appends to the log.
@@ -14,98 +21,288 @@ type Outgoing struct {
 	Event   events.Event
 }
 
-// Domain is the town's domain state: what the inputs mean.
+// Domain is what the inputs mean for one town: its roads, its responders and
+// incidents, its gauges. It is folded by one goroutine; readers hold the engine's lock.
 type Domain struct {
-	town      string
-	incidents map[string]*IncidentView
-	gauges    map[string]*GaugeView
-	now       func() time.Time
-}
-
-// IncidentView is an incident as the board and /api/state show it.
-type IncidentView struct {
-	ID         string    `json:"id"`
-	Kind       string    `json:"kind"`
-	Lat        float64   `json:"lat"`
-	Lon        float64   `json:"lon"`
-	People     int       `json:"people,omitempty"`
-	Severity   int       `json:"severity,omitempty"`
-	Note       string    `json:"note,omitempty"`
-	Reporter   string    `json:"reporter,omitempty"`
-	ReportedAt time.Time `json:"reported_at"`
-	Drill      bool      `json:"drill,omitempty"`
+	town     string
+	source   string
+	scenario *geo.Scenario
+	locator  *geo.Locator
+	graph    *geo.Graph
+	dispatch *dispatch.Dispatcher
+	gauges   map[string]*GaugeView
+	known    map[string]geo.Gauge
+	depths   map[string]float64
+	seq      uint64 // decisions made, for their ids
+	// changed is set by every fold that can change what the dispatcher would
+	// decide; Decide skips the optimiser while nothing changed, except on a tick
+	// (ack timeouts fall due with the clock, not with events).
+	changed atomic.Bool
 }
 
 // GaugeView is a gauge's latest reading.
 type GaugeView struct {
 	ID      string    `json:"id"`
+	Kind    string    `json:"kind"`
 	MM      float64   `json:"last_mm,omitempty"`
 	Minutes float64   `json:"last_minutes,omitempty"`
 	Meters  float64   `json:"meters,omitempty"`
 	At      time.Time `json:"at"`
 }
 
-// DomainView is the domain part of /api/state.
-type DomainView struct {
-	Incidents []IncidentView `json:"incidents"`
-	Gauges    []GaugeView    `json:"gauges"`
+// RoadState is a road that is not as the map has it: closed, or under water.
+type RoadState struct {
+	ID     string  `json:"id"`
+	Closed bool    `json:"closed"`
+	Depth  float64 `json:"depth_m,omitempty"`
 }
 
-// NewDomain returns the empty domain of a town.
-func NewDomain(town string) *Domain {
-	return &Domain{town: town, incidents: map[string]*IncidentView{}, gauges: map[string]*GaugeView{}}
+// DomainView is the domain part of /api/state.
+type DomainView struct {
+	dispatch.View
+	Gauges []GaugeView `json:"gauges"`
+	Roads  []RoadState `json:"roads"`
+}
+
+// NewDomain builds the domain of a loaded town.
+func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
+	d, err := dispatch.New(cfg, t.Roster)
+	if err != nil {
+		return nil, fmt.Errorf("dispatcher: %w", err)
+	}
+	graph, report := geo.NewGraph(t.Scenario.Roads, SnapToleranceMeters)
+	t.Graph = report
+	known := map[string]geo.Gauge{}
+	for _, g := range t.Scenario.Gauges {
+		known[g.ID] = g
+	}
+	return &Domain{town: t.Scenario.Town.ID, source: "floodcmd/" + t.Scenario.Town.ID, scenario: t.Scenario,
+		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, gauges: map[string]*GaugeView{},
+		known: known, depths: map[string]float64{}}, nil
+}
+
+// Graph is the town's road graph. Route queries may run concurrently with the
+// fold: the graph guards itself.
+func (d *Domain) Graph() *geo.Graph { return d.graph }
+
+// Scenario is the town's geography as loaded.
+func (d *Domain) Scenario() *geo.Scenario { return d.scenario }
+
+// wgs84 converts an input position to WGS-84 (phones in China give GCJ-02).
+func wgs84(lat, lon float64, crs string) orb.Point {
+	p := orb.Point{lon, lat}
+	if strings.EqualFold(crs, "gcj02") {
+		return geo.GCJ02ToWGS84(p)
+	}
+	return p
 }
 
 // Apply folds a validated input.
 func (d *Domain) Apply(in events.Input) error {
+	d.changed.Store(true)
+	t := in.Event.Time
 	switch data := in.Data.(type) {
 	case *events.IncidentReported:
 		id := data.Incident
 		if id == "" {
 			id = in.Event.ID
 		}
-		if _, dup := d.incidents[id]; dup {
-			return events.Invalidf("data.incident", id, "an incident with this id exists already")
+		at := wgs84(data.Lat, data.Lon, data.CRS)
+		village, grid, _ := d.locator.Locate(at)
+		return domainErr(d.dispatch.ReportIncident(dispatch.Incident{ID: id, Kind: data.Kind, At: at, Village: village,
+			Grid: grid, People: data.People, Severity: data.Severity, Note: data.Note, Reporter: data.Reporter, ReportedAt: t}))
+	case *events.ResponderStatus:
+		s := dispatch.StatusReport{Responder: in.Address.Key, Status: data.Status, Assignment: data.Assignment,
+			Note: data.Note, Time: t}
+		if data.Lat != nil {
+			s.At, s.HasPosition = wgs84(*data.Lat, *data.Lon, data.CRS), true
 		}
-		d.incidents[id] = &IncidentView{ID: id, Kind: data.Kind, Lat: data.Lat, Lon: data.Lon, People: data.People,
-			Severity: data.Severity, Note: data.Note, Reporter: data.Reporter, ReportedAt: in.Event.Time, Drill: in.Event.Drill}
+		return domainErr(d.dispatch.SetStatus(s))
 	case *events.RainObserved:
-		g := d.gauge(data.Gauge)
-		g.MM, g.Minutes, g.At = data.MM, data.Minutes, in.Event.Time
+		g, err := d.gauge(data.Gauge, geo.GaugeRain)
+		if err != nil {
+			return err
+		}
+		g.MM, g.Minutes, g.At = data.MM, data.Minutes, t
 	case *events.LevelObserved:
-		g := d.gauge(data.Gauge)
-		g.Meters, g.At = data.Meters, in.Event.Time
+		g, err := d.gauge(data.Gauge, geo.GaugeReservoir, geo.GaugeRiver)
+		if err != nil {
+			return err
+		}
+		g.Meters, g.At = data.Meters, t
+	case *events.Command:
+		return d.command(in.Verb(), data, t)
 	default:
-		return fmt.Errorf("%s is valid but not yet carried out by this engine", in.Event.Type)
+		return events.Invalidf("type", in.Event.Type, "valid, but not yet carried out by this version of floodcmd")
 	}
 	return nil
 }
 
-func (d *Domain) gauge(id string) *GaugeView {
+func (d *Domain) gauge(id string, kinds ...string) (*GaugeView, error) {
+	known, ok := d.known[id]
+	if !ok {
+		return nil, events.Invalidf("data.gauge", id, "no such gauge in town %s", d.town)
+	}
+	if !contains(kinds, known.Kind) {
+		return nil, events.Invalidf("data.gauge", id, "is a %s gauge; this reading is for a %s gauge", known.Kind, strings.Join(kinds, " or "))
+	}
 	g, ok := d.gauges[id]
 	if !ok {
-		g = &GaugeView{ID: id}
+		g = &GaugeView{ID: id, Kind: known.Kind}
 		d.gauges[id] = g
 	}
-	return g
+	return g, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// command carries out an operator's order.
+func (d *Domain) command(verb string, c *events.Command, t time.Time) error {
+	switch verb {
+	case events.VerbCloseRoad, events.VerbOpenRoad, events.VerbRoadDepth:
+		roads, err := d.roadsOf(c)
+		if err != nil {
+			return err
+		}
+		for _, id := range roads {
+			switch verb {
+			case events.VerbCloseRoad:
+				err = d.graph.CloseRoad(id)
+			case events.VerbOpenRoad:
+				err = d.graph.OpenRoad(id)
+				if err == nil {
+					err = d.graph.SetDepth(id, 0)
+					delete(d.depths, id)
+				}
+			case events.VerbRoadDepth:
+				err = d.graph.SetDepth(id, *c.Meters)
+				if *c.Meters > 0 {
+					d.depths[id] = *c.Meters
+				} else {
+					delete(d.depths, id)
+				}
+			}
+			if err != nil {
+				return events.Invalidf("data.road", id, "%v", err)
+			}
+		}
+		return nil
+	case events.VerbResolve:
+		return domainErr(d.dispatch.Resolve(c.Incident, c.Operator, c.Reason, t))
+	case events.VerbReassign:
+		return domainErr(d.dispatch.Reassign(c.Assignment, c.Responder, c.Operator, c.Reason, t))
+	}
+	return events.Invalidf("type", events.TypeCommandPrefix+verb, "not carried out by this version")
+}
+
+// roadsOf names the roads a road command is about: the one given, or those
+// passing within radius_m (default 30 m) of the point given.
+func (d *Domain) roadsOf(c *events.Command) ([]string, error) {
+	if c.Road != "" {
+		return []string{c.Road}, nil
+	}
+	radius := c.RadiusM
+	if radius == 0 {
+		radius = 30
+	}
+	p := wgs84(*c.Lat, *c.Lon, c.CRS)
+	roads := d.graph.RoadsNear(p, radius)
+	if len(roads) == 0 {
+		return nil, events.Invalidf("data.lat", fmt.Sprintf("%.5f,%.5f", p.Lat(), p.Lon()), "no road within %.0f m of this point", radius)
+	}
+	return roads, nil
+}
+
+// domainErr turns a dispatcher error into the rejection vocabulary.
+func domainErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, dispatch.ErrNotFound) || errors.Is(err, dispatch.ErrConflict) || errors.Is(err, dispatch.ErrInvalid) {
+		return &events.Invalid{Rule: err.Error()}
+	}
+	return err
 }
 
 // ApplyDecision folds one of the engine's recorded decisions.
-func (d *Domain) ApplyDecision(ev events.Event) error { return nil }
+func (d *Domain) ApplyDecision(ev events.Event) error {
+	d.changed.Store(true)
+	d.seq++
+	var dec dispatch.Decision
+	if err := ev.DecodeData(&dec); err != nil {
+		return fmt.Errorf("decision %s: %w", ev.ID, err)
+	}
+	if dec.Type == "" {
+		return nil // not a dispatcher decision
+	}
+	return d.dispatch.Apply(dec)
+}
 
-// Decide returns the decisions the state calls for at now; it does not mutate.
-func (d *Domain) Decide(now time.Time) []Outgoing { return nil }
+// decisionTypes maps the dispatcher's decisions onto contract event types.
+var decisionTypes = map[string]string{
+	dispatch.DecisionAssignmentCreated:   events.TypeAssignmentCreated,
+	dispatch.DecisionAssignmentCancelled: events.TypeAssignmentCancelled,
+	dispatch.DecisionAssignmentTimedOut:  events.TypeAssignmentTimedOut,
+	dispatch.DecisionAidNeeded:           events.TypeAidNeeded,
+	dispatch.DecisionIncidentResolved:    events.TypeIncidentResolved,
+}
+
+// Decide returns the decisions the state calls for at now; it does not change
+// the state. Unless tick is set it returns nothing when no fold changed anything.
+func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
+	if !d.changed.Swap(false) && !tick {
+		return nil
+	}
+	decs := d.dispatch.Decide(now, d.graph)
+	out := make([]Outgoing, 0, len(decs))
+	for i, dec := range decs {
+		typ := decisionTypes[dec.Type]
+		if typ == "" {
+			typ = "flood.dispatch." + dec.Type
+		}
+		var subject string
+		switch {
+		case dec.Responder != "":
+			subject = events.AssignmentSubject(d.town, dec.Responder)
+		case dec.Type == dispatch.DecisionAidNeeded:
+			subject = events.OutSubject(d.town, "aid_needed")
+		default:
+			subject = events.OutSubject(d.town, "incident")
+		}
+		id := fmt.Sprintf("%s-d%d-%d-%d", d.town, d.seq, now.UnixNano(), i)
+		ev, err := events.New(id, d.source, typ, now, dec)
+		if err != nil {
+			continue // a Decision always encodes; nothing to decide on failure
+		}
+		out = append(out, Outgoing{Subject: subject, Event: ev})
+	}
+	return out
+}
 
 // View renders the domain for /api/state.
 func (d *Domain) View() DomainView {
-	v := DomainView{Incidents: []IncidentView{}, Gauges: []GaugeView{}}
-	for _, inc := range d.incidents {
-		v.Incidents = append(v.Incidents, *inc)
-	}
-	sort.Slice(v.Incidents, func(i, j int) bool { return v.Incidents[i].ID < v.Incidents[j].ID })
+	v := DomainView{View: d.dispatch.View(), Gauges: []GaugeView{}, Roads: []RoadState{}}
 	for _, g := range d.gauges {
 		v.Gauges = append(v.Gauges, *g)
 	}
 	sort.Slice(v.Gauges, func(i, j int) bool { return v.Gauges[i].ID < v.Gauges[j].ID })
+	closed := map[string]bool{}
+	for _, id := range d.graph.Closed() {
+		closed[id] = true
+		v.Roads = append(v.Roads, RoadState{ID: id, Closed: true, Depth: d.depths[id]})
+	}
+	for id, m := range d.depths {
+		if !closed[id] {
+			v.Roads = append(v.Roads, RoadState{ID: id, Depth: m})
+		}
+	}
+	sort.Slice(v.Roads, func(i, j int) bool { return v.Roads[i].ID < v.Roads[j].ID })
 	return v
 }

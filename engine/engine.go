@@ -113,10 +113,11 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 		}
 	}()
-	tick := time.NewTicker(e.cfg.Tick)
-	defer tick.Stop()
+	ticker := time.NewTicker(e.cfg.Tick)
+	defer ticker.Stop()
 	e.cfg.Logger.Info("engine replaying log", "town", e.cfg.Town, "tail", startTail)
 	for {
+		tick := false
 		select {
 		case <-ctx.Done():
 			return nil
@@ -127,14 +128,15 @@ func (e *Engine) Run(ctx context.Context) error {
 			return fmt.Errorf("read log: %w", err)
 		case m := <-msgs:
 			e.applyBatch(m, msgs)
-		case <-tick.C:
+		case <-ticker.C:
+			tick = true
 		}
 		if !e.ready.Load() && e.applied.Load() >= startTail {
 			e.ready.Store(true)
 			e.cfg.Logger.Info("engine caught up", "town", e.cfg.Town, "seq", e.applied.Load())
 		}
 		if e.ready.Load() && len(e.pending) == 0 {
-			if err := e.decide(ctx); err != nil {
+			if err := e.decide(ctx, tick); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
@@ -183,10 +185,10 @@ func (e *Engine) applyOne(m jetstream.Msg) {
 }
 
 // decide publishes owed rejection notices and the domain's decisions.
-func (e *Engine) decide(ctx context.Context) error {
+func (e *Engine) decide(ctx context.Context, tick bool) error {
 	e.mu.RLock()
 	owed := e.state.Owed()
-	decisions := e.state.Decide(e.cfg.Now())
+	decisions := e.state.Decide(e.cfg.Now(), tick)
 	e.mu.RUnlock()
 	for _, r := range owed {
 		ev, err := events.New(fmt.Sprintf("%s-rejected-%d", e.cfg.Town, r.Seq), "floodcmd/"+e.cfg.Town,

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"sync/atomic"
+	"fmt"
 	"encoding/json"
 	"testing"
 	"time"
@@ -20,7 +22,7 @@ func TestEngineFoldsRejectsAndDeduplicates(t *testing.T) {
 	require.NoError(t, err)
 	defer sub.Unsubscribe()
 
-	e, _ := l.startEngine(t, NewDomain("duhu"))
+	e := l.startEngine(t, duhuDomain(t))
 	l.publishRaw(t, "flood.duhu.incident", incidentJSON("i-1", 22.08, 112.9))
 	l.publishRaw(t, "flood.duhu.incident", []byte(`{"specversion":"1.0","id":"bad-1"`))
 	// The same id again without Nats-Msg-Id, as a plain `nats pub` would send it.
@@ -57,11 +59,11 @@ func TestEngineFoldsRejectsAndDeduplicates(t *testing.T) {
 
 func TestEngineReplaysToTheSameState(t *testing.T) {
 	l := newTestLog(t, "duhu")
-	first, _ := l.startEngine(t, NewDomain("duhu"))
+	first := l.startEngine(t, duhuDomain(t))
 	for i := range 50 {
-		l.publishRaw(t, "flood.duhu.incident", incidentJSON("i-"+string(rune('a'+i%26))+string(rune('a'+i/26)), 22+float64(i)/1000, 112.9))
+		l.publishRaw(t, "flood.duhu.incident", incidentJSON(fmt.Sprintf("i-%02d", i), 22.05+float64(i)/1000, 112.88+float64(i%7)/500))
 	}
-	l.publishRaw(t, "flood.duhu.rain", []byte(`{"specversion":"1.0","id":"r-1","source":"g","type":"flood.rain.observed","time":"2022-05-12T23:00:00+08:00","data":{"gauge":"nankeng","mm":12.5,"minutes":60}}`))
+	l.publishRaw(t, "flood.duhu.rain", []byte(`{"specversion":"1.0","id":"r-1","source":"g","type":"flood.rain.observed","time":"2022-05-12T23:00:00+08:00","data":{"gauge":"rain-nankeng","mm":12.5,"minutes":60}}`))
 	l.publishRaw(t, "flood.duhu.rain", []byte(`not json`))
 	l.waitApplied(t, first)
 	// Wait for the rejection notice, so both engines see the same log.
@@ -71,14 +73,16 @@ func TestEngineReplaysToTheSameState(t *testing.T) {
 		return owed == 0
 	}, 5*time.Second, 5*time.Millisecond)
 	l.waitApplied(t, first)
+	require.NoError(t, first.Stop())
 
-	second, _ := l.startEngine(t, NewDomain("duhu"))
+	second := l.startEngine(t, duhuDomain(t))
 	l.waitApplied(t, second)
 	var a, b []byte
 	first.Read(func(s *State) { a, _ = json.Marshal(s.View()) })
 	second.Read(func(s *State) { b, _ = json.Marshal(s.View()) })
 	assert.JSONEq(t, string(a), string(b))
-	assert.Contains(t, string(b), `"nankeng"`)
+	assert.Contains(t, string(b), `"rain-nankeng"`)
+	assert.Contains(t, string(b), `"assignments":[{`, "the replay carries the first engine's decisions")
 }
 
 func TestEngineIsReadyOnlyWhenCaughtUp(t *testing.T) {
@@ -88,11 +92,47 @@ func TestEngineIsReadyOnlyWhenCaughtUp(t *testing.T) {
 		require.NoError(t, err)
 	}
 	<-l.js.PublishAsyncComplete()
-	e := New(Config{Town: "duhu", JS: l.js, Stream: l.stream, Domain: NewDomain("duhu")})
+	e := New(Config{Town: "duhu", JS: l.js, Stream: l.stream, Domain: duhuDomain(t)})
 	assert.False(t, e.Ready())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = e.Run(ctx) }()
 	require.Eventually(t, e.Ready, 10*time.Second, time.Millisecond)
 	assert.GreaterOrEqual(t, e.AppliedSeq(), uint64(2000))
+}
+
+// TestSecondEngineIsFenced makes two engines decide on the same state at once:
+// the one that appends second is refused by the log, and stops with ErrFenced
+// instead of interleaving its decisions with the other's.
+func TestSecondEngineIsFenced(t *testing.T) {
+	l := newTestLog(t, "duhu")
+	first := l.startEngine(t, duhuDomain(t))
+	gate := make(chan struct{})
+	var second *running
+	var secondReady atomic.Bool
+	second = l.startEngineWith(t, Config{Domain: duhuDomain(t), Now: func() time.Time {
+		// Hold the second engine at its decision until the first has appended its own.
+		if secondReady.Load() && second.AppliedSeq() >= 1 {
+			<-gate
+		}
+		return time.Now()
+	}})
+	secondReady.Store(true)
+
+	l.publishRaw(t, "flood.duhu.incident", incidentJSON("i-fence", 22.08, 112.9))
+	require.Eventually(t, func() bool {
+		var n int
+		first.Read(func(s *State) { n = len(s.View().Assignments) })
+		return n > 0
+	}, 10*time.Second, 5*time.Millisecond, "the first engine assigns")
+	close(gate)
+
+	require.ErrorIs(t, second.Wait(t, 10*time.Second), ErrFenced)
+
+	// The log holds the first engine's decisions only: one writer.
+	l.waitApplied(t, first)
+	var decided int
+	first.Read(func(s *State) { decided = s.counts["decisions"] })
+	assert.Equal(t, decided, l.count(t, events.OutFilter("duhu")), "every decision in the log is one the first engine made")
+	assert.Empty(t, first.pending, "the first engine read back all its own decisions")
 }

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,7 +12,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/scenario"
 )
 
 // testLog is a town's log on an embedded JetStream in a temp dir.
@@ -36,16 +40,75 @@ func newTestLog(tb testing.TB, town string) *testLog {
 	return &testLog{nc: nc, js: js, stream: s, town: town}
 }
 
-// startEngine runs an engine on the log until the test ends and waits until it is ready.
-func (l *testLog) startEngine(tb testing.TB, d *Domain) (*Engine, <-chan error) {
+var (
+	duhuOnce sync.Once
+	duhuTown *Town
+	duhuErr  error
+)
+
+// duhuDomain returns a fresh domain over the built-in Duhu scenario (loaded once).
+func duhuDomain(tb testing.TB) *Domain {
+	tb.Helper()
+	duhuOnce.Do(func() {
+		var fsys fs.FS
+		fsys, duhuErr = scenario.Open("duhu")
+		if duhuErr == nil {
+			duhuTown, duhuErr = LoadTown(fsys, "duhu")
+		}
+	})
+	require.NoError(tb, duhuErr)
+	d, err := NewDomain(duhuTown, dispatch.DefaultConfig())
+	require.NoError(tb, err)
+	return d
+}
+
+// running is an engine under test.
+type running struct {
+	*Engine
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// Stop cancels the engine and returns what Run returned.
+func (r *running) Stop() error {
+	r.once.Do(func() { r.cancel(); r.err = <-r.done })
+	return r.err
+}
+
+// Wait waits for the engine to stop by itself (fenced, failed) and returns Run's error.
+func (r *running) Wait(tb testing.TB, timeout time.Duration) error {
+	tb.Helper()
+	select {
+	case r.err = <-r.done:
+		r.once.Do(r.cancel)
+		return r.err
+	case <-time.After(timeout):
+		tb.Fatalf("engine still running after %s", timeout)
+		return nil
+	}
+}
+
+// startEngine runs an engine on the log and waits until it is ready; the test's
+// cleanup stops it.
+func (l *testLog) startEngine(tb testing.TB, d *Domain) *running {
+	tb.Helper()
+	return l.startEngineWith(tb, Config{Domain: d})
+}
+
+func (l *testLog) startEngineWith(tb testing.TB, cfg Config) *running {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	e := New(Config{Town: l.town, JS: l.js, Stream: l.stream, Domain: d, Tick: 50 * time.Millisecond})
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	tb.Cleanup(func() { cancel(); <-done })
-	require.Eventually(tb, e.Ready, 10*time.Second, 5*time.Millisecond)
-	return e, done
+	cfg.Town, cfg.JS, cfg.Stream = l.town, l.js, l.stream
+	if cfg.Tick == 0 {
+		cfg.Tick = 50 * time.Millisecond
+	}
+	r := &running{Engine: New(cfg), cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- r.Run(ctx) }()
+	tb.Cleanup(func() { _ = r.Stop() })
+	require.Eventually(tb, r.Ready, 10*time.Second, 5*time.Millisecond)
+	return r
 }
 
 // publish sends raw bytes on subject over core NATS, as `nats pub` does.
@@ -60,10 +123,20 @@ func incidentJSON(id string, lat, lon float64) []byte {
 }
 
 // waitApplied waits until the engine has folded everything in the log.
-func (l *testLog) waitApplied(tb testing.TB, e *Engine) {
+func (l *testLog) waitApplied(tb testing.TB, e interface{ AppliedSeq() uint64 }) {
 	tb.Helper()
 	require.Eventually(tb, func() bool {
 		info, err := l.stream.Info(context.Background())
 		return err == nil && e.AppliedSeq() == info.State.LastSeq
 	}, 10*time.Second, 5*time.Millisecond)
+}
+
+// count returns how many messages of the log match filter.
+func (l *testLog) count(tb testing.TB, filter string) int {
+	tb.Helper()
+	c, err := l.stream.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+	require.NoError(tb, err)
+	info, err := c.Info(context.Background())
+	require.NoError(tb, err)
+	return int(info.NumPending)
 }

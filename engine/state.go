@@ -127,8 +127,9 @@ func (s *State) Owed() []events.Rejected {
 	return out
 }
 
-// Decide asks the domain for decisions at now.
-func (s *State) Decide(now time.Time) []Outgoing { return s.domain.Decide(now) }
+// Decide asks the domain for decisions at now; tick says the clock moved on
+// without an event (ack timeouts).
+func (s *State) Decide(now time.Time, tick bool) []Outgoing { return s.domain.Decide(now, tick) }
 
 // View is the state as /api/state serves it.
 type View struct {

@@ -30,8 +30,10 @@ type EventPublisher interface {
 
 // Deps is what the HTTP surface needs.
 type Deps struct {
-	Town      string
-	Engine    StateReader
+	Town   string
+	Engine StateReader
+	// Domain gives the town's geography and road graph (routes, the map).
+	Domain    *engine.Domain
 	Publisher EventPublisher
 	// Ready reports why the system is not ready yet, or nil.
 	Ready func(ctx context.Context) error

@@ -20,8 +20,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/scenario"
 	"github.com/floodcmd/floodcmd/ui"
 )
 
@@ -100,10 +102,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
+	fsys, err := scenario.Open(cfg.scenario)
+	if err != nil {
+		return fmt.Errorf("--scenario: %w", err)
+	}
+	town, err := engine.LoadTown(fsys, cfg.town)
+	if err != nil {
+		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
+	}
+	domain, err := engine.NewDomain(town, dispatch.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	log.Info("scenario loaded", "town", town.Scenario.Town.ID, "name", town.Scenario.Town.Name,
+		"villages", len(town.Scenario.Villages), "grids", len(town.Scenario.Grids), "shelters", len(town.Scenario.Shelters),
+		"responders", len(town.Roster), "road_nodes", town.Graph.Nodes, "road_components", town.Graph.Components)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := engine.NewMetrics(reg, cfg.town)
-	eng := engine.New(engine.Config{Town: cfg.town, JS: js, Stream: stream, Domain: engine.NewDomain(cfg.town),
+	eng := engine.New(engine.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain,
 		Logger: log, Metrics: metrics})
 	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "floodcmd_engine_lag_events",
 		Help: "Messages in the town's log not yet folded by the engine.", ConstLabels: prometheus.Labels{"town": cfg.town}},
@@ -116,7 +134,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		})
 	reg.MustRegister(lag)
 
-	handler := ui.NewServer(ui.Deps{Town: cfg.town, Engine: eng, Publisher: events.NewPublisher(js),
+	handler := ui.NewServer(ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: events.NewPublisher(js),
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), AdminToken: cfg.adminToken, Logger: log,
 		Ready: func(ctx context.Context) error {
 			if nc.Status() != nats.CONNECTED {

@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/floodcmd/floodcmd/dispatch"
+	"github.com/floodcmd/floodcmd/geo"
+)
+
+// RosterFile is the responder roster inside a scenario folder.
+const RosterFile = "roster.csv"
+
+// SnapToleranceMeters joins road ends digitised this close together.
+const SnapToleranceMeters = 5
+
+// Town is a loaded scenario: the geography and the roster of one town.
+type Town struct {
+	Scenario *geo.Scenario
+	Roster   []dispatch.Responder
+	Graph    geo.GraphReport
+}
+
+// LoadTown reads a scenario folder (GeoJSON files and roster.csv) and checks that
+// it is the town this instance owns.
+func LoadTown(fsys fs.FS, town string) (*Town, error) {
+	sc, err := geo.LoadScenario(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	if sc.Town.ID != town {
+		return nil, fmt.Errorf("scenario is town %q, but this instance owns %q (--town)", sc.Town.ID, town)
+	}
+	f, err := fsys.Open(RosterFile)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: roster: %w", err)
+	}
+	defer f.Close()
+	roster, err := dispatch.ReadRosterCSV(f)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %s: %w", RosterFile, err)
+	}
+	villages := map[string]bool{}
+	for _, v := range sc.Villages {
+		villages[v.ID] = true
+	}
+	var errs []error
+	for _, r := range roster {
+		if r.Village != "" && !villages[r.Village] {
+			errs = append(errs, fmt.Errorf("%s: responder %s: unknown village %q", RosterFile, r.ID, r.Village))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return &Town{Scenario: sc, Roster: roster}, nil
+}
