@@ -2,9 +2,9 @@ package engine
 
 import (
 	"context"
-	"sync/atomic"
-	"fmt"
 	"encoding/json"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
