@@ -16,10 +16,10 @@ run: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/floodcmd
 
-## test: vet, every test (real JetStream, the real nats CLI), a short fuzz of each decoder
+## test: vet, every test (real JetStream, the real nats CLI, a throwaway PostgreSQL), a short fuzz of each decoder
 test: tools
 	$(GO) vet ./...
-	PATH="$(TOOLS):$$PATH" $(GO) test -count=1 -timeout 15m ./...
+	PATH="$(TOOLS):$$PATH" scripts/with-postgres.sh $(GO) test -count=1 -timeout 15m ./...
 	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=10s ./events/
 
 ## test-short: the fast unit tests only
@@ -28,7 +28,7 @@ test-short:
 
 ## bench: every benchmark, figures and ratios printed (see docs/BENCHMARKS.md)
 bench:
-	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 30m ./...
+	scripts/with-postgres.sh $(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 30m ./...
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
