@@ -40,6 +40,14 @@ type State struct {
 	rejections []events.Rejected
 	counts     map[string]int
 	domain     *Domain
+	drill      DrillView
+}
+
+// DrillView says whether the log holds exercise events (a replayed storm, a
+// tabletop drill): the board shows a DRILL banner and CAP says Exercise.
+type DrillView struct {
+	Events int       `json:"events"`
+	Last   time.Time `json:"last,omitempty"`
 }
 
 // NewState returns the empty state of a town over its domain.
@@ -80,6 +88,10 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 	}
 	s.applied[in.Event.ID] = seq
 	s.counts["applied"]++
+	if in.Event.Drill {
+		s.drill.Events++
+		s.drill.Last = in.Event.Time
+	}
 	return Applied, in.Event.Type
 }
 
@@ -117,6 +129,12 @@ func (s *State) applyOwn(seq uint64, addr events.Address, raw []byte) (Outcome, 
 	return Decision, ev.Type
 }
 
+// Applied reports whether an event id has been folded (or was one of the engine's own).
+func (s *State) Applied(id string) bool {
+	_, ok := s.applied[id]
+	return ok
+}
+
 // Owed lists the rejection notices still to publish, in log order.
 func (s *State) Owed() []events.Rejected {
 	out := make([]events.Rejected, 0, len(s.owed))
@@ -137,6 +155,7 @@ type View struct {
 	Seq        uint64            `json:"seq"`
 	Counts     map[string]int    `json:"counts"`
 	Rejections []events.Rejected `json:"rejections"`
+	Drill      DrillView         `json:"drill"`
 	DomainView
 }
 
@@ -147,5 +166,5 @@ func (s *State) View() View {
 		counts[k] = v
 	}
 	rej := append([]events.Rejected{}, s.rejections...)
-	return View{Town: s.Town, Seq: s.Seq, Counts: counts, Rejections: rej, DomainView: s.domain.View()}
+	return View{Town: s.Town, Seq: s.Seq, Counts: counts, Rejections: rej, Drill: s.drill, DomainView: s.domain.View()}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -148,10 +149,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
+	var drill []events.Event
+	if cfg.replay != "" {
+		if drill, err = readReplay(cfg.replay, fsys, cfg.town); err != nil {
+			return err
+		}
+	}
+
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	engErr := make(chan error, 1)
 	go func() { engErr <- eng.Run(runCtx) }()
+	if len(drill) > 0 {
+		go playDrill(runCtx, log, eng, events.NewPublisher(js), drill, cfg.speed)
+	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	log.Info("floodcmd serving", "town", cfg.town, "http", ln.Addr().String(), "board", "http://"+displayAddr(ln.Addr()), "version", version)
@@ -219,4 +230,64 @@ func displayAddr(a net.Addr) string {
 		return fmt.Sprintf("localhost:%d", tcp.Port)
 	}
 	return a.String()
+}
+
+// readReplay reads a replay file from disk, or from the scenario folder
+// (e.g. --replay storm-2022-05-12.jsonl with --scenario duhu).
+func readReplay(name string, scenarioFS fs.FS, town string) ([]events.Event, error) {
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		var ferr error
+		var sf fs.File
+		if sf, ferr = scenarioFS.Open(filepath.Base(name)); ferr == nil {
+			defer sf.Close()
+			evs, err := events.ReadReplay(sf, town)
+			return evs, wrapReplay(name, err)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--replay %s: %w", name, err)
+	}
+	defer f.Close()
+	evs, err := events.ReadReplay(f, town)
+	return evs, wrapReplay(name, err)
+}
+
+func wrapReplay(name string, err error) error {
+	if err != nil {
+		return fmt.Errorf("--replay %s: %w", name, err)
+	}
+	return nil
+}
+
+// playDrill plays a replay onto the log once the engine has caught up, skipping
+// what an earlier run already played.
+func playDrill(ctx context.Context, log *slog.Logger, eng *engine.Engine, pub *events.Publisher, drill []events.Event, speed float64) {
+	for !eng.Ready() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	r := &events.Replayer{Publisher: pub, Speed: speed,
+		Done: func(id string) bool {
+			var done bool
+			eng.Read(func(s *engine.State) { done = s.Applied(id) })
+			return done
+		},
+		Progress: func(n, total int, ev events.Event) {
+			if n == 1 || n%200 == 0 || n == total {
+				log.Info("drill replay (演练)", "published", n, "of", total, "event_time", ev.Time.Format(time.RFC3339))
+			}
+		}}
+	log.Info("drill replay starting", "events", len(drill), "speed", speed,
+		"from", drill[0].Time.Format(time.RFC3339), "to", drill[len(drill)-1].Time.Format(time.RFC3339))
+	if err := r.Play(ctx, drill); err != nil && ctx.Err() == nil {
+		log.Error("drill replay stopped", "err", err)
+		return
+	}
+	if ctx.Err() == nil {
+		log.Info("drill replay finished", "events", len(drill))
+	}
 }
