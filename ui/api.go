@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,10 +11,28 @@ import (
 	"github.com/floodcmd/floodcmd/events"
 )
 
+// handleState is GET /api/state: the whole View for an operator, and for any
+// other role what the same filter as the websocket lets it read.
 func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 	var v engine.View
 	s.deps.Engine.Read(func(st *engine.State) { v = st.View() })
-	writeJSON(w, http.StatusOK, v)
+	p := principalOf(r)
+	if p.Role == RoleOperator {
+		writeJSON(w, http.StatusOK, v)
+		return
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("encode view: %w", err))
+		return
+	}
+	d, err := parseDoc(raw)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(newFilter(p).apply(d).state(v.Seq))
 }
 
 func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {

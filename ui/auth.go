@@ -1,25 +1,128 @@
 package ui
 
 import (
-	"crypto/subtle"
+	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 )
 
-// requireToken lets a request through only with the operator token, when one is set.
-func (s *Server) requireToken(next http.Handler) http.Handler {
+// CookieName holds the token for browsers (set by GET /login?token=…).
+const CookieName = "floodcmd_token"
+
+type principalKey struct{}
+
+// principalOf is who the request comes from; allow has checked it.
+func principalOf(r *http.Request) Principal {
+	p, _ := r.Context().Value(principalKey{}).(Principal)
+	return p
+}
+
+// tokenOf finds the token in the Authorization header, else the cookie.
+func tokenOf(r *http.Request) string {
+	if got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return strings.TrimSpace(got)
+	}
+	if c, err := r.Cookie(CookieName); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// authenticate returns the request's principal, or answers 401 and false.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (Principal, bool) {
+	tok := tokenOf(r)
+	msg := "a token is required: send Authorization: Bearer <token>, or open the login link that `floodcmd serve` prints (or `floodcmd token` makes)"
+	if tok != "" {
+		p, err := s.deps.Tokens.Verify(tok, time.Now())
+		if err == nil {
+			return p, true
+		}
+		msg = err.Error()
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="floodcmd"`)
+	s.deny(w, r, http.StatusUnauthorized, "unauthorised", msg)
+	return Principal{}, false
+}
+
+// deny answers 401/403 as JSON to the API and as a short page to a browser.
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, status int, kind, msg string) {
+	if !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>floodcmd</title><body style="font-family:sans-serif;padding:2em">
+<h1>%d</h1><p>%s</p><p>请使用 floodcmd serve 打印的登录链接，或向指挥中心索取令牌。<br>Use the login link that floodcmd serve prints, or ask the command centre for a token.</p>`,
+			status, htmlEscape(msg))
+		return
+	}
+	writeJSON(w, status, &apiError{Kind: kind, Message: msg})
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+// allow lets through a request with a valid token of one of roles: 401 without
+// a valid token, 403 with a token of another role.
+func (s *Server) allow(h http.HandlerFunc, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.deps.AdminToken == "" {
-			next.ServeHTTP(w, r)
+		p, ok := s.authenticate(w, r)
+		if !ok {
 			return
 		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.deps.AdminToken)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="floodcmd"`)
-			writeJSON(w, http.StatusUnauthorized, &apiError{Kind: "unauthorised",
-				Message: "a valid token is required: send Authorization: Bearer <token> (FLOODCMD_ADMIN_TOKEN)"})
+		if !slices.Contains(roles, p.Role) {
+			s.deny(w, r, http.StatusForbidden, "forbidden",
+				fmt.Sprintf("a %s token may not use %s %s", p.Role, r.Method, r.URL.Path))
 			return
 		}
-		next.ServeHTTP(w, r)
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
+}
+
+// actsFor reports whether p may act for responder rid: the responder themself or an operator.
+func actsFor(p Principal, rid string) bool {
+	return p.Role == RoleOperator || p.Role == RoleResponder && p.Subject == rid
+}
+
+// handleLogin checks ?token=, keeps it in a cookie and sends the browser to its page.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	p, err := s.deps.Tokens.Verify(tok, time.Now())
+	if tok == "" || err != nil {
+		msg := "the login link needs ?token=…"
+		if tok != "" {
+			msg = err.Error()
+		}
+		s.deny(w, r, http.StatusUnauthorized, "unauthorised", msg)
+		return
+	}
+	c := &http.Cookie{Name: CookieName, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	if !p.Expires.IsZero() {
+		c.Expires = p.Expires
+	}
+	http.SetCookie(w, c)
+	http.Redirect(w, r, homeOf(p), http.StatusSeeOther)
+}
+
+// homeOf is the page a principal lands on.
+func homeOf(p Principal) string {
+	if p.Role == RoleResponder {
+		return "/responder/" + p.Subject
+	}
+	return "/"
+}
+
+// handleLogout forgets the cookie.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1})
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("logged out / 已退出\n"))
+}
+
+// handleWhoami tells a page who it is, so it shows only what the role may do.
+func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
+	writeJSON(w, http.StatusOK, map[string]any{"role": p.Role, "subject": p.Subject, "town": s.deps.Town})
 }

@@ -27,7 +27,10 @@ func (s *Server) handleScenarioLayer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw := s.deps.Domain.Scenario().FeatureCollection(kind)
+	if p := principalOf(r); p.Role != RoleOperator && p.Role != RoleResponder {
+		raw = newFilter(p).redactRaw(raw) // household counts are not for viewers or other towns
+	}
 	w.Header().Set("Content-Type", "application/geo+json")
-	w.Header().Set("Cache-Control", "max-age=300")
+	w.Header().Set("Cache-Control", "private, max-age=300")
 	_, _ = w.Write(raw)
 }

@@ -5,6 +5,7 @@ package ui
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -39,9 +40,15 @@ type Deps struct {
 	Ready func(ctx context.Context) error
 	// Metrics serves /metrics.
 	Metrics http.Handler
-	// AdminToken, when set, is required as "Authorization: Bearer <token>" on /api.
+	// Tokens checks every request's token (see tokens.go).
+	Tokens *Signer
+	// AdminToken is always accepted as the operator "admin"; used only when Tokens is nil.
 	AdminToken string
-	Logger     *slog.Logger
+	// Hub feeds /ws; nil serves no live feed.
+	Hub *Hub
+	// AllowedOrigins may open the websocket besides the page's own host ("*": any).
+	AllowedOrigins []string
+	Logger         *slog.Logger
 }
 
 // Server is the HTTP handler of floodcmd.
@@ -54,6 +61,12 @@ type Server struct {
 func NewServer(deps Deps) http.Handler {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
+	}
+	if deps.Tokens == nil {
+		// Without a key nothing but the admin token verifies: a random key signs nothing anyone holds.
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		deps.Tokens = NewSigner(key, deps.AdminToken)
 	}
 	s := &Server{deps: deps, mux: http.NewServeMux()}
 	s.routes()

@@ -70,7 +70,8 @@ func startServe(tb testing.TB, dataDir string, env []string, args ...string) *pr
 	p := &proc{httpAddr: freeAddr(tb), natsAddr: freeAddr(tb), out: &bytes.Buffer{}}
 	all := append([]string{"serve", "--http", p.httpAddr, "--nats-listen", p.natsAddr, "--data", dataDir}, args...)
 	p.cmd = exec.Command(floodcmdBinary(tb), all...)
-	p.cmd.Env = append(os.Environ(), env...)
+	// Every route needs a token: tests use testAdminToken unless env names another.
+	p.cmd.Env = append(append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	require.NoError(tb, p.cmd.Start())
 	tb.Cleanup(func() { p.kill() })
@@ -122,8 +123,15 @@ func (p *proc) waitReady(tb testing.TB) {
 	}, 60*time.Second, 20*time.Millisecond, "not ready; output:\n%s", p.out.String())
 }
 
+// testAdminToken is the operator token of a floodcmd started by startServe.
+const testAdminToken = "test-admin-token"
+
+// getJSON GETs url with header (name, value pairs; the test operator token if none).
 func getJSON(tb testing.TB, url string, v any, header ...string) int {
 	tb.Helper()
+	if len(header) == 0 {
+		header = []string{"Authorization", "Bearer " + testAdminToken}
+	}
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
 	require.NoError(tb, err)
 	for i := 0; i+1 < len(header); i += 2 {

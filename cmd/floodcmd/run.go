@@ -16,6 +16,7 @@ const usage = `floodcmd — flood emergency dispatch and evacuation command syst
 
 Usage:
   floodcmd serve [flags]     run the command system (embedded NATS by default)
+  floodcmd token [flags]     print an access token (--role operator|responder|partner|viewer)
   floodcmd version           print the version
 
 Run "floodcmd serve -h" for the flags. Every flag also reads FLOODCMD_<FLAG>
@@ -31,6 +32,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout)
+	case "token":
+		return token(args[1:], getenv, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "floodcmd", version)
 		return nil

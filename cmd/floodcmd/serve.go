@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -41,6 +42,8 @@ type serveConfig struct {
 	speed      float64
 	replicas   int
 	adminToken string
+	origins    string
+	secret     string
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -56,6 +59,7 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.scenario, "scenario", "duhu", "built-in scenario name or a scenario directory")
 	fs.StringVar(&c.replay, "replay", "", "replay file to play onto the log as a drill")
 	fs.Float64Var(&c.speed, "speed", 60, "replay speed-up factor")
+	fs.StringVar(&c.origins, "allowed-origins", "", "other origins (comma-separated) that may open the board's websocket")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
 	return fs
 }
@@ -76,6 +80,7 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (serve
 		return c, fmt.Errorf("--town %q: a slug of lower-case letters, digits, '-' or '_'", c.town)
 	}
 	c.adminToken = getenv("FLOODCMD_ADMIN_TOKEN")
+	c.secret = getenv("FLOODCMD_TOKEN_SECRET")
 	return c, nil
 }
 
@@ -122,8 +127,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := engine.NewMetrics(reg, cfg.town)
-	eng := engine.New(engine.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain,
-		Logger: log, Metrics: metrics})
+	tokens, err := ui.LoadSigner(cfg.secret, cfg.dataDir, cfg.adminToken)
+	if err != nil {
+		return err
+	}
+	var eng *engine.Engine
+	hub := ui.NewHub(ui.HubConfig{Logger: log, View: func() (seq uint64, v any) {
+		eng.Read(func(st *engine.State) { seq, v = st.Seq, st.View() })
+		return seq, v
+	}})
+	eng = engine.New(engine.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain,
+		Logger: log, Metrics: metrics, OnApplied: hub.Applied})
 	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "floodcmd_engine_lag_events",
 		Help: "Messages in the town's log not yet folded by the engine.", ConstLabels: prometheus.Labels{"town": cfg.town}},
 		func() float64 {
@@ -136,7 +150,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg.MustRegister(lag)
 
 	handler := ui.NewServer(ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: events.NewPublisher(js),
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), AdminToken: cfg.adminToken, Logger: log,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Tokens: tokens, Hub: hub, AllowedOrigins: splitList(cfg.origins), Logger: log,
 		Ready: func(ctx context.Context) error {
 			if nc.Status() != nats.CONNECTED {
 				return fmt.Errorf("NATS connection is %s", nc.Status())
@@ -160,12 +174,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer cancel()
 	engErr := make(chan error, 1)
 	go func() { engErr <- eng.Run(runCtx) }()
+	go hub.Run(runCtx)
 	if len(drill) > 0 {
 		go playDrill(runCtx, log, eng, events.NewPublisher(js), drill, cfg.speed)
 	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	log.Info("floodcmd serving", "town", cfg.town, "http", ln.Addr().String(), "board", "http://"+displayAddr(ln.Addr()), "version", version)
+	if tok, generated, err := tokens.AdminLogin(time.Now()); err == nil && generated {
+		fmt.Fprintf(stdout, "\n  operator login (FLOODCMD_ADMIN_TOKEN unset, valid %s):\n  http://%s/login?token=%s\n\n", ui.AdminLoginTTL, displayAddr(ln.Addr()), tok)
+	}
 
 	var runErr error
 	select {
@@ -290,4 +308,15 @@ func playDrill(ctx context.Context, log *slog.Logger, eng *engine.Engine, pub *e
 	if ctx.Err() == nil {
 		log.Info("drill replay finished", "events", len(drill))
 	}
+}
+
+// splitList reads a comma-separated flag.
+func splitList(v string) []string {
+	var out []string
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+const (
+	wsWriteWait  = 10 * time.Second
+	wsPingPeriod = 30 * time.Second
+	wsPongWait   = 75 * time.Second
+)
+
+// sameOrigin accepts a websocket from the page's own host, or from an allowed
+// origin; a client that sends no Origin (not a browser) must still have a token.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if slices.Contains(s.deps.AllowedOrigins, origin) || slices.Contains(s.deps.AllowedOrigins, "*") {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// handleWS is GET /ws: a snapshot, then deltas; ?since=SEQ resumes.
+func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Hub == nil {
+		writeJSON(w, http.StatusServiceUnavailable, &apiError{Kind: "unavailable", Message: "no live feed in this instance"})
+		return
+	}
+	if !s.sameOrigin(r) {
+		s.deny(w, r, http.StatusForbidden, "forbidden", "websocket from another origin refused: "+r.Header.Get("Origin"))
+		return
+	}
+	var since *uint64
+	if v := r.URL.Query().Get("since"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			s.writeError(w, r, invalid("since: a sequence number from an earlier frame", nil))
+			return
+		}
+		since = &n
+	}
+	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 16 << 10, CheckOrigin: s.sameOrigin,
+		EnableCompression: false}
+	conn, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	c := &wsClient{p: principalOf(r), send: make(chan []byte, s.deps.Hub.cfg.SendBuffer)}
+	if err := s.deps.Hub.Subscribe(r.Context(), c, since); err != nil {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, err.Error()),
+			time.Now().Add(wsWriteWait))
+		conn.Close()
+		return
+	}
+	go s.wsRead(conn, c)
+	s.wsWrite(conn, c)
+}
+
+// wsRead only watches for the close (and pongs): the feed is one-way.
+func (s *Server) wsRead(conn *websocket.Conn, c *wsClient) {
+	defer s.deps.Hub.Leave(c)
+	conn.SetReadLimit(4096)
+	_ = conn.SetReadDeadline(time.Now().Add(wsPongWait))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(wsPongWait)) })
+	for {
+		if _, _, err := conn.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+// wsWrite sends the client's frames until the hub closes its outbox.
+func (s *Server) wsWrite(conn *websocket.Conn, c *wsClient) {
+	ping := time.NewTicker(wsPingPeriod)
+	defer func() {
+		ping.Stop()
+		conn.Close()
+		s.deps.Hub.Leave(c)
+	}()
+	for {
+		select {
+		case frame, ok := <-c.send:
+			_ = conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+			if !ok {
+				// Dropped (too slow) or shutting down: the client reconnects with ?since.
+				_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "resync"))
+				return
+			}
+			if err := conn.WriteMessage(websocket.TextMessage, frame); err != nil {
+				return
+			}
+		case <-ping.C:
+			_ = conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+			if err := conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		}
+	}
+}
