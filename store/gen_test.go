@@ -37,7 +37,7 @@ var lifecycle = []string{"accepted", "en_route", "on_scene", "done"}
 
 func newStorm(tb testing.TB, l *testLog, seed uint64) *storm {
 	s := &storm{tb: tb, log: l, rng: rand.New(rand.NewPCG(seed, 7)), town: l.town,
-		t0: time.Date(2022, 5, 12, 22, 0, 0, 0, time.FixedZone("CST", 8*3600)),
+		t0:     time.Date(2022, 5, 12, 22, 0, 0, 0, time.FixedZone("CST", 8*3600)),
 		tables: map[string]int{}, byseq: map[uint64]map[string]int{}, statusSeq: map[uint64]string{},
 		histories: map[string][]string{}, holding: map[string]string{}, stage: map[string]int{}, resolved: map[string]bool{}}
 	for i := range 8 {
@@ -46,7 +46,9 @@ func newStorm(tb testing.TB, l *testLog, seed uint64) *storm {
 	return s
 }
 
-func (s *storm) now() string { return s.t0.Add(time.Duration(s.n) * 7 * time.Second).Format(time.RFC3339) }
+func (s *storm) now() string {
+	return s.t0.Add(time.Duration(s.n) * 7 * time.Second).Format(time.RFC3339)
+}
 
 // emit publishes one event and counts the rows it adds.
 func (s *storm) emit(subject, typ, data string, rows map[string]int, rejectable bool) uint64 {
