@@ -109,8 +109,8 @@ func defaultActions() []ActionRule {
 // rainstorm signals: blue ≥50 mm/12 h, yellow ≥50/6 h, orange ≥50/3 h, red ≥100/3 h.
 func DefaultConfig() Config {
 	return Config{
-		Name: "cma-national",
-		Rain: []RainRule{{Blue, 12, 50}, {Yellow, 6, 50}, {Orange, 3, 50}, {Red, 3, 100}},
+		Name:       "cma-national",
+		Rain:       []RainRule{{Blue, 12, 50}, {Yellow, 6, 50}, {Orange, 3, 50}, {Red, 3, 100}},
 		Hysteresis: 0.2, MinHold: time.Hour, SilentAfter: 30 * time.Minute,
 		VillageRule: "max", LevelBandM: 0.2, Actions: defaultActions(),
 	}
