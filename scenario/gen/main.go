@@ -714,6 +714,7 @@ func main() {
 	duhu := buildDuhu()
 	chixi := buildChixi(duhu)
 	writeDuhu(duhu, chixi, filepath.Join(*out, "duhu"))
+	writeDuhuHouseholds(duhu, filepath.Join(*out, "duhu", "households.csv"))
 	writeChixi(chixi, duhu, filepath.Join(*out, "chixi"))
 	check(filepath.Join(*out, "duhu"), filepath.Join(*out, "chixi"))
 }
