@@ -2,80 +2,24 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"log/slog"
-	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/store/storetest"
 )
-
-// testDBURL returns FLOODCMD_TEST_DB after checking that it answers. Without
-// it the test fails under CI (make test starts a PostgreSQL) and is skipped elsewhere.
-func testDBURL(tb testing.TB) string {
-	tb.Helper()
-	u := os.Getenv("FLOODCMD_TEST_DB")
-	why := "FLOODCMD_TEST_DB is not set"
-	if u != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, u)
-		if err == nil {
-			conn.Close(ctx)
-			return u
-		}
-		why = "FLOODCMD_TEST_DB does not answer: " + err.Error()
-	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("%s: PostgreSQL is required under CI (make test starts one with scripts/with-postgres.sh)", why)
-	}
-	tb.Skipf("%s (run under scripts/with-postgres.sh, or make test)", why)
-	return ""
-}
-
-// freshSchema creates an empty schema on the database at base and returns a URL
-// whose connections use it; the schema is dropped when the test ends.
-func freshSchema(tb testing.TB, base string) string {
-	tb.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "test_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	require.NoError(tb, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(tb, err)
-	tb.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			return // the database went away (an outage test): nothing to drop
-		}
-		defer conn.Close(context.Background())
-		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(base)
-	require.NoError(tb, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // testStore opens a migrated store on a fresh schema.
 func testStore(tb testing.TB) *Store {
 	tb.Helper()
-	return storeAt(tb, freshSchema(tb, testDBURL(tb)))
+	return storeAt(tb, storetest.URL(tb))
 }
 
 func storeAt(tb testing.TB, u string) *Store {

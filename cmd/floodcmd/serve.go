@@ -148,6 +148,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return float64(info.State.LastSeq) - float64(eng.AppliedSeq())
 		})
 	reg.MustRegister(lag)
+	proj, err := newProjection(ctx, cfg, stream, town.Scenario, reg, log)
+	if err != nil {
+		return err
+	}
+	defer proj.Close()
 
 	handler := ui.NewServer(ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: events.NewPublisher(js),
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Tokens: tokens, Hub: hub, AllowedOrigins: splitList(cfg.origins), Logger: log,
@@ -155,7 +160,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			if nc.Status() != nats.CONNECTED {
 				return fmt.Errorf("NATS connection is %s", nc.Status())
 			}
-			return nil
+			return proj.Ready(ctx)
 		}})
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
@@ -175,6 +180,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	engErr := make(chan error, 1)
 	go func() { engErr <- eng.Run(runCtx) }()
 	go hub.Run(runCtx)
+	go proj.Run(runCtx)
 	if len(drill) > 0 {
 		go playDrill(runCtx, log, eng, events.NewPublisher(js), drill, cfg.speed)
 	}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/floodcmd/floodcmd/geo"
+	"github.com/floodcmd/floodcmd/store"
+)
+
+// projection is the optional projector to PostgreSQL of `serve --db`; the zero
+// value (no --db) is ready and runs nothing, so serve needs no branches.
+type projection struct {
+	store *store.Store
+	proj  *store.Projector
+}
+
+// newProjection opens --db (without waiting for PostgreSQL: the projector
+// connects and catches up when it can) and registers its lag in /metrics.
+func newProjection(ctx context.Context, cfg serveConfig, stream jetstream.Stream, sc *geo.Scenario,
+	reg prometheus.Registerer, log *slog.Logger) (*projection, error) {
+	if cfg.db == "" {
+		return &projection{}, nil
+	}
+	st, err := store.Open(ctx, cfg.db)
+	if err != nil {
+		return nil, fmt.Errorf("--db: %w", err)
+	}
+	p := store.NewProjector(st, store.Config{Town: cfg.town, Stream: stream, Locate: store.LocatorFunc(geo.NewLocator(sc)), Logger: log})
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "floodcmd_projector_lag_events",
+		Help: "Messages in the town's log not yet projected into PostgreSQL.", ConstLabels: prometheus.Labels{"town": cfg.town}},
+		func() float64 {
+			lag, err := p.Lag(context.Background())
+			if err != nil {
+				return -1
+			}
+			return float64(lag)
+		}))
+	log.Info("projecting to PostgreSQL", "town", cfg.town, "db", redact(cfg.db))
+	return &projection{store: st, proj: p}, nil
+}
+
+// Run projects until ctx ends.
+func (p *projection) Run(ctx context.Context) {
+	if p.proj != nil {
+		_ = p.proj.Run(ctx)
+	}
+}
+
+// Ready holds /readyz until the projector has caught up with the log as it was
+// at start, as the engine's replay does; a later outage of PostgreSQL does not
+// take the board down with it (the lag is in /metrics).
+func (p *projection) Ready(ctx context.Context) error {
+	if p.proj == nil || p.proj.CaughtUp() {
+		return nil
+	}
+	lag, _ := p.proj.Lag(ctx)
+	if err := p.proj.Err(); err != nil {
+		return fmt.Errorf("projector to PostgreSQL catching up, %d messages behind: %v", lag, err)
+	}
+	return fmt.Errorf("projector to PostgreSQL catching up, %d messages behind", lag)
+}
+
+// Close closes the database pool.
+func (p *projection) Close() {
+	if p.store != nil {
+		p.store.Close()
+	}
+}
+
+// redact hides a password in a database URL before it is logged.
+func redact(db string) string {
+	u, err := url.Parse(db)
+	if err != nil || u.User == nil {
+		return "(key=value DSN)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
