@@ -22,9 +22,13 @@ func FormatPolygon(r orb.Ring) string {
 	return strings.Join(parts, " ")
 }
 
+// coord writes lat,lon rounded to 1e-6° (about 0.1 m), so that float noise
+// such as 112.91000000000001 never reaches a receiver.
 func coord(p orb.Point) string {
-	return strconv.FormatFloat(p.Lat(), 'f', -1, 64) + "," + strconv.FormatFloat(p.Lon(), 'f', -1, 64)
+	return deg(p.Lat()) + "," + deg(p.Lon())
 }
+
+func deg(v float64) string { return strconv.FormatFloat(math.Round(v*1e6)/1e6, 'f', -1, 64) }
 
 // ParsePolygon reads a CAP polygon into a ring (lon, lat), insisting on at
 // least four points and on the last being the first.
