@@ -131,7 +131,9 @@ func TestDeterminismDuhu(t *testing.T) {
 		func(e *Evacuation) error {
 			return e.Order(OrderInput{ID: "o2", Kind: OrderAdvisory, Villages: []string{"dagang"}, Operator: "op", Time: t0})
 		},
-		func(e *Evacuation) error { return e.CloseShelter("vc-nancun", "op-chen", "ground floor flooded", t0.Add(30*time.Minute)) },
+		func(e *Evacuation) error {
+			return e.CloseShelter("vc-nancun", "op-chen", "ground floor flooded", t0.Add(30*time.Minute))
+		},
 	}
 	run := func() (*Evacuation, [][]Decision, []byte) {
 		e, err := New(Config{}, sc, hh)
