@@ -217,10 +217,8 @@ func (e *Evacuation) candidates(h *household, eta []float64) planHousehold {
 		}
 	}
 	slices.SortStableFunc(c, func(a, b planCand) int { return cmp.Compare(a.cost, b.cost) })
-	if len(c) > e.cfg.Candidates {
-		c = c[:e.cfg.Candidates]
-	}
-	return planHousehold{size: h.Members, vulnerable: h.Vulnerable() > 0, cands: c}
+	wider := c[:min(len(c), maxWider)]
+	return planHousehold{size: h.Members, vulnerable: h.Vulnerable() > 0, cands: c[:min(len(c), e.cfg.Candidates)], wider: wider}
 }
 
 func (e *Evacuation) placeReason(h *household, s *shelter, eta []float64, ph planHousehold) string {

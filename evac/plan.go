@@ -39,14 +39,18 @@ type planCand struct {
 type planHousehold struct {
 	size       int
 	vulnerable bool
-	cands      []planCand // cheapest first
+	cands      []planCand // its k cheapest, cheapest first
+	wider      []planCand // every reachable shelter (up to maxWider), tried when the k have no room
 }
+
+// maxWider bounds the widened candidate list (and fits the int16 indices).
+const maxWider = 256
 
 type moveItem struct {
 	key float64
 	g   int32 // household
-	ca  int8  // candidate index it leaves
-	cb  int8  // candidate index it goes to
+	ca  int16 // candidate index it leaves
+	cb  int16 // candidate index it goes to
 }
 
 type moveHeap []moveItem
@@ -95,12 +99,32 @@ func plan(room []int, hh []planHousehold) []int {
 		for supply > 0 && len(hh[g].cands) > 0 {
 			amount := p.augment(g, supply, dist, done, pred)
 			if amount == 0 {
-				break
+				if !p.widen(g) {
+					break
+				}
+				continue
 			}
 			supply -= amount
 		}
 	}
 	return p.round()
+}
+
+// widen lets a household that found no room among its k fastest shelters
+// try every reachable one (a crowded grid whose nearby shelters are full).
+// People already placed keep their moves among the first k only.
+func (p *planner) widen(g int) bool {
+	h := &p.hh[g]
+	if len(h.wider) <= len(h.cands) {
+		return false
+	}
+	h.cands = h.wider
+	h.wider = nil
+	for len(p.units[g]) < len(h.cands) {
+		p.units[g] = append(p.units[g], 0)
+		p.inHeap[g] = append(p.inHeap[g], false)
+	}
+	return true
 }
 
 // top is the cheapest valid move out of shelter a into b, dropping stale entries.
@@ -127,7 +151,7 @@ func (p *planner) place(g, ci, amount int) {
 	c := p.hh[g].cands
 	for cb := range c {
 		if cb != ci {
-			heap.Push(&p.moves[c[ci].s*p.S+c[cb].s], moveItem{key: c[cb].cost - c[ci].cost, g: int32(g), ca: int8(ci), cb: int8(cb)})
+			heap.Push(&p.moves[c[ci].s*p.S+c[cb].s], moveItem{key: c[cb].cost - c[ci].cost, g: int32(g), ca: int16(ci), cb: int16(cb)})
 		}
 	}
 }
@@ -141,7 +165,7 @@ func (p *planner) augment(g, supply int, dist []float64, done []bool, pred []mov
 	}
 	for ci, c := range p.hh[g].cands {
 		if d := c.cost - p.pi[c.s]; d < dist[c.s] {
-			dist[c.s], pred[c.s] = d, moveItem{g: -1, cb: int8(ci)}
+			dist[c.s], pred[c.s] = d, moveItem{g: -1, cb: int16(ci)}
 		}
 	}
 	for {
