@@ -717,6 +717,7 @@ func main() {
 	writeDuhuHouseholds(duhu, filepath.Join(*out, "duhu", "households.csv"))
 	writeChixi(chixi, duhu, filepath.Join(*out, "chixi"))
 	check(filepath.Join(*out, "duhu"), filepath.Join(*out, "chixi"))
+	writeStorm(filepath.Join(*out, "duhu"))
 }
 
 // check loads what was written and insists on the properties tests rely on.
