@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/floodcmd/floodcmd/dispatch"
+	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/geo"
 )
@@ -30,6 +31,7 @@ type Domain struct {
 	locator  *geo.Locator
 	graph    *geo.Graph
 	dispatch *dispatch.Dispatcher
+	evac     *evac.Evacuation
 	gauges   map[string]*GaugeView
 	known    map[string]geo.Gauge
 	depths   map[string]float64
@@ -60,8 +62,9 @@ type RoadState struct {
 // DomainView is the domain part of /api/state.
 type DomainView struct {
 	dispatch.View
-	Gauges []GaugeView `json:"gauges"`
-	Roads  []RoadState `json:"roads"`
+	Evacuation evac.View   `json:"evacuation"`
+	Gauges     []GaugeView `json:"gauges"`
+	Roads      []RoadState `json:"roads"`
 }
 
 // NewDomain builds the domain of a loaded town.
@@ -70,6 +73,10 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher: %w", err)
 	}
+	ev, err := evac.New(evac.DefaultConfig(), t.Scenario, t.Households)
+	if err != nil {
+		return nil, fmt.Errorf("evacuation: %w", err)
+	}
 	graph, report := geo.NewGraph(t.Scenario.Roads, SnapToleranceMeters)
 	t.Graph = report
 	known := map[string]geo.Gauge{}
@@ -77,7 +84,7 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 		known[g.ID] = g
 	}
 	return &Domain{town: t.Scenario.Town.ID, source: "floodcmd/" + t.Scenario.Town.ID, scenario: t.Scenario,
-		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, gauges: map[string]*GaugeView{},
+		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, evac: ev, gauges: map[string]*GaugeView{},
 		known: known, depths: map[string]float64{}}, nil
 }
 
@@ -130,8 +137,13 @@ func (d *Domain) Apply(in events.Input) error {
 			return err
 		}
 		g.Meters, g.At = data.Meters, t
+	case *events.ShelterCheck:
+		if in.Event.Type == events.TypeShelterCheckin {
+			return domainErr(d.evac.CheckIn(in.Address.Key, data.Household, data.People, t))
+		}
+		return domainErr(d.evac.CheckOut(in.Address.Key, data.Household, data.People, t))
 	case *events.Command:
-		return d.command(in.Verb(), data, t)
+		return d.command(in.Verb(), data, in.Event.ID, t)
 	default:
 		return events.Invalidf("type", in.Event.Type, "valid, but not yet carried out by this version of floodcmd")
 	}
@@ -164,7 +176,7 @@ func contains(list []string, s string) bool {
 }
 
 // command carries out an operator's order.
-func (d *Domain) command(verb string, c *events.Command, t time.Time) error {
+func (d *Domain) command(verb string, c *events.Command, eventID string, t time.Time) error {
 	switch verb {
 	case events.VerbCloseRoad, events.VerbOpenRoad, events.VerbRoadDepth:
 		roads, err := d.roadsOf(c)
@@ -198,6 +210,31 @@ func (d *Domain) command(verb string, c *events.Command, t time.Time) error {
 		return domainErr(d.dispatch.Resolve(c.Incident, c.Operator, c.Reason, t))
 	case events.VerbReassign:
 		return domainErr(d.dispatch.Reassign(c.Assignment, c.Responder, c.Operator, c.Reason, t))
+	case events.VerbEvacuate:
+		id := c.Order
+		if id == "" {
+			id = eventID
+		}
+		o := evac.OrderInput{ID: id, Kind: c.Level, Grids: c.Grids, Villages: c.Villages, Operator: c.Operator, Reason: c.Reason, Time: t}
+		for _, p := range c.Polygon {
+			o.Polygon = append(o.Polygon, orb.Point{p[0], p[1]})
+		}
+		return domainErr(d.evac.Order(o))
+	case events.VerbCancelEvacuation:
+		return domainErr(d.evac.Cancel(c.Order, c.Operator, c.Reason, t))
+	case events.VerbOpenShelter:
+		return domainErr(d.evac.OpenShelter(c.Shelter, c.Operator, c.Reason, t))
+	case events.VerbCloseShelter:
+		return domainErr(d.evac.CloseShelter(c.Shelter, c.Operator, c.Reason, t))
+	case events.VerbHousehold:
+		switch c.Status {
+		case "notified":
+			return domainErr(d.evac.Notify(c.Household, c.Operator, t))
+		case "moving":
+			return domainErr(d.evac.Moving(c.Household, t))
+		case "staying":
+			return domainErr(d.evac.Staying(c.Household, c.Operator, t))
+		}
 	}
 	return events.Invalidf("type", events.TypeCommandPrefix+verb, "not carried out by this version")
 }
@@ -225,7 +262,8 @@ func domainErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, dispatch.ErrNotFound) || errors.Is(err, dispatch.ErrConflict) || errors.Is(err, dispatch.ErrInvalid) {
+	if errors.Is(err, dispatch.ErrNotFound) || errors.Is(err, dispatch.ErrConflict) || errors.Is(err, dispatch.ErrInvalid) ||
+		errors.Is(err, evac.ErrNotFound) || errors.Is(err, evac.ErrConflict) || errors.Is(err, evac.ErrInvalid) {
 		return &events.Invalid{Rule: err.Error()}
 	}
 	return err
@@ -235,6 +273,9 @@ func domainErr(err error) error {
 func (d *Domain) ApplyDecision(ev events.Event) error {
 	d.changed.Store(true)
 	d.seq++
+	if strings.HasPrefix(ev.Type, "flood.evac.") {
+		return d.applyEvacDecision(ev)
+	}
 	var dec dispatch.Decision
 	if err := ev.DecodeData(&dec); err != nil {
 		return fmt.Errorf("decision %s: %w", ev.ID, err)
@@ -243,6 +284,36 @@ func (d *Domain) ApplyDecision(ev events.Event) error {
 		return nil // not a dispatcher decision
 	}
 	return d.dispatch.Apply(dec)
+}
+
+// applyEvacDecision folds a shelter choice, and turns an escort request into an
+// evacuation incident for the dispatcher: responders with the evacuation
+// capability fetch the household, the most vulnerable first.
+func (d *Domain) applyEvacDecision(ev events.Event) error {
+	var dec evac.Decision
+	if err := ev.DecodeData(&dec); err != nil {
+		return fmt.Errorf("decision %s: %w", ev.ID, err)
+	}
+	if err := d.evac.Apply(dec); err != nil {
+		return err
+	}
+	if dec.Type != evac.DecisionEscortNeeded {
+		return nil
+	}
+	at := orb.Point{dec.Lon, dec.Lat}
+	village, grid, _ := d.locator.Locate(at)
+	return d.dispatch.ReportIncident(dispatch.Incident{ID: "escort-" + dec.Household, Kind: dispatch.KindEvacuation,
+		At: at, Village: village, Grid: grid, People: dec.People, Severity: dec.Priority,
+		Note:     fmt.Sprintf("护送转移 escort: %d vulnerable of %d, household %s. %s", dec.Vulnerable, dec.People, dec.Household, dec.Reason),
+		Reporter: "evac", ReportedAt: dec.Time})
+}
+
+// evacTypes maps the evacuation planner's decisions onto contract event types.
+var evacTypes = map[string]string{
+	evac.DecisionAssigned:     events.TypeEvacAssigned,
+	evac.DecisionReassigned:   events.TypeEvacReassigned,
+	evac.DecisionUnassigned:   events.TypeEvacUnassigned,
+	evac.DecisionEscortNeeded: events.TypeEvacEscortNeeded,
 }
 
 // decisionTypes maps the dispatcher's decisions onto contract event types.
@@ -262,7 +333,16 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 	}
 	decs := d.dispatch.Decide(now, d.graph)
 	out := make([]Outgoing, 0, len(decs))
-	for i, dec := range decs {
+	add := func(subject, typ string, data any) {
+		id := fmt.Sprintf("%s-d%d-%d-%d", d.town, d.seq, now.UnixNano(), len(out))
+		if ev, err := events.New(id, d.source, typ, now, data); err == nil {
+			out = append(out, Outgoing{Subject: subject, Event: ev})
+		}
+	}
+	for _, dec := range d.evac.Decide(now, d.graph) {
+		add(events.OutSubject(d.town, "evac", dec.Household), evacTypes[dec.Type], dec)
+	}
+	for _, dec := range decs {
 		typ := decisionTypes[dec.Type]
 		if typ == "" {
 			typ = "flood.dispatch." + dec.Type
@@ -276,19 +356,14 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 		default:
 			subject = events.OutSubject(d.town, "incident")
 		}
-		id := fmt.Sprintf("%s-d%d-%d-%d", d.town, d.seq, now.UnixNano(), i)
-		ev, err := events.New(id, d.source, typ, now, dec)
-		if err != nil {
-			continue // a Decision always encodes; nothing to decide on failure
-		}
-		out = append(out, Outgoing{Subject: subject, Event: ev})
+		add(subject, typ, dec)
 	}
 	return out
 }
 
 // View renders the domain for /api/state.
 func (d *Domain) View() DomainView {
-	v := DomainView{View: d.dispatch.View(), Gauges: []GaugeView{}, Roads: []RoadState{}}
+	v := DomainView{View: d.dispatch.View(), Evacuation: d.evac.View(), Gauges: []GaugeView{}, Roads: []RoadState{}}
 	for _, g := range d.gauges {
 		v.Gauges = append(v.Gauges, *g)
 	}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 
 	"github.com/floodcmd/floodcmd/dispatch"
+	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/geo"
 )
 
@@ -15,11 +16,15 @@ const RosterFile = "roster.csv"
 // SnapToleranceMeters joins road ends digitised this close together.
 const SnapToleranceMeters = 5
 
-// Town is a loaded scenario: the geography and the roster of one town.
+// HouseholdsFile is the household registry inside a scenario folder (optional).
+const HouseholdsFile = "households.csv"
+
+// Town is a loaded scenario: the geography, the roster and the household registry of one town.
 type Town struct {
-	Scenario *geo.Scenario
-	Roster   []dispatch.Responder
-	Graph    geo.GraphReport
+	Scenario   *geo.Scenario
+	Roster     []dispatch.Responder
+	Households []evac.Household
+	Graph      geo.GraphReport
 }
 
 // LoadTown reads a scenario folder (GeoJSON files and roster.csv) and checks that
@@ -54,5 +59,27 @@ func LoadTown(fsys fs.FS, town string) (*Town, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
 	}
-	return &Town{Scenario: sc, Roster: roster}, nil
+	households, err := readHouseholds(fsys, sc)
+	if err != nil {
+		return nil, err
+	}
+	return &Town{Scenario: sc, Roster: roster, Households: households}, nil
+}
+
+// readHouseholds reads the registry when the scenario has one: a town without
+// it still dispatches, and evacuation orders then work by head count only.
+func readHouseholds(fsys fs.FS, sc *geo.Scenario) ([]evac.Household, error) {
+	f, err := fsys.Open(HouseholdsFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %s: %w", HouseholdsFile, err)
+	}
+	defer f.Close()
+	hs, err := evac.ReadHouseholdsCSV(f, sc)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %s: %w", HouseholdsFile, err)
+	}
+	return hs, nil
 }

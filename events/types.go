@@ -17,6 +17,10 @@ const (
 	TypeIncidentResolved    = "flood.incident.resolved"
 	TypeAidNeeded           = "flood.incident.aid_needed"
 	TypeRoadChanged         = "flood.road.changed"
+	TypeEvacAssigned        = "flood.evac.assigned"
+	TypeEvacReassigned      = "flood.evac.reassigned"
+	TypeEvacUnassigned      = "flood.evac.unassigned"
+	TypeEvacEscortNeeded    = "flood.evac.escort_needed"
 	TypeEventRejected       = "flood.event.rejected"
 )
 
@@ -34,11 +38,24 @@ const (
 	VerbRoadDepth = "road_depth"
 	VerbResolve   = "resolve"
 	VerbReassign  = "reassign"
+
+	VerbEvacuate         = "evacuate"
+	VerbCancelEvacuation = "cancel_evacuation"
+	VerbOpenShelter      = "open_shelter"
+	VerbCloseShelter     = "close_shelter"
+	VerbHousehold        = "household"
+)
+
+// Evacuation order levels and the household statuses a grid worker reports.
+var (
+	EvacuationLevels  = []string{"advisory", "mandatory"}
+	HouseholdStatuses = []string{"notified", "moving", "staying"}
 )
 
 // CommandVerbs lists the verbs this version carries out; any other verb is rejected
 // with that list, so a sender learns at once rather than waiting for an effect.
-var CommandVerbs = []string{VerbCloseRoad, VerbOpenRoad, VerbRoadDepth, VerbResolve, VerbReassign}
+var CommandVerbs = []string{VerbCloseRoad, VerbOpenRoad, VerbRoadDepth, VerbResolve, VerbReassign,
+	VerbEvacuate, VerbCancelEvacuation, VerbOpenShelter, VerbCloseShelter, VerbHousehold}
 
 // Position is a point as senders give it; CRS "gcj02" (Chinese phone maps) is
 // converted to WGS-84 on entry, "" or "wgs84" is taken as it is.
@@ -103,6 +120,15 @@ type Command struct {
 	Incident   string   `json:"incident,omitempty"`
 	Assignment string   `json:"assignment,omitempty"`
 	Responder  string   `json:"responder,omitempty"`
+	// Evacuation: an order for grids, villages or a drawn polygon ([[lon,lat],…], GeoJSON order).
+	Order     string       `json:"order,omitempty"`
+	Level     string       `json:"level,omitempty"`
+	Grids     []string     `json:"grids,omitempty"`
+	Villages  []string     `json:"villages,omitempty"`
+	Polygon   [][2]float64 `json:"polygon,omitempty"`
+	Shelter   string       `json:"shelter,omitempty"`
+	Household string       `json:"household,omitempty"`
+	Status    string       `json:"status,omitempty"`
 }
 
 // Rejected reports an input that was refused, with the reason in words and in parts.

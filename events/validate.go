@@ -177,8 +177,51 @@ func decodeCommand(ev Event) (any, error) {
 		errs = append(errs, requiredSlug("data.incident", d.Incident))
 	case VerbReassign:
 		errs = append(errs, requiredSlug("data.assignment", d.Assignment), optionalSlug("data.responder", d.Responder))
+	case VerbEvacuate:
+		errs = append(errs, evacuateFields(&d)...)
+	case VerbCancelEvacuation:
+		errs = append(errs, requiredSlug("data.order", d.Order))
+	case VerbOpenShelter, VerbCloseShelter:
+		errs = append(errs, requiredSlug("data.shelter", d.Shelter))
+	case VerbHousehold:
+		errs = append(errs, requiredSlug("data.household", d.Household))
+		if !slices.Contains(HouseholdStatuses, d.Status) {
+			errs = append(errs, Invalidf("data.status", d.Status, "one of %s", strings.Join(HouseholdStatuses, ", ")))
+		}
 	}
 	return &d, checkAll(errs...)
+}
+
+func evacuateFields(d *Command) []error {
+	var errs []error
+	areas := 0
+	for _, set := range [][]string{d.Grids, d.Villages} {
+		if len(set) > 0 {
+			areas++
+		}
+		for _, id := range set {
+			errs = append(errs, slugField("data.grids/villages", id))
+		}
+	}
+	if len(d.Polygon) > 0 {
+		areas++
+		if len(d.Polygon) < 3 {
+			errs = append(errs, Invalidf("data.polygon", fmt.Sprint(len(d.Polygon)), "a polygon needs at least 3 corners [[lon,lat],…]"))
+		}
+		for _, c := range d.Polygon {
+			errs = append(errs, positionField(Position{Lon: c[0], Lat: c[1]}))
+		}
+	}
+	if areas != 1 {
+		errs = append(errs, Invalidf("data.grids", "", "give exactly one of grids, villages or polygon"))
+	}
+	if d.Level == "" {
+		d.Level = "mandatory"
+	}
+	if !slices.Contains(EvacuationLevels, d.Level) {
+		errs = append(errs, Invalidf("data.level", d.Level, "advisory or mandatory"))
+	}
+	return append(errs, optionalSlug("data.order", d.Order))
 }
 
 // strictData checks that the required keys are present, then decodes into v;

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/evac"
+)
+
+// TestEvacuateAGrid: an operator orders Yangning evacuated from outside (the nats
+// CLI); every household gets a shelter (flood.evac.assigned), the vulnerable get
+// escorts (assignments), and check-ins at the shelters bring its unaccounted count to zero.
+func TestEvacuateAGrid(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	p := startServe(t, t.TempDir(), nil)
+	p.waitReady(t)
+	nc, err := nats.Connect(p.natsURL())
+	require.NoError(t, err)
+	defer nc.Close()
+	decisions := make(chan *nats.Msg, 4096)
+	_, err = nc.ChanSubscribe("flood.duhu.out.>", decisions)
+	require.NoError(t, err)
+	require.NoError(t, nc.Flush())
+
+	order := `{"specversion":"1.0","id":"order-yangning","source":"board/admin","type":"flood.command.evacuate","time":"2022-05-12T23:15:00+08:00","data":{"order":"yangning-1","grids":["nancun-yangning"],"level":"mandatory","operator":"镇三防办 陈","reason":"阳宁村内涝"}}`
+	out, err := exec.Command(natsCLI(t), "--server", p.natsURL(), "pub", "flood.duhu.command", order).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	var v engine.View
+	require.Eventually(t, func() bool {
+		getJSON(t, p.url("/api/state"), &v)
+		g := gridCount(v, "nancun-yangning")
+		return g != nil && g.Ordered.Households > 0 && len(assignedShelters(v, "nancun-yangning")) == g.Ordered.Households
+	}, 20*time.Second, 50*time.Millisecond, "every Yangning household gets a shelter")
+	g := gridCount(v, "nancun-yangning")
+	t.Logf("Yangning: %d households, %d people ordered", g.Ordered.Households, g.Ordered.People)
+
+	// The decisions were on the log: shelters chosen, escorts asked, escorts assigned.
+	seen := map[string]int{}
+	drain := func() {
+		for {
+			select {
+			case m := <-decisions:
+				var ev events.Event
+				require.NoError(t, json.Unmarshal(m.Data, &ev))
+				seen[ev.Type]++
+			default:
+				return
+			}
+		}
+	}
+	require.Eventually(t, func() bool {
+		drain()
+		return seen[events.TypeEvacEscortNeeded] > 0 && seen[events.TypeAssignmentCreated] > 0
+	}, 10*time.Second, 50*time.Millisecond, "escorts: %v", seen)
+	assert.GreaterOrEqual(t, seen[events.TypeEvacAssigned], g.Ordered.Households, "a flood.evac.assigned per household")
+
+	// Shelter staff check every household in where it was sent.
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	for _, h := range assignedShelters(v, "nancun-yangning") {
+		body := fmt.Sprintf(`{"specversion":"1.0","id":"in-%s","source":"shelter/%s","type":"flood.shelter.checkin","time":"2022-05-12T23:50:00+08:00","data":{"people":%d,"household":%q}}`,
+			h.ID, h.Shelter, h.Members, h.ID)
+		_, err := js.Publish(context.Background(), "flood.duhu.shelter."+h.Shelter, []byte(body), jetstream.WithMsgID("in-"+h.ID))
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool {
+		getJSON(t, p.url("/api/state"), &v)
+		g := gridCount(v, "nancun-yangning")
+		return g.Unaccounted.Households == 0 && g.AtShelter.Households == g.Ordered.Households
+	}, 20*time.Second, 50*time.Millisecond, "unaccounted to zero: %+v", gridCount(v, "nancun-yangning"))
+	for _, s := range v.Evacuation.Shelters {
+		assert.LessOrEqual(t, s.Occupancy, s.Capacity, "shelter %s over capacity", s.ID)
+	}
+	assert.Empty(t, v.Rejections, "no check-in refused")
+}
+
+func gridCount(v engine.View, grid string) *evac.Headcount {
+	for i := range v.Evacuation.Grids {
+		if v.Evacuation.Grids[i].ID == grid {
+			return &v.Evacuation.Grids[i]
+		}
+	}
+	return nil
+}
+
+// assignedShelters lists the grid's households that have a shelter to go to.
+func assignedShelters(v engine.View, grid string) []evac.HouseholdView {
+	var out []evac.HouseholdView
+	for _, h := range v.Evacuation.Unaccounted {
+		if h.Grid == grid && h.Shelter != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
