@@ -13,6 +13,7 @@ const gaugeHistory = new Map();
 const isOperator = () => me.role === 'operator';
 
 const map = new TownMap($('map'), { onClick: (at) => isOperator() && clicked(at) });
+window.floodcmdMap = map; // for the browser tests and the console
 
 function render() {
   if (!state) return;

@@ -62,14 +62,13 @@ export class TownMap {
     this.draw();
   }
 
-  /** focus centres the map on points (lon, lat pairs) at a street-level zoom. */
+  /** focus fits the map to points (lon, lat pairs), no closer than ~3 km across. */
   focus(points) {
-    const feats = [{ geometry: { type: 'MultiPoint', coordinates: points } }];
-    this.fit(feats);
-    const max = (this.canvas.clientWidth || 400) / 0.02; // at most ~2 km across
+    this.fit([{ geometry: { type: 'MultiPoint', coordinates: points } }]);
+    const w = this.canvas.clientWidth || 400, h = this.canvas.clientHeight || 300;
+    const max = w / 0.03;
     if (this.view.k > max) {
-      const [cx, cy] = this.project(points[0]);
-      const w = this.canvas.clientWidth, h = this.canvas.clientHeight;
+      const cx = (w / 2 - this.view.x) / this.view.k, cy = (h / 2 - this.view.y) / this.view.k;
       this.view = { k: max, x: w / 2 - max * cx, y: h / 2 - max * cy };
       this.draw();
     }

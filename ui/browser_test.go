@@ -1,0 +1,297 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+)
+
+// The browser tests run the real floodcmd binary and Debian's chromium.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func floodcmdBinary(tb testing.TB) string {
+	tb.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "floodcmd-ui-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "floodcmd")
+		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/floodcmd").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	require.NoError(tb, buildErr)
+	return binPath
+}
+
+func freePort(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+const (
+	browserAdmin  = "browser-admin-token"
+	browserSecret = "browser-test-secret-0123456789"
+)
+
+// served is a floodcmd serve under test.
+type served struct {
+	http, nats string
+	out        *bytes.Buffer
+}
+
+func (p *served) url(path string) string { return "http://" + p.http + path }
+
+func startFloodcmd(tb testing.TB) *served {
+	tb.Helper()
+	p := &served{http: freePort(tb), nats: freePort(tb), out: &bytes.Buffer{}}
+	cmd := exec.Command(floodcmdBinary(tb), "serve", "--http", p.http, "--nats-listen", p.nats, "--data", tb.TempDir())
+	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+browserAdmin, "FLOODCMD_TOKEN_SECRET="+browserSecret)
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	require.NoError(tb, cmd.Start())
+	tb.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGKILL); _ = cmd.Wait() })
+	require.Eventually(tb, func() bool {
+		resp, err := http.Get(p.url("/readyz"))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, 60*time.Second, 50*time.Millisecond, "floodcmd not ready:\n%s", p.out)
+	return p
+}
+
+func (p *served) getJSON(tb testing.TB, path string, v any) int {
+	tb.Helper()
+	req, _ := http.NewRequest("GET", p.url(path), nil)
+	req.Header.Set("Authorization", "Bearer "+browserAdmin)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	if v != nil {
+		_ = json.NewDecoder(resp.Body).Decode(v)
+	}
+	return resp.StatusCode
+}
+
+// browser starts headless chromium; under CI a missing chromium fails the test.
+func browser(tb testing.TB) context.Context {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("browser tests are not short")
+	}
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatal("chromium is not installed: apt-get install -y chromium (.ci/run does)")
+		}
+		tb.Skip("chromium is not installed")
+	}
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(tb.TempDir()), chromedp.WindowSize(1400, 900)}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelC := chromedp.NewContext(actx)
+	// The first call starts the browser and must not carry a timeout; later ones may.
+	require.NoError(tb, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
+	ctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
+	tb.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
+func screenshot(tb testing.TB, ctx context.Context, name string) {
+	tb.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(tb, err)
+	dir := filepath.Join("..", "artifacts")
+	require.NoError(tb, os.MkdirAll(dir, 0o755))
+	require.NoError(tb, os.WriteFile(filepath.Join(dir, name), png, 0o644))
+}
+
+func publishIncident(tb testing.TB, p *served, id string, lat, lon float64) {
+	tb.Helper()
+	nc, err := nats.Connect("nats://" + p.nats)
+	require.NoError(tb, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(tb, err)
+	ev := fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"test/browser","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"trapped","lat":%f,"lon":%f,"people":4,"note":"browser test"}}`, id, lat, lon)
+	_, err = js.Publish(context.Background(), "flood.duhu.incident", []byte(ev), jetstream.WithMsgID(id))
+	require.NoError(tb, err)
+}
+
+func TestBrowserBoardDrawsMapAndUpdatesLive(t *testing.T) {
+	ctx := browser(t)
+	p := startFloodcmd(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
+		chromedp.WaitVisible(chromedp.CSS(`canvas#map[data-ready="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
+	))
+	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`canvas#map`), "data-grids"))
+	require.NoError(t, err)
+	grids := attr.Value
+	require.NotEqual(t, "", grids)
+	require.NotEqual(t, "0", grids, "the map has the town's grids")
+	screenshot(t, ctx, "board-empty.png")
+
+	publishIncident(t, p, "browser-inc-1", 22.062, 112.912)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-incident="browser-inc-1"]`))))
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-incident="browser-inc-1"]`)))
+	require.NoError(t, err)
+	require.Contains(t, text, "被困", "the queue shows the incident, in Chinese by default")
+	time.Sleep(1500 * time.Millisecond) // let the dispatcher's assignment arrive too
+	screenshot(t, ctx, "board-incident.png")
+}
+
+func TestBrowserOperatorClosesRoad(t *testing.T) {
+	ctx := browser(t)
+	p := startFloodcmd(t)
+	q := "/api/route?from=22.08,112.90&to=22.02,112.93"
+	var before struct {
+		Meters float64
+		Roads  []string
+	}
+	require.Equal(t, 200, p.getJSON(t, q, &before))
+	require.NotEmpty(t, before.Roads)
+
+	// A point in the middle of the longest road segment of the route, away from junctions.
+	var layer struct {
+		Features []struct {
+			Properties struct{ ID string }
+			Geometry   struct{ Coordinates [][2]float64 }
+		}
+	}
+	require.Equal(t, 200, p.getJSON(t, "/api/scenario/road", &layer))
+	onRoute := map[string]bool{}
+	for _, r := range before.Roads {
+		onRoute[r] = true
+	}
+	var road string
+	var at [2]float64
+	best := 0.0
+	for _, f := range layer.Features {
+		if !onRoute[f.Properties.ID] {
+			continue
+		}
+		c := f.Geometry.Coordinates
+		for i := 1; i < len(c); i++ {
+			d := (c[i][0]-c[i-1][0])*(c[i][0]-c[i-1][0]) + (c[i][1]-c[i-1][1])*(c[i][1]-c[i-1][1])
+			if d > best {
+				best, road = d, f.Properties.ID
+				at = [2]float64{(c[i][0] + c[i-1][0]) / 2, (c[i][1] + c[i-1][1]) / 2}
+			}
+		}
+	}
+	require.NotEmpty(t, road)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
+		chromedp.WaitVisible(chromedp.CSS(`canvas#map[data-ready="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
+	))
+	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(() => { const m = window.floodcmdMap; m.focus([[%f,%f]]); const r = m.canvas.getBoundingClientRect();
+			const [x, y] = m.toScreen([%f,%f]); return [x + r.left, y + r.top]; })()`, at[0], at[1], at[0], at[1])))
+	require.NoError(t, err)
+	require.Len(t, xy, 2)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Sleep(200*time.Millisecond),
+		chromedp.MouseClickXY(xy[0], xy[1]),
+		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "水深1米 flooded"),
+	))
+	title, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#dlg-form h3`)))
+	require.NoError(t, err)
+	require.Contains(t, title, road, "the dialog is about the road clicked")
+	screenshot(t, ctx, "board-close-road.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dlg-ok`))))
+
+	require.Eventually(t, func() bool {
+		var after struct {
+			Meters float64
+			Roads  []string
+		}
+		code := p.getJSON(t, q, &after)
+		if code == 422 {
+			return true // no way round: that is a change too
+		}
+		for _, r := range after.Roads {
+			if r == road {
+				return false
+			}
+		}
+		return code == 200 && after.Meters != before.Meters
+	}, 10*time.Second, 100*time.Millisecond, "the route avoids the closed road")
+	time.Sleep(500 * time.Millisecond)
+	screenshot(t, ctx, "board-road-closed.png")
+}
+
+func TestBrowserResponderAccepts(t *testing.T) {
+	ctx := browser(t)
+	p := startFloodcmd(t)
+	publishIncident(t, p, "browser-inc-2", 22.062, 112.912)
+	type asg struct{ ID, Responder, Status string }
+	var a asg
+	require.Eventually(t, func() bool {
+		var st struct{ Assignments []asg }
+		p.getJSON(t, "/api/state", &st)
+		for _, x := range st.Assignments {
+			if x.Status == "assigned" {
+				a = x
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond)
+
+	tok, err := NewSigner([]byte(browserSecret), "").Sign(RoleResponder, a.Responder, time.Hour, time.Now())
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(p.url("/login?token="+tok)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#task-card[data-assignment=%q]`, a.ID))),
+		chromedp.WaitVisible(chromedp.CSS(`#b-accepted`)),
+	))
+	time.Sleep(700 * time.Millisecond) // the route is drawn
+	screenshot(t, ctx, "responder-assigned.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#b-accepted`))))
+	require.Eventually(t, func() bool {
+		var st struct{ Assignments []asg }
+		p.getJSON(t, "/api/state", &st)
+		for _, x := range st.Assignments {
+			if x.ID == a.ID {
+				return x.Status == "accepted"
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "the assignment is accepted in /api/state")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#task-card[data-status="accepted"]`))))
+	screenshot(t, ctx, "responder-accepted.png")
+}
