@@ -12,6 +12,7 @@ let state = null;
 let pick = null; // a point tapped on the map for a report
 let routedFor = '';
 let gps = null;
+let routeText = ''; // kept across re-renders of the task card
 
 const map = new TownMap($('map'), {
   layers: ['town', 'village', 'river', 'road', 'shelter'],
@@ -33,7 +34,7 @@ function render() {
   if (!a) {
     $('task').replaceChildren(el('p', { class: 'muted', id: 'no-task' }, t('no_assignment')));
     $('buttons').replaceChildren();
-    map.setRoute(null); routedFor = '';
+    map.setRoute(null); routedFor = ''; routeText = '';
     return;
   }
   const inc = (state.incidents || []).find((i) => i.id === a.incident) || {};
@@ -41,7 +42,7 @@ function render() {
     el('div', { class: 'row' }, el('b', {}, `P${a.priority} ${tr('k_', inc.kind)}`), el('span', { class: 'tag', id: 'task-status' }, tr('st_', a.status))),
     el('div', { class: 'small' }, `${t('people')} ${inc.people ?? '?'} · ${inc.village || ''} · ${a.capability}`),
     inc.note ? el('div', { class: 'small muted' }, inc.note) : null,
-    el('div', { class: 'small', id: 'route-info' }, '')));
+    el('div', { class: 'small', id: 'route-info' }, routeText)));
   const btn = (status, label) => el('button', { id: `b-${status}`, class: a.status === status ? 'on' : '', onclick: () => setStatus(status, a) }, t(label));
   $('buttons').replaceChildren(
     btn('accepted', 'accept'), btn('declined', 'decline'), btn('en_route', 'en_route'), btn('on_scene', 'on_scene'), btn('done', 'done'));
@@ -54,8 +55,10 @@ async function route(r, a) {
   try {
     const ans = await getJSON(`/api/route?from=${from}&to=${a.lat},${a.lon}`);
     map.setRoute(ans);
-    $('route-info').textContent = `${t('route')}: ${(ans.meters / 1000).toFixed(1)} ${t('km')} · ${t('eta')} ${Math.round(ans.minutes)} ${t('minutes')}`;
-  } catch (e) { $('route-info').textContent = `${t('route')}: —`; }
+    routeText = `${t('route')}: ${(ans.meters / 1000).toFixed(1)} ${t('km')} · ${t('eta')} ${Math.round(ans.minutes)} ${t('minutes')}`;
+  } catch (e) { routeText = `${t('route')}: —`; }
+  const info = $('route-info');
+  if (info) info.textContent = routeText;
 }
 
 async function setStatus(status, a) {
