@@ -10,10 +10,12 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/floodcmd/floodcmd/cap"
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/geo"
+	"github.com/floodcmd/floodcmd/warning"
 )
 
 // Outgoing is a decision the engine appends to the log.
@@ -32,24 +34,14 @@ type Domain struct {
 	graph    *geo.Graph
 	dispatch *dispatch.Dispatcher
 	evac     *evac.Evacuation
-	gauges   map[string]*GaugeView
-	known    map[string]geo.Gauge
+	warn     *warning.Warnings
+	rainfall *rainfall
 	depths   map[string]float64
 	seq      uint64 // decisions made, for their ids
 	// changed is set by every fold that can change what the dispatcher would
 	// decide; Decide skips the optimiser while nothing changed, except on a tick
 	// (ack timeouts fall due with the clock, not with events).
 	changed atomic.Bool
-}
-
-// GaugeView is a gauge's latest reading.
-type GaugeView struct {
-	ID      string    `json:"id"`
-	Kind    string    `json:"kind"`
-	MM      float64   `json:"last_mm,omitempty"`
-	Minutes float64   `json:"last_minutes,omitempty"`
-	Meters  float64   `json:"meters,omitempty"`
-	At      time.Time `json:"at"`
 }
 
 // RoadState is a road that is not as the map has it: closed, or under water.
@@ -62,9 +54,19 @@ type RoadState struct {
 // DomainView is the domain part of /api/state.
 type DomainView struct {
 	dispatch.View
-	Evacuation evac.View   `json:"evacuation"`
-	Gauges     []GaugeView `json:"gauges"`
-	Roads      []RoadState `json:"roads"`
+	Evacuation evac.View           `json:"evacuation"`
+	Gauges     []warning.GaugeView `json:"gauges"`
+	Warnings   WarningsView        `json:"warnings"`
+	Rainfall   []GaugeHours        `json:"rainfall"`
+	Roads      []RoadState         `json:"roads"`
+}
+
+// WarningsView is the warnings part of /api/state (gauges are listed on their own).
+type WarningsView struct {
+	Config    string                `json:"config"`
+	Villages  []warning.VillageView `json:"villages"`
+	Active    []warning.Warning     `json:"active"`
+	Proposals []warning.Proposal    `json:"proposals"`
 }
 
 // NewDomain builds the domain of a loaded town.
@@ -77,15 +79,15 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evacuation: %w", err)
 	}
+	warn, err := warning.New(t.Warning, t.Scenario)
+	if err != nil {
+		return nil, fmt.Errorf("warnings: %w", err)
+	}
 	graph, report := geo.NewGraph(t.Scenario.Roads, SnapToleranceMeters)
 	t.Graph = report
-	known := map[string]geo.Gauge{}
-	for _, g := range t.Scenario.Gauges {
-		known[g.ID] = g
-	}
 	return &Domain{town: t.Scenario.Town.ID, source: "floodcmd/" + t.Scenario.Town.ID, scenario: t.Scenario,
-		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, evac: ev, gauges: map[string]*GaugeView{},
-		known: known, depths: map[string]float64{}}, nil
+		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, evac: ev, warn: warn,
+		rainfall: newRainfall(), depths: map[string]float64{}}, nil
 }
 
 // Graph is the town's road graph. Route queries may run concurrently with the
@@ -126,17 +128,18 @@ func (d *Domain) Apply(in events.Input) error {
 		}
 		return domainErr(d.dispatch.SetStatus(s))
 	case *events.RainObserved:
-		g, err := d.gauge(data.Gauge, geo.GaugeRain)
-		if err != nil {
-			return err
+		if err := d.warn.Rain(data.Gauge, data.MM, data.Minutes, t); err != nil {
+			return domainErr(err)
 		}
-		g.MM, g.Minutes, g.At = data.MM, data.Minutes, t
+		d.rainfall.add(data.Gauge, t, data.MM)
 	case *events.LevelObserved:
-		g, err := d.gauge(data.Gauge, geo.GaugeReservoir, geo.GaugeRiver)
+		return domainErr(d.warn.Level(data.Gauge, data.Meters, t))
+	case *events.CAPReceived:
+		alert, err := cap.Parse([]byte(data.XML))
 		if err != nil {
-			return err
+			return events.Invalidf("data.xml", "", "not a CAP 1.2 alert: %v", err)
 		}
-		g.Meters, g.At = data.Meters, t
+		return domainErr(d.warn.ExternalAlert(alert))
 	case *events.ShelterCheck:
 		if in.Event.Type == events.TypeShelterCheckin {
 			return domainErr(d.evac.CheckIn(in.Address.Key, data.Household, data.People, t))
@@ -148,31 +151,6 @@ func (d *Domain) Apply(in events.Input) error {
 		return events.Invalidf("type", in.Event.Type, "valid, but not yet carried out by this version of floodcmd")
 	}
 	return nil
-}
-
-func (d *Domain) gauge(id string, kinds ...string) (*GaugeView, error) {
-	known, ok := d.known[id]
-	if !ok {
-		return nil, events.Invalidf("data.gauge", id, "no such gauge in town %s", d.town)
-	}
-	if !contains(kinds, known.Kind) {
-		return nil, events.Invalidf("data.gauge", id, "is a %s gauge; this reading is for a %s gauge", known.Kind, strings.Join(kinds, " or "))
-	}
-	g, ok := d.gauges[id]
-	if !ok {
-		g = &GaugeView{ID: id, Kind: known.Kind}
-		d.gauges[id] = g
-	}
-	return g, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // command carries out an operator's order.
@@ -226,6 +204,13 @@ func (d *Domain) command(verb string, c *events.Command, eventID string, t time.
 		return domainErr(d.evac.OpenShelter(c.Shelter, c.Operator, c.Reason, t))
 	case events.VerbCloseShelter:
 		return domainErr(d.evac.CloseShelter(c.Shelter, c.Operator, c.Reason, t))
+	case events.VerbApprove:
+		if err := d.warn.Approve(c.Proposal, c.Operator, t); err != nil {
+			return domainErr(err)
+		}
+		return d.carryOut(d.proposal(c.Proposal), c.Operator, t)
+	case events.VerbDismiss:
+		return domainErr(d.warn.Dismiss(c.Proposal, c.Operator, t))
 	case events.VerbHousehold:
 		switch c.Status {
 		case "notified":
@@ -263,7 +248,8 @@ func domainErr(err error) error {
 		return nil
 	}
 	if errors.Is(err, dispatch.ErrNotFound) || errors.Is(err, dispatch.ErrConflict) || errors.Is(err, dispatch.ErrInvalid) ||
-		errors.Is(err, evac.ErrNotFound) || errors.Is(err, evac.ErrConflict) || errors.Is(err, evac.ErrInvalid) {
+		errors.Is(err, evac.ErrNotFound) || errors.Is(err, evac.ErrConflict) || errors.Is(err, evac.ErrInvalid) ||
+		errors.Is(err, warning.ErrNotFound) || errors.Is(err, warning.ErrConflict) || errors.Is(err, warning.ErrInvalid) {
 		return &events.Invalid{Rule: err.Error()}
 	}
 	return err
@@ -275,6 +261,9 @@ func (d *Domain) ApplyDecision(ev events.Event) error {
 	d.seq++
 	if strings.HasPrefix(ev.Type, "flood.evac.") {
 		return d.applyEvacDecision(ev)
+	}
+	if warningTypes[ev.Type] {
+		return d.applyWarningChange(ev)
 	}
 	var dec dispatch.Decision
 	if err := ev.DecodeData(&dec); err != nil {
@@ -339,6 +328,13 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 			out = append(out, Outgoing{Subject: subject, Event: ev})
 		}
 	}
+	for _, c := range d.warn.Evaluate(now) {
+		subject := events.OutSubject(d.town, "warning")
+		if c.Type == warning.ChangeProposed {
+			subject = events.OutSubject(d.town, "proposal")
+		}
+		add(subject, "flood."+c.Type, c)
+	}
 	for _, dec := range d.evac.Decide(now, d.graph) {
 		add(events.OutSubject(d.town, "evac", dec.Household), evacTypes[dec.Type], dec)
 	}
@@ -363,11 +359,10 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 
 // View renders the domain for /api/state.
 func (d *Domain) View() DomainView {
-	v := DomainView{View: d.dispatch.View(), Evacuation: d.evac.View(), Gauges: []GaugeView{}, Roads: []RoadState{}}
-	for _, g := range d.gauges {
-		v.Gauges = append(v.Gauges, *g)
-	}
-	sort.Slice(v.Gauges, func(i, j int) bool { return v.Gauges[i].ID < v.Gauges[j].ID })
+	wv := d.warn.View()
+	v := DomainView{View: d.dispatch.View(), Evacuation: d.evac.View(), Gauges: wv.Gauges,
+		Warnings: WarningsView{Config: wv.Config, Villages: wv.Villages, Active: wv.Active, Proposals: wv.Proposals},
+		Rainfall: d.rainfall.view(), Roads: []RoadState{}}
 	closed := map[string]bool{}
 	for _, id := range d.graph.Closed() {
 		closed[id] = true

@@ -8,6 +8,7 @@ import (
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/geo"
+	"github.com/floodcmd/floodcmd/warning"
 )
 
 // RosterFile is the responder roster inside a scenario folder.
@@ -24,8 +25,12 @@ type Town struct {
 	Scenario   *geo.Scenario
 	Roster     []dispatch.Responder
 	Households []evac.Household
+	Warning    warning.Config
 	Graph      geo.GraphReport
 }
+
+// WarningFile is the town's warning configuration (optional; default: the CMA national signals).
+const WarningFile = "warning.json"
 
 // LoadTown reads a scenario folder (GeoJSON files and roster.csv) and checks that
 // it is the town this instance owns.
@@ -63,7 +68,15 @@ func LoadTown(fsys fs.FS, town string) (*Town, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Town{Scenario: sc, Roster: roster, Households: households}, nil
+	wcfg := warning.DefaultConfig()
+	if raw, err := fs.ReadFile(fsys, WarningFile); err == nil {
+		if wcfg, err = warning.ParseConfig(raw); err != nil {
+			return nil, fmt.Errorf("scenario: %s: %w", WarningFile, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("scenario: %s: %w", WarningFile, err)
+	}
+	return &Town{Scenario: sc, Roster: roster, Households: households, Warning: wcfg}, nil
 }
 
 // readHouseholds reads the registry when the scenario has one: a town without

@@ -17,6 +17,7 @@ const (
 	ChanResponder = "responder"
 	ChanShelter   = "shelter"
 	ChanCommand   = "command"
+	ChanCAP       = "cap"
 	ChanOut       = "out"
 	ChanRejected  = "rejected"
 )
@@ -85,7 +86,7 @@ func ParseSubject(subject string) (Address, error) {
 		if !ValidSlug(a.Key) {
 			return a, Invalidf("subject", subject, "the %s id must be a slug (a-z, 0-9, '-', '_')", a.Channel)
 		}
-	case ChanRain, ChanLevel, ChanIncident, ChanCommand, ChanRejected:
+	case ChanRain, ChanLevel, ChanIncident, ChanCommand, ChanRejected, ChanCAP:
 		if len(tok) != 3 {
 			return a, Invalidf("subject", subject, "must be flood.<town>.%s", a.Channel)
 		}

@@ -8,6 +8,7 @@ const (
 	TypeResponderStatus  = "flood.responder.status"
 	TypeShelterCheckin   = "flood.shelter.checkin"
 	TypeShelterCheckout  = "flood.shelter.checkout"
+	TypeCAPReceived      = "flood.cap.received"
 	// TypeCommandPrefix starts every operator command type: flood.command.<verb>.
 	TypeCommandPrefix = "flood.command."
 
@@ -44,6 +45,8 @@ const (
 	VerbOpenShelter      = "open_shelter"
 	VerbCloseShelter     = "close_shelter"
 	VerbHousehold        = "household"
+	VerbApprove          = "approve"
+	VerbDismiss          = "dismiss"
 )
 
 // Evacuation order levels and the household statuses a grid worker reports.
@@ -55,7 +58,7 @@ var (
 // CommandVerbs lists the verbs this version carries out; any other verb is rejected
 // with that list, so a sender learns at once rather than waiting for an effect.
 var CommandVerbs = []string{VerbCloseRoad, VerbOpenRoad, VerbRoadDepth, VerbResolve, VerbReassign,
-	VerbEvacuate, VerbCancelEvacuation, VerbOpenShelter, VerbCloseShelter, VerbHousehold}
+	VerbEvacuate, VerbCancelEvacuation, VerbOpenShelter, VerbCloseShelter, VerbHousehold, VerbApprove, VerbDismiss}
 
 // Position is a point as senders give it; CRS "gcj02" (Chinese phone maps) is
 // converted to WGS-84 on entry, "" or "wgs84" is taken as it is.
@@ -129,6 +132,13 @@ type Command struct {
 	Shelter   string       `json:"shelter,omitempty"`
 	Household string       `json:"household,omitempty"`
 	Status    string       `json:"status,omitempty"`
+	// Proposal names a warning rule's proposed action to approve or dismiss.
+	Proposal string `json:"proposal,omitempty"`
+}
+
+// CAPReceived carries a CAP 1.2 alert from the meteorological service, as XML.
+type CAPReceived struct {
+	XML string `json:"xml"`
 }
 
 // Rejected reports an input that was refused, with the reason in words and in parts.

@@ -44,7 +44,7 @@ func Validate(town, subject string, raw []byte) (Input, error) {
 	in := Input{Event: ev, Address: addr}
 	want := expectedTypes(addr)
 	if want == nil {
-		return in, Invalidf("subject", subject, "%q is not an input channel (rain, level, incident, responder.<id>, shelter.<id>, command)", addr.Channel)
+		return in, Invalidf("subject", subject, "%q is not an input channel (rain, level, incident, responder.<id>, shelter.<id>, command, cap)", addr.Channel)
 	}
 	if !matchesType(ev.Type, want) {
 		return in, Invalidf("type", ev.Type, "subject %s carries %s", subject, strings.Join(want, " or "))
@@ -67,6 +67,8 @@ func expectedTypes(a Address) []string {
 		return []string{TypeShelterCheckin, TypeShelterCheckout}
 	case ChanCommand:
 		return []string{TypeCommandPrefix + "<verb>"}
+	case ChanCAP:
+		return []string{TypeCAPReceived}
 	}
 	return nil
 }
@@ -133,6 +135,15 @@ func decodeData(ev Event) (any, error) {
 		}
 		return &d, checkAll(rangeField("data.people", float64(d.People), 1, 100000, "people is 1…100000"),
 			optionalSlug("data.household", d.Household), textField("data.note", d.Note, 2000))
+	case ev.Type == TypeCAPReceived:
+		var d CAPReceived
+		if err := strictData(ev.Data, &d, "xml"); err != nil {
+			return nil, err
+		}
+		if !strings.Contains(d.XML, "<alert") {
+			return nil, Invalidf("data.xml", abbreviate(d.XML), "a CAP 1.2 <alert> document")
+		}
+		return &d, nil
 	case strings.HasPrefix(ev.Type, TypeCommandPrefix):
 		return decodeCommand(ev)
 	}
@@ -183,6 +194,8 @@ func decodeCommand(ev Event) (any, error) {
 		errs = append(errs, requiredSlug("data.order", d.Order))
 	case VerbOpenShelter, VerbCloseShelter:
 		errs = append(errs, requiredSlug("data.shelter", d.Shelter))
+	case VerbApprove, VerbDismiss:
+		errs = append(errs, requiredSlug("data.proposal", d.Proposal))
 	case VerbHousehold:
 		errs = append(errs, requiredSlug("data.household", d.Household))
 		if !slices.Contains(HouseholdStatuses, d.Status) {

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/floodcmd/floodcmd/engine"
-	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/evac"
+	"github.com/floodcmd/floodcmd/events"
 )
 
 // TestEvacuateAGrid: an operator orders Yangning evacuated from outside (the nats
