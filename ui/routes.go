@@ -8,6 +8,8 @@ var (
 	routeRole = []string{RoleOperator, RoleResponder, RoleViewer}
 	reporter  = []string{RoleOperator, RoleResponder}
 	operator  = []string{RoleOperator}
+	// The after-action report is the town's own: no partner town reads it.
+	reportRole = []string{RoleOperator, RoleViewer}
 )
 
 // routes lists every route of the HTTP surface in one place.
@@ -28,6 +30,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/route", s.allow(s.handleRoute, routeRole...))
 	s.mux.Handle("GET /api/scenario", s.allow(s.handleScenario, anyRole...))
 	s.mux.Handle("GET /api/scenario/{kind}", s.allow(s.handleScenarioLayer, anyRole...))
+	s.mux.Handle("GET /api/report", s.allow(s.handleReport, reportRole...))
+	s.mux.Handle("GET /report", s.allow(s.handleReportPage, reportRole...))
 	s.mux.Handle("GET /api/cap", s.allow(s.handleCAPFeed, anyRole...))
 	s.mux.Handle("GET /api/cap/{identifier}", s.allow(s.handleCAPAlert, anyRole...))
 	s.mux.Handle("POST /api/cap", s.allow(s.handleCAPIn, operator...))

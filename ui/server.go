@@ -44,6 +44,8 @@ type Deps struct {
 	Tokens *Signer
 	// AdminToken is always accepted as the operator "admin"; used only when Tokens is nil.
 	AdminToken string
+	// Reports builds the after-action report; nil without --db.
+	Reports Reporter
 	// Hub feeds /ws; nil serves no live feed.
 	Hub *Hub
 	// AllowedOrigins may open the websocket besides the page's own host ("*": any).

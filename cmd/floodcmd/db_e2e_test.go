@@ -80,4 +80,22 @@ func TestServeDBKilled(t *testing.T) {
 	var incidents int
 	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM incidents WHERE village <> ''`).Scan(&incidents))
 	assert.Equal(t, n/40, incidents, "every incident projected, with its village")
+
+	// The after-action report reads the same record: JSON, and the printable page with its charts.
+	var rep struct {
+		Town      string `json:"town"`
+		Incidents struct {
+			Total int `json:"total"`
+		} `json:"incidents"`
+		Events int `json:"events"`
+	}
+	require.Equal(t, 200, getJSON(t, p.url("/api/report?from=2022-05-01&to=2030-01-01"), &rep))
+	assert.Equal(t, "duhu", rep.Town)
+	assert.Equal(t, n/40, rep.Incidents.Total)
+	code, page := request(t, "GET", p.url("/report"), "")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, string(page), "<svg")
+	assert.NotContains(t, string(page), "http://cdn", "no CDN")
+	code, _ = request(t, "GET", p.url("/api/report?from=yesterday"), "")
+	assert.Equal(t, 400, code)
 }

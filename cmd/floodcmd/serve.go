@@ -154,14 +154,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer proj.Close()
 
-	handler := ui.NewServer(ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: events.NewPublisher(js),
+	deps := ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: events.NewPublisher(js),
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Tokens: tokens, Hub: hub, AllowedOrigins: splitList(cfg.origins), Logger: log,
 		Ready: func(ctx context.Context) error {
 			if nc.Status() != nats.CONNECTED {
 				return fmt.Errorf("NATS connection is %s", nc.Status())
 			}
 			return proj.Ready(ctx)
-		}})
+		}}
+	if proj.store != nil {
+		deps.Reports = proj.store
+	}
+	handler := ui.NewServer(deps)
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
 		return fmt.Errorf("--http %s: cannot listen (choose another with --http or FLOODCMD_HTTP): %w", cfg.httpAddr, err)
