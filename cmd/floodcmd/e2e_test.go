@@ -90,9 +90,9 @@ func TestServeFromOutsideClients(t *testing.T) {
 		return len(v.Incidents) == 1 && v.Incidents[0].ID == "cli-1"
 	}, 5*time.Second, 20*time.Millisecond)
 
-	code, body := request(t, "GET", p.url("/api/report"), "")
-	assert.Equal(t, 503, code, "no --db, no report")
-	assert.Contains(t, string(body), "--db")
+	var unavailable struct{ Message string }
+	assert.Equal(t, 503, getJSON(t, p.url("/api/report"), &unavailable, auth...), "no --db, no report")
+	assert.Contains(t, unavailable.Message, "--db")
 
 	p.stop(t)
 	assert.Contains(t, p.out.String(), "shutting down")
