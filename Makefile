@@ -7,17 +7,18 @@ NATSCLI_VERSION := v0.5.0
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: run build test test-short bench lint fuzz tools clean
+.PHONY: run build test test-short bench lint fuzz tools browser clean
 
-## run: the command system on embedded defaults with the Duhu scenario (board on :8080, NATS on 127.0.0.1:4222)
+## run: the command system on embedded defaults with the Duhu scenario (board on :8080, NATS on
+## 127.0.0.1:4222), playing the 12 May 2022 storm as a drill at 120× (24 hours in 12 minutes)
 run: build
-	./$(BIN) serve --scenario duhu
+	./$(BIN) serve --scenario duhu --replay storm-2022-05-12.jsonl --speed 120
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/floodcmd
 
 ## test: vet, every test (real JetStream, the real nats CLI, a throwaway PostgreSQL), a short fuzz of each decoder
-test: tools
+test: tools browser
 	$(GO) vet ./...
 	PATH="$(TOOLS):$$PATH" scripts/with-postgres.sh $(GO) test -count=1 -timeout 15m ./...
 	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=10s ./events/
@@ -36,6 +37,12 @@ lint:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=60s ./events/
+
+## browser: Debian's chromium for the board's browser tests, and a Chinese font so screenshots are legible
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
 
 ## tools: the nats CLI, for docs/EVENTS.md examples and the end-to-end tests
 tools: $(NATS_CLI)
