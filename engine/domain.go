@@ -51,22 +51,31 @@ type RoadState struct {
 	Depth  float64 `json:"depth_m,omitempty"`
 }
 
-// DomainView is the domain part of /api/state.
+// DomainView is the domain part of /api/state. Collections are flat, top-level
+// lists of objects with an "id", so the board's feed can send what changed by id.
 type DomainView struct {
 	dispatch.View
-	Evacuation evac.View           `json:"evacuation"`
-	Gauges     []warning.GaugeView `json:"gauges"`
-	Warnings   WarningsView        `json:"warnings"`
-	Rainfall   []GaugeHours        `json:"rainfall"`
-	Roads      []RoadState         `json:"roads"`
+	EvacOrders      []evac.OrderView      `json:"evac_orders"`
+	Shelters        []evac.ShelterView    `json:"shelters"`
+	EvacGrids       []evac.Headcount      `json:"evac_grids"`
+	EvacVillages    []evac.Headcount      `json:"evac_villages"`
+	Unaccounted     []evac.HouseholdView  `json:"unaccounted"`
+	EvacProgress    []evac.ProgressView   `json:"evac_progress"`
+	Gauges          []warning.GaugeView   `json:"gauges"`
+	Warnings        []WarningItem         `json:"warnings"`
+	WarningVillages []warning.VillageView `json:"warning_villages"`
+	Proposals       []warning.Proposal    `json:"proposals"`
+	WarningConfig   string                `json:"warning_config"`
+	Rainfall        []GaugeHours          `json:"rainfall"`
+	Roads           []RoadState           `json:"roads"`
 }
 
-// WarningsView is the warnings part of /api/state (gauges are listed on their own).
-type WarningsView struct {
-	Config    string                `json:"config"`
-	Villages  []warning.VillageView `json:"villages"`
-	Active    []warning.Warning     `json:"active"`
-	Proposals []warning.Proposal    `json:"proposals"`
+// WarningItem is an active warning with a key of its own: a gauge and its
+// village may carry warnings under the same id.
+type WarningItem struct {
+	Key string `json:"id"`
+	warning.Warning
+	Target string `json:"target"`
 }
 
 // NewDomain builds the domain of a loaded town.
@@ -359,10 +368,14 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 
 // View renders the domain for /api/state.
 func (d *Domain) View() DomainView {
-	wv := d.warn.View()
-	v := DomainView{View: d.dispatch.View(), Evacuation: d.evac.View(), Gauges: wv.Gauges,
-		Warnings: WarningsView{Config: wv.Config, Villages: wv.Villages, Active: wv.Active, Proposals: wv.Proposals},
-		Rainfall: d.rainfall.view(), Roads: []RoadState{}}
+	wv, ev := d.warn.View(), d.evac.View()
+	v := DomainView{View: d.dispatch.View(), EvacOrders: ev.Orders, Shelters: ev.Shelters, EvacGrids: ev.Grids,
+		EvacVillages: ev.Villages, Unaccounted: ev.Unaccounted, EvacProgress: ev.Progress,
+		Gauges: wv.Gauges, Warnings: make([]WarningItem, 0, len(wv.Active)), WarningVillages: wv.Villages,
+		Proposals: wv.Proposals, WarningConfig: wv.Config, Rainfall: d.rainfall.view(), Roads: []RoadState{}}
+	for _, w := range wv.Active {
+		v.Warnings = append(v.Warnings, WarningItem{Key: w.Key(), Warning: w, Target: w.ID})
+	}
 	closed := map[string]bool{}
 	for _, id := range d.graph.Closed() {
 		closed[id] = true

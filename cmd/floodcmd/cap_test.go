@@ -122,7 +122,7 @@ func TestCAPOutAndIn(t *testing.T) {
 	require.Eventually(t, func() bool {
 		var v engine.View
 		getJSON(t, p.url("/api/state"), &v)
-		for _, w := range v.Warnings.Active {
+		for _, w := range v.Warnings {
 			if w.Source == "cap" {
 				return true
 			}

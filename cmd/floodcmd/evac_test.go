@@ -82,16 +82,16 @@ func TestEvacuateAGrid(t *testing.T) {
 		g := gridCount(v, "nancun-yangning")
 		return g.Unaccounted.Households == 0 && g.AtShelter.Households == g.Ordered.Households
 	}, 20*time.Second, 50*time.Millisecond, "unaccounted to zero: %+v", gridCount(v, "nancun-yangning"))
-	for _, s := range v.Evacuation.Shelters {
+	for _, s := range v.Shelters {
 		assert.LessOrEqual(t, s.Occupancy, s.Capacity, "shelter %s over capacity", s.ID)
 	}
 	assert.Empty(t, v.Rejections, "no check-in refused")
 }
 
 func gridCount(v engine.View, grid string) *evac.Headcount {
-	for i := range v.Evacuation.Grids {
-		if v.Evacuation.Grids[i].ID == grid {
-			return &v.Evacuation.Grids[i]
+	for i := range v.EvacGrids {
+		if v.EvacGrids[i].ID == grid {
+			return &v.EvacGrids[i]
 		}
 	}
 	return nil
@@ -100,7 +100,7 @@ func gridCount(v engine.View, grid string) *evac.Headcount {
 // assignedShelters lists the grid's households that have a shelter to go to.
 func assignedShelters(v engine.View, grid string) []evac.HouseholdView {
 	var out []evac.HouseholdView
-	for _, h := range v.Evacuation.Unaccounted {
+	for _, h := range v.Unaccounted {
 		if h.Grid == grid && h.Shelter != "" {
 			out = append(out, h)
 		}

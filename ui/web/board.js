@@ -9,7 +9,6 @@ const $ = (id) => document.getElementById(id);
 let me = { role: 'viewer' };
 let state = null;
 const tl = [];
-const gaugeHistory = new Map();
 const isOperator = () => me.role === 'operator';
 
 const map = new TownMap($('map'), { onClick: (at) => isOperator() && clicked(at) });
@@ -24,12 +23,13 @@ function render() {
     ? ` · ${t('incidents')} ${c.open_incidents}/${c.incidents} · ${t('st_available')} ${c.responders_available} · ${t('st_busy')} ${c.responders_busy}`
     : '';
   $('drill').hidden = !isDrill(state);
-  const acts = isOperator() ? { resolve, reassign } : null;
+  const acts = isOperator() ? { resolve, reassign, approve, dismiss } : null;
   P.incidents($('p-incidents'), state, acts);
   P.responders($('p-responders'), state);
   P.shelters($('p-shelters'), state, map.layers.shelter);
+  P.warnings($('p-warnings'), state, acts);
   P.evacuation($('p-evacuation'), state);
-  P.rainfall($('p-rainfall'), state, gaugeHistory);
+  P.rainfall($('p-rainfall'), state);
   P.aid($('p-aid'), state);
   P.timeline($('p-timeline'), tl);
   P.rejections($('p-rejections'), state);
@@ -106,6 +106,16 @@ function reassign(a) {
     [t('responder'), select('f-resp', opts, a.responder)],
     [t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })],
   ], () => post('/api/commands/reassign', { assignment: a.id, responder: $('f-resp').value, reason: $('f-reason').value }));
+}
+
+function approve(p) {
+  form(`${t('approve')}: ${tr('a_', p.action)} ${p.village || p.gauge || ''}`, [[t('reason'), input({ id: 'f-reason', maxlength: 500 })]],
+    () => post('/api/commands/approve', { proposal: p.id, reason: $('f-reason').value }));
+}
+
+function dismiss(p) {
+  form(`${t('dismiss')}: ${tr('a_', p.action)} ${p.village || p.gauge || ''}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
+    () => post('/api/commands/dismiss', { proposal: p.id, reason: $('f-reason').value }));
 }
 
 async function main() {

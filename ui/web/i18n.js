@@ -28,6 +28,12 @@ const table = {
   k_flooding: ['内涝', 'flooding'], k_trapped: ['被困', 'trapped'], k_evacuation: ['转移', 'evacuation'],
   k_blocked_channel: ['河道堵塞', 'blocked channel'], k_dangerous_house: ['危房', 'dangerous house'], k_landslide: ['山体滑坡', 'landslide'],
   k_road_flooded: ['道路积水', 'road flooded'], k_dike_breach: ['堤围险情', 'dike breach'], k_reservoir: ['水库险情', 'reservoir'], k_other: ['其他', 'other'],
+  warnings: ['预警与建议', 'Warnings and proposals'], proposal: ['建议', 'proposal'], dismiss: ['不采纳', 'Dismiss'],
+  grid: ['网格', 'grid'], ordered: ['应转移', 'ordered'], at_shelter: ['已安置', 'sheltered'], moving: ['转移中', 'moving'],
+  staying: ['留守', 'staying'], unaccounted: ['未落实', 'unaccounted'], best_hour: ['单小时最多转移', 'best hour'], headcount: ['按人数', 'head count'],
+  a_evacuate: ['转移', 'evacuate'], a_preposition: ['预置力量', 'pre-position'], a_patrol_incident: ['巡查', 'patrol'],
+  st_to_notify: ['待通知', 'to notify'], st_notified: ['已通知', 'notified'], st_moving: ['转移中', 'moving'], st_at_shelter: ['已安置', 'at shelter'],
+  st_staying: ['留守', 'staying'], st_unaccounted: ['未落实', 'unaccounted'], st_returned: ['已返回', 'returned'], st_lent: ['外援中', 'lent'],
   // warning levels
   w_blue: ['蓝色', 'blue'], w_yellow: ['黄色', 'yellow'], w_orange: ['橙色', 'orange'], w_red: ['红色', 'red'],
 };

@@ -35,6 +35,7 @@ export class TownMap {
     this.cos0 = Math.cos((this.lat0 * Math.PI) / 180);
     this.resize();
     this.fit();
+    setGridFeatures(this.layers.grid?.features);
     this.canvas.dataset.grids = String((this.layers.grid?.features || []).length);
     this.canvas.dataset.ready = 'true';
   }
@@ -103,8 +104,9 @@ export class TownMap {
     const closed = new Map((st.roads || []).map((r) => [r.id, r]));
     this.poly('neighbour', () => ({ fill: '#e3e6e8', stroke: '#b8bec4', width: 1 }));
     this.poly('town', () => ({ fill: '#fbfaf5', stroke: '#555', width: 2 }));
-    this.poly('grid', (p) => ({ fill: WARN[warn.get(p.id)] || (evac.get(p.id) ? 'rgba(150,80,200,.25)' : 'rgba(0,0,0,0)'),
-      stroke: evac.get(p.id) ? '#7b3fb0' : '#9aa5ad', width: evac.get(p.id) ? 2 : 0.7 }));
+    // Fill: warning level; outline: evacuation (purple while anyone is unaccounted, green once all are).
+    this.poly('grid', (p) => ({ fill: WARN[warn.get(p.id)] || (evac.get(p.id) ? 'rgba(150,80,200,.18)' : 'rgba(0,0,0,0)'),
+      stroke: { ordered: '#7b3fb0', clear: '#1a9641' }[evac.get(p.id)] || '#9aa5ad', width: evac.get(p.id) ? 2.5 : 0.7 }));
     this.poly('village', () => ({ stroke: '#6b7780', width: 1.4 }));
     this.poly('hazard', () => ({ fill: 'rgba(200,80,40,.12)', stroke: 'rgba(200,80,40,.5)', width: 1, dash: [3, 3] }));
     this.lines('river', () => ({ stroke: '#4a90d9', width: 2.2 }));
@@ -216,8 +218,10 @@ export class TownMap {
       c.fillStyle = p.gauge_kind === 'rain' ? '#3069b3' : '#0a8f9c';
       c.beginPath(); c.arc(x, y, 4, 0, 2 * Math.PI); c.fill();
       if (g) {
-        const v = g.kind === 'rain' ? `${g.last_mm ?? 0} mm` : `${g.meters ?? 0} m`;
-        const alarm = p.warning_m && g.meters >= p.warning_m;
+        // Rain gauges show their 24 h accumulation; level gauges their level.
+        const acc = g.accumulations || {};
+        const v = g.kind === 'rain' ? `${(acc[24] ?? 0).toFixed(1)} mm` : `${(g.meters ?? 0).toFixed(2)} m`;
+        const alarm = (p.warning_m && g.meters >= p.warning_m) || ['orange', 'red'].includes(g.level);
         c.font = 'bold 11px sans-serif'; c.textAlign = 'left';
         c.fillStyle = alarm ? '#d7191c' : '#123'; c.fillText(v, x + 6, y + 4);
       }
@@ -306,25 +310,33 @@ function centroid(g) {
   return n ? [sx / n, sy / n] : null;
 }
 
-// gridLevels reads warning levels per grid from whatever warning collection the state has.
+const RANK = { '': 0, blue: 1, yellow: 2, orange: 3, red: 4 };
+
+// gridLevels gives each grid the highest warning over it: its village's level
+// (from the village's gauges) or a warning on the grid itself (a CAP alert).
 export function gridLevels(st) {
   const out = new Map();
-  for (const [k, v] of Object.entries(st)) {
-    if (!k.includes('warning') || !Array.isArray(v)) continue;
-    for (const w of v) {
-      const level = String(w.level || w.color || w.colour || '').toLowerCase();
-      for (const g of [w.grid, w.area, ...(w.grids || []), ...(w.areas || [])]) if (g && level) out.set(g, level);
-    }
+  const raise = (grid, level) => { if ((RANK[level] || 0) > (RANK[out.get(grid)] || 0)) out.set(grid, level); };
+  const villageLevel = new Map((st.warning_villages || []).map((v) => [v.id, v.level || '']));
+  for (const w of st.warnings || []) if (w.scope === 'village') villageLevel.set(w.target, w.level);
+  for (const f of gridFeatures) {
+    const p = f.properties;
+    raise(p.id, villageLevel.get(p.village) || '');
+  }
+  for (const w of st.warnings || []) if (w.scope === 'grid') raise(w.target, w.level);
+  return out;
+}
+
+// gridEvac marks grids under an evacuation order: "ordered", or "clear" once nobody is unaccounted.
+export function gridEvac(st) {
+  const out = new Map();
+  for (const g of st.evac_grids || []) {
+    if (!g.ordered?.households) continue;
+    out.set(g.id, g.unaccounted?.households ? 'ordered' : 'clear');
   }
   return out;
 }
 
-// gridEvac reads evacuation status per grid from whatever evacuation collection the state has.
-export function gridEvac(st) {
-  const out = new Map();
-  for (const [k, v] of Object.entries(st)) {
-    if (!k.includes('evac') || !Array.isArray(v)) continue;
-    for (const e of v) for (const g of [e.grid, ...(e.grids || [])]) if (g) out.set(g, e.status || 'ordered');
-  }
-  return out;
-}
+let gridFeatures = [];
+/** setGridFeatures tells gridLevels which grid is in which village. */
+export function setGridFeatures(feats) { gridFeatures = feats || []; }

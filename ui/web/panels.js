@@ -67,46 +67,76 @@ export function shelters(root, st, layer) {
   }));
 }
 
-/** evacuation shows headcounts from any evacuation collection in the state; hidden when none. */
+/** evacuation shows, per ordered grid, people: ordered, at shelters, moving, staying, unaccounted. */
 export function evacuation(root, st) {
-  const rows = [];
-  for (const [k, v] of Object.entries(st)) {
-    if (!k.includes('evac') || !Array.isArray(v)) continue;
-    for (const e of v) {
-      rows.push(el('div', { class: 'small' }, `${e.grid || e.id} · ${tr('st_', e.status || '')} · `,
-        `${e.moved ?? e.evacuated ?? e.checked_in ?? 0}/${e.population ?? e.people ?? e.total ?? '?'}`));
-    }
-  }
-  root.closest('section').hidden = rows.length === 0;
-  root.replaceChildren(...rows);
+  const grids = (st.evac_grids || []).filter((g) => g.ordered?.households);
+  root.closest('section').hidden = grids.length === 0 && !(st.evac_orders || []).length;
+  const row = (g) => el('tr', {},
+    el('td', {}, g.id), el('td', {}, `${g.ordered.people}`), el('td', {}, `${g.at_shelter.people}`),
+    el('td', {}, `${g.moving.people}`), el('td', {}, `${g.staying.people}`),
+    el('td', { class: g.unaccounted.people ? 'hot' : 'ok' }, `${g.unaccounted.people}`));
+  const perHour = new Map();
+  for (const p of st.evac_progress || []) perHour.set(p.grid, Math.max(perHour.get(p.grid) || 0, p.people));
+  root.replaceChildren(
+    el('table', { class: 'grid' },
+      el('tr', {}, ...['grid', 'ordered', 'at_shelter', 'moving', 'staying', 'unaccounted'].map((k) => el('th', {}, t(k)))),
+      ...grids.map(row)),
+    ...[...perHour].map(([g, n]) => el('div', { class: 'small muted' }, `${g || t('headcount')}: ${t('best_hour')} ${n} ${t('people')}`)),
+    ...(st.unaccounted || []).slice(0, 12).map((h) => el('div', { class: 'small' },
+      `${h.id} · ${h.address || ''} · ${h.members}${h.vulnerable ? ' ♿' + h.vulnerable : ''} · ${tr('st_', h.state)}${h.shelter ? ' → ' + h.shelter : ''}`)));
 }
 
-/** rainfall draws each gauge's readings seen so far as a sparkline. */
-export function rainfall(root, st, history) {
+/** warnings lists active warnings and the actions they propose; an operator approves or dismisses. */
+export function warnings(root, st, actions) {
+  const ws = st.warnings || [];
+  const pending = (st.proposals || []).filter((p) => p.status === 'pending');
+  root.replaceChildren(
+    ...(ws.length ? ws.map((w) => el('div', { class: `small warn ${w.level}` },
+      el('b', {}, `${tr('w_', w.level)} `), `${w.scope} ${w.target} · ${w.kind}`,
+      (w.evidence || []).length ? el('span', { class: 'muted' }, ` · ${w.evidence.map((e) => e.gauge ? `${e.gauge} ${e.mm ?? e.meters} ${e.rule}` : e.rule).join('; ')}`) : null))
+      : [el('div', { class: 'muted' }, t('none'))]),
+    ...pending.map((p) => el('div', { class: 'card proposal', 'data-proposal': p.id },
+      el('div', { class: 'small' }, el('b', {}, `${t('proposal')}: ${tr('a_', p.action)} `), `${p.village || p.gauge || ''} ${(p.grids || []).join(', ')}`),
+      el('div', { class: 'small muted' }, p.reason),
+      actions ? el('div', { class: 'acts' },
+        el('button', { onclick: () => actions.approve(p) }, t('approve')),
+        el('button', { onclick: () => actions.dismiss(p) }, t('dismiss'))) : null)));
+}
+
+/** rainfall draws each rain gauge's last 24 hours (mm per hour) with its 1, 3 and 24 h totals;
+ * level gauges show their level. */
+export function rainfall(root, st) {
+  const hours = new Map((st.rainfall || []).map((r) => [r.gauge, r.hours.map((h) => h.mm)]));
   const gs = st.gauges || [];
-  for (const g of gs) {
-    const v = g.kind === 'rain' ? g.last_mm : g.meters;
-    const h = history.get(g.id) || [];
-    if (!h.length || h[h.length - 1].at !== g.at) h.push({ at: g.at, v: v || 0 });
-    if (h.length > 60) h.shift();
-    history.set(g.id, h);
-  }
   root.closest('section').hidden = gs.length === 0;
   root.replaceChildren(...gs.map((g) => {
-    const h = history.get(g.id) || [];
-    return el('div', { class: 'gauge' },
+    const acc = g.accumulations || {};
+    return el('div', { class: `gauge ${g.level || ''}` },
       el('span', { class: 'small' }, `${g.id} `),
-      spark(h.map((x) => x.v)),
-      el('b', { class: 'small' }, g.kind === 'rain' ? ` ${g.last_mm ?? 0} mm/${g.last_minutes ?? '?'}′` : ` ${g.meters ?? 0} m`));
+      g.kind === 'rain' ? spark(hours.get(g.id) || [], 50 / 3) : null,
+      el('b', { class: 'small' }, g.kind === 'rain'
+        ? ` 1h ${(acc[1] ?? 0).toFixed(1)} · 3h ${(acc[3] ?? 0).toFixed(1)} · 24h ${(acc[24] ?? 0).toFixed(1)} mm`
+        : ` ${(g.meters ?? 0).toFixed(2)} m`),
+      g.level ? el('span', { class: `tag ${g.level}` }, tr('w_', g.level)) : null);
   }));
 }
 
-function spark(vals) {
-  const w = 90, h = 18, max = Math.max(1e-9, ...vals);
+// spark draws a sparkline; threshold (mm/h) is a dashed line: the orange
+// signal's 50 mm in 3 h is about 16.7 mm an hour.
+function spark(vals, threshold = 0) {
+  const w = 90, h = 18, max = Math.max(1e-9, threshold * 1.2, ...vals);
   const pts = vals.map((v, i) => `${(i / Math.max(1, vals.length - 1)) * w},${h - (v / max) * h}`).join(' ');
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('width', w); svg.setAttribute('height', h); svg.setAttribute('class', 'spark');
-  const pl = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+  if (threshold) {
+    const ln = document.createElementNS(ns, 'line');
+    const y = h - (threshold / max) * h;
+    ln.setAttribute('x1', 0); ln.setAttribute('x2', w); ln.setAttribute('y1', y); ln.setAttribute('y2', y);
+    ln.setAttribute('stroke', '#f08c00'); ln.setAttribute('stroke-dasharray', '2 2');
+    svg.append(ln);
+  }
+  const pl = document.createElementNS(ns, 'polyline');
   pl.setAttribute('points', pts); pl.setAttribute('fill', 'none'); pl.setAttribute('stroke', '#3069b3');
   svg.append(pl);
   return svg;
