@@ -61,7 +61,7 @@ func (p *plan) activeAssignment(r *responderState) *assignmentState {
 }
 
 func (p *plan) free(r *responderState) bool {
-	return !r.offDuty && !r.noAnswer && !p.noAnswer[r.ID] && !p.taken[r.ID] && p.activeAssignment(r) == nil
+	return r.lentTo == "" && !r.offDuty && !r.noAnswer && !p.noAnswer[r.ID] && !p.taken[r.ID] && p.activeAssignment(r) == nil
 }
 
 // openNeeds is, per need of the incident in triage order, the units still uncovered.
@@ -138,7 +138,7 @@ func (p *plan) instructions() {
 	for _, in := range p.d.instructions {
 		inc := p.d.incidents[in.Incident]
 		r := p.d.responders[in.Responder]
-		if inc.status != IncidentOpen || p.resolved[inc.ID] || r.offDuty || p.taken[r.ID] {
+		if inc.status != IncidentOpen || p.resolved[inc.ID] || r.offDuty || r.lentTo != "" || p.taken[r.ID] {
 			continue
 		}
 		if a := p.activeAssignment(r); a != nil {

@@ -156,6 +156,9 @@ func (d *Dispatcher) Reassign(assignment, responder, operator, reason string, t 
 		if r.offDuty {
 			return fmt.Errorf("%w: responder %s is off duty", ErrConflict, responder)
 		}
+		if r.lentTo != "" {
+			return fmt.Errorf("%w: responder %s is on aid to %s", ErrConflict, responder, r.lentTo)
+		}
 	}
 	d.end(a, StatusCancelled, t, fmt.Sprintf("operator %s: %s", operator, reason))
 	if responder != a.responder {

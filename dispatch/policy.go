@@ -10,6 +10,9 @@ func (p *plan) eligible(r *responderState, inc *incidentState, c Capability, pri
 	if !r.Has(c) || inc.excluded[r.ID] != "" || (len(p.excluded) > 0 && p.excluded[[2]string{inc.ID, r.ID}]) {
 		return false, false
 	}
+	if r.guest != nil && r.guest.incident != "" && r.guest.incident != inc.ID {
+		return false, false // guests came for one incident (EDXL: committed to a request)
+	}
 	if r.Reserve && prio > p.d.cfg.ReserveOnlyPriority {
 		return false, false // the reserve is kept for the worst
 	}

@@ -48,6 +48,9 @@ type responderState struct {
 	noAnswer   bool
 	assignment string // active assignment id, "" when free
 	lastSeen   time.Time
+	guest      *guestInfo // set when another town lent them to this one
+	lentTo     string     // the town this own responder is on aid to, "" at home
+	lentFor    string     // the aid request they were lent for
 }
 
 type incidentState struct {

@@ -49,6 +49,12 @@ type ResponderView struct {
 	Lon        float64   `json:"lon"`
 	Assignment string    `json:"assignment,omitempty"`
 	LastSeen   time.Time `json:"last_seen"`
+	// Mutual aid: a guest names their home town and request; a lent responder
+	// the town they are on aid to.
+	HomeTown   string `json:"home_town,omitempty"`
+	HomeID     string `json:"home_id,omitempty"`
+	AidRequest string `json:"aid_request,omitempty"`
+	LentTo     string `json:"lent_to,omitempty"`
 }
 
 // AssignmentView is an assignment with its full status history.
@@ -87,6 +93,8 @@ type Counters struct {
 	RespondersBusy      int `json:"responders_busy"`
 	RespondersOffDuty   int `json:"responders_off_duty"`
 	RespondersNoAnswer  int `json:"responders_no_answer"`
+	RespondersLent      int `json:"responders_lent"`
+	RespondersGuest     int `json:"responders_guest"`
 }
 
 // View builds the snapshot. It costs O(state); the engine calls it for snapshots, not per event.
@@ -120,11 +128,22 @@ func (d *Dispatcher) View() View {
 	}
 	v.Counters.Incidents = len(incs)
 	for _, r := range d.order {
-		rv := ResponderView{Responder: r.Responder, Lat: r.pos.Lat(), Lon: r.pos.Lon(), Assignment: r.assignment, LastSeen: r.lastSeen}
+		rv := ResponderView{Responder: r.Responder, Lat: r.pos.Lat(), Lon: r.pos.Lon(), Assignment: r.assignment, LastSeen: r.lastSeen,
+			LentTo: r.lentTo}
+		if r.guest != nil {
+			rv.HomeTown, rv.HomeID, rv.AidRequest = r.guest.homeTown, r.guest.homeID, r.guest.request
+			v.Counters.RespondersGuest++
+		}
+		if r.lentTo != "" {
+			rv.AidRequest = r.lentFor
+		}
 		switch {
 		case r.assignment != "":
 			rv.Status = d.assignments[r.assignment].status
 			v.Counters.RespondersBusy++
+		case r.lentTo != "":
+			rv.Status = StatusLent
+			v.Counters.RespondersLent++
 		case r.offDuty:
 			rv.Status = StatusOffDuty
 			v.Counters.RespondersOffDuty++

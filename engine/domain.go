@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -37,6 +38,7 @@ type Domain struct {
 	warn     *warning.Warnings
 	rainfall *rainfall
 	depths   map[string]float64
+	aid      *aidState
 	seq      uint64 // decisions made, for their ids
 	// changed is set by every fold that can change what the dispatcher would
 	// decide; Decide skips the optimiser while nothing changed, except on a tick
@@ -68,6 +70,9 @@ type DomainView struct {
 	WarningConfig   string                `json:"warning_config"`
 	Rainfall        []GaugeHours          `json:"rainfall"`
 	Roads           []RoadState           `json:"roads"`
+	// Aid is mutual aid with other towns, requests in and out; each item names
+	// its partner town (town, from, to) so a partner's board shows only its own.
+	Aid []AidView `json:"aid"`
 }
 
 // WarningItem is an active warning with a key of its own: a gauge and its
@@ -92,11 +97,12 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("warnings: %w", err)
 	}
-	graph, report := geo.NewGraph(t.Scenario.Roads, SnapToleranceMeters)
+	// Neighbours' roads join the graph so that responders lent across the boundary are routed.
+	graph, report := geo.NewGraph(append(slices.Clip(t.Scenario.Roads), t.NeighbourRoads...), SnapToleranceMeters)
 	t.Graph = report
 	return &Domain{town: t.Scenario.Town.ID, source: "floodcmd/" + t.Scenario.Town.ID, scenario: t.Scenario,
 		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, evac: ev, warn: warn,
-		rainfall: newRainfall(), depths: map[string]float64{}}, nil
+		rainfall: newRainfall(), depths: map[string]float64{}, aid: newAidState(t.Aid)}, nil
 }
 
 // Graph is the town's road graph. Route queries may run concurrently with the
@@ -135,7 +141,12 @@ func (d *Domain) Apply(in events.Input) error {
 		if data.Lat != nil {
 			s.At, s.HasPosition = wgs84(*data.Lat, *data.Lon, data.CRS), true
 		}
-		return domainErr(d.dispatch.SetStatus(s))
+		if err := d.dispatch.SetStatus(s); err != nil {
+			return domainErr(err)
+		}
+		d.guestStatus(in.Address.Key, data, in.Event.ID, t)
+	case *events.Aid:
+		return d.applyAidIn(in.Address.Key, data, t)
 	case *events.RainObserved:
 		if err := d.warn.Rain(data.Gauge, data.MM, data.Minutes, t); err != nil {
 			return domainErr(err)
@@ -220,6 +231,8 @@ func (d *Domain) command(verb string, c *events.Command, eventID string, t time.
 		return d.carryOut(d.proposal(c.Proposal), c.Operator, t)
 	case events.VerbDismiss:
 		return domainErr(d.warn.Dismiss(c.Proposal, c.Operator, t))
+	case events.VerbRequestAid, events.VerbApproveAid, events.VerbDeclineAid, events.VerbReleaseAid:
+		return d.aidCommand(verb, c, t)
 	case events.VerbHousehold:
 		switch c.Status {
 		case "notified":
@@ -274,6 +287,9 @@ func (d *Domain) ApplyDecision(ev events.Event) error {
 	if warningTypes[ev.Type] {
 		return d.applyWarningChange(ev)
 	}
+	if strings.HasPrefix(ev.Type, "flood.aid.") {
+		return d.applyAidDecision(ev)
+	}
 	var dec dispatch.Decision
 	if err := ev.DecodeData(&dec); err != nil {
 		return fmt.Errorf("decision %s: %w", ev.ID, err)
@@ -281,7 +297,16 @@ func (d *Domain) ApplyDecision(ev events.Event) error {
 	if dec.Type == "" {
 		return nil // not a dispatcher decision
 	}
-	return d.dispatch.Apply(dec)
+	if err := d.dispatch.Apply(dec); err != nil {
+		return err
+	}
+	switch dec.Type {
+	case dispatch.DecisionAidNeeded:
+		d.aidNeeded(dec)
+	case dispatch.DecisionAssignmentCreated:
+		d.guestAssigned(dec)
+	}
+	return nil
 }
 
 // applyEvacDecision folds a shelter choice, and turns an escort request into an
@@ -363,6 +388,9 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 		}
 		add(subject, typ, dec)
 	}
+	d.decideAid(now, func(kind string, m events.Aid) {
+		add(events.OutSubject(d.town, events.ChanAid, kind), events.AidKinds[kind], m)
+	})
 	return out
 }
 
@@ -372,7 +400,8 @@ func (d *Domain) View() DomainView {
 	v := DomainView{View: d.dispatch.View(), EvacOrders: ev.Orders, Shelters: ev.Shelters, EvacGrids: ev.Grids,
 		EvacVillages: ev.Villages, Unaccounted: ev.Unaccounted, EvacProgress: ev.Progress,
 		Gauges: wv.Gauges, Warnings: make([]WarningItem, 0, len(wv.Active)), WarningVillages: wv.Villages,
-		Proposals: wv.Proposals, WarningConfig: wv.Config, Rainfall: d.rainfall.view(), Roads: []RoadState{}}
+		Proposals: wv.Proposals, WarningConfig: wv.Config, Rainfall: d.rainfall.view(), Roads: []RoadState{},
+		Aid: d.aid.view()}
 	for _, w := range wv.Active {
 		v.Warnings = append(v.Warnings, WarningItem{Key: w.Key(), Warning: w, Target: w.ID})
 	}

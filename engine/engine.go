@@ -46,6 +46,11 @@ type Engine struct {
 	applied    atomic.Uint64
 	lastOutSeq uint64              // sequence of the newest decision in the log, the fence
 	pending    map[string]struct{} // decisions appended, not yet read back
+	retryAt    map[string]time.Time
+	// resync is set after an append with an unknown outcome: no decision until
+	// the log has been read up to resyncTo-1, so the fence and the state are exact again.
+	resync   bool
+	resyncTo uint64
 }
 
 // New returns an engine; Run starts it.
@@ -60,7 +65,7 @@ func New(cfg Config) *Engine {
 		cfg.Tick = time.Second
 	}
 	return &Engine{cfg: cfg, pub: events.NewPublisher(cfg.JS), state: NewState(cfg.Town, cfg.Domain),
-		pending: map[string]struct{}{}}
+		pending: map[string]struct{}{}, retryAt: map[string]time.Time{}}
 }
 
 // Ready reports whether the engine has caught up with the log as it was at start.
@@ -135,12 +140,24 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.ready.Store(true)
 			e.cfg.Logger.Info("engine caught up", "town", e.cfg.Town, "seq", e.applied.Load())
 		}
+		if e.resync && !e.resynced(ctx) {
+			continue
+		}
 		if e.ready.Load() && len(e.pending) == 0 {
-			if err := e.decide(ctx, tick); err != nil {
+			err := e.decide(ctx, tick)
+			if err == nil && len(e.pending) == 0 {
+				err = e.forward(ctx)
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
-				return err
+				var te *transientError
+				if !errors.As(err, &te) {
+					return err
+				}
+				e.cfg.Logger.Warn("append failed; re-reading the log before deciding again", "town", e.cfg.Town, "err", err)
+				e.resync, e.resyncTo = true, 0
 			}
 		}
 	}
@@ -199,23 +216,38 @@ func (e *Engine) decide(ctx context.Context, tick bool) error {
 		// The id is derived from the input's sequence, so a notice re-sent after a
 		// crash inside the dedup window is dropped by JetStream; beyond it the fold ignores it.
 		if _, err := e.pub.Publish(ctx, events.RejectedSubject(e.cfg.Town), ev); err != nil {
-			return fmt.Errorf("publish rejection of seq %d: %w", r.Seq, err)
+			return &transientError{fmt.Errorf("publish rejection of seq %d: %w", r.Seq, err)}
 		}
 		e.pending[ev.ID] = struct{}{}
 	}
 	for _, d := range decisions {
-		ack, err := e.pub.Publish(ctx, d.Subject, d.Event,
-			jetstream.WithExpectLastSequenceForSubject(e.lastOutSeq, events.OutFilter(e.cfg.Town)))
-		if isWrongLastSeq(err) {
-			return fmt.Errorf("town %s: %w (decision %s refused by the log's fence)", e.cfg.Town, ErrFenced, d.Event.ID)
+		if err := e.append(ctx, d.Subject, d.Event); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("append decision %s: %w", d.Event.ID, err)
-		}
-		e.lastOutSeq = ack.Sequence
-		e.pending[d.Event.ID] = struct{}{}
 	}
 	return nil
+}
+
+// resynced reports whether the engine, after an append with an unknown
+// outcome, has read the log up to its end as it was after the failure; only
+// then are lastOutSeq and the state exact, and deciding may resume.
+func (e *Engine) resynced(ctx context.Context) bool {
+	if e.resyncTo == 0 {
+		ictx, cancel := context.WithTimeout(ctx, forwardTimeout)
+		info, err := e.cfg.Stream.Info(ictx)
+		cancel()
+		if err != nil {
+			return false
+		}
+		e.resyncTo = info.State.LastSeq + 1 // +1: 0 means not known yet
+	}
+	if e.applied.Load()+1 < e.resyncTo {
+		return false
+	}
+	e.resync, e.resyncTo = false, 0
+	// Everything acknowledged before the failure is at or below the end just read.
+	clear(e.pending)
+	return true
 }
 
 func isWrongLastSeq(err error) bool {

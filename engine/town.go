@@ -27,6 +27,11 @@ type Town struct {
 	Households []evac.Household
 	Warning    warning.Config
 	Graph      geo.GraphReport
+	// Aid is the town's mutual-aid policy (aid.json).
+	Aid AidConfig
+	// NeighbourRoads are the roads of neighbouring towns the instance knows
+	// (AddNeighbourRoads): guests are routed over both towns' roads.
+	NeighbourRoads []geo.Road
 }
 
 // WarningFile is the town's warning configuration (optional; default: the CMA national signals).
@@ -76,7 +81,15 @@ func LoadTown(fsys fs.FS, town string) (*Town, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("scenario: %s: %w", WarningFile, err)
 	}
-	return &Town{Scenario: sc, Roster: roster, Households: households, Warning: wcfg}, nil
+	var neighbours []string
+	for _, n := range sc.Neighbours {
+		neighbours = append(neighbours, n.ID)
+	}
+	aid, err := loadAidConfig(fsys, neighbours)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return &Town{Scenario: sc, Roster: roster, Households: households, Warning: wcfg, Aid: aid}, nil
 }
 
 // readHouseholds reads the registry when the scenario has one: a town without

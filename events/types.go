@@ -58,7 +58,8 @@ var (
 // CommandVerbs lists the verbs this version carries out; any other verb is rejected
 // with that list, so a sender learns at once rather than waiting for an effect.
 var CommandVerbs = []string{VerbCloseRoad, VerbOpenRoad, VerbRoadDepth, VerbResolve, VerbReassign,
-	VerbEvacuate, VerbCancelEvacuation, VerbOpenShelter, VerbCloseShelter, VerbHousehold, VerbApprove, VerbDismiss}
+	VerbEvacuate, VerbCancelEvacuation, VerbOpenShelter, VerbCloseShelter, VerbHousehold, VerbApprove, VerbDismiss,
+	VerbRequestAid, VerbApproveAid, VerbDeclineAid, VerbReleaseAid}
 
 // Position is a point as senders give it; CRS "gcj02" (Chinese phone maps) is
 // converted to WGS-84 on entry, "" or "wgs84" is taken as it is.
@@ -134,6 +135,12 @@ type Command struct {
 	Status    string       `json:"status,omitempty"`
 	// Proposal names a warning rule's proposed action to approve or dismiss.
 	Proposal string `json:"proposal,omitempty"`
+	// Mutual aid: the request an approval, refusal or release is about; how many
+	// responders (of which capability) to lend or ask for; the town to ask.
+	Request    string `json:"request,omitempty"`
+	Count      int    `json:"count,omitempty"`
+	Capability string `json:"capability,omitempty"`
+	Town       string `json:"town,omitempty"`
 }
 
 // CAPReceived carries a CAP 1.2 alert from the meteorological service, as XML.

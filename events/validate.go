@@ -15,7 +15,7 @@ type Input struct {
 	Event   Event
 	Address Address
 	// Data is one of *RainObserved, *LevelObserved, *IncidentReported,
-	// *ResponderStatus, *ShelterCheck or *Command.
+	// *ResponderStatus, *ShelterCheck, *Command, *CAPReceived or *Aid.
 	Data any
 }
 
@@ -44,7 +44,7 @@ func Validate(town, subject string, raw []byte) (Input, error) {
 	in := Input{Event: ev, Address: addr}
 	want := expectedTypes(addr)
 	if want == nil {
-		return in, Invalidf("subject", subject, "%q is not an input channel (rain, level, incident, responder.<id>, shelter.<id>, command, cap)", addr.Channel)
+		return in, Invalidf("subject", subject, "%q is not an input channel (rain, level, incident, responder.<id>, shelter.<id>, command, cap, or aid inbox flood.aid.<town>.request|response|commit|status|release)", addr.Channel)
 	}
 	if !matchesType(ev.Type, want) {
 		return in, Invalidf("type", ev.Type, "subject %s carries %s", subject, strings.Join(want, " or "))
@@ -69,6 +69,10 @@ func expectedTypes(a Address) []string {
 		return []string{TypeCommandPrefix + "<verb>"}
 	case ChanCAP:
 		return []string{TypeCAPReceived}
+	case ChanAid:
+		if t, ok := AidKinds[a.Key]; ok {
+			return []string{t}
+		}
 	}
 	return nil
 }
@@ -146,6 +150,8 @@ func decodeData(ev Event) (any, error) {
 		return &d, nil
 	case strings.HasPrefix(ev.Type, TypeCommandPrefix):
 		return decodeCommand(ev)
+	case AidKindOf(ev.Type) != "":
+		return decodeAid(ev, AidKindOf(ev.Type))
 	}
 	return nil, Invalidf("type", ev.Type, "unknown event type")
 }
@@ -196,6 +202,8 @@ func decodeCommand(ev Event) (any, error) {
 		errs = append(errs, requiredSlug("data.shelter", d.Shelter))
 	case VerbApprove, VerbDismiss:
 		errs = append(errs, requiredSlug("data.proposal", d.Proposal))
+	case VerbRequestAid, VerbApproveAid, VerbDeclineAid, VerbReleaseAid:
+		errs = append(errs, aidCommandFields(verb, &d)...)
 	case VerbHousehold:
 		errs = append(errs, requiredSlug("data.household", d.Household))
 		if !slices.Contains(HouseholdStatuses, d.Status) {

@@ -116,13 +116,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
 	}
+	if _, err := engine.AddNeighbourRoads(town, scenario.Open); err != nil {
+		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
+	}
 	domain, err := engine.NewDomain(town, dispatch.DefaultConfig())
 	if err != nil {
 		return err
 	}
 	log.Info("scenario loaded", "town", town.Scenario.Town.ID, "name", town.Scenario.Town.Name,
 		"villages", len(town.Scenario.Villages), "grids", len(town.Scenario.Grids), "shelters", len(town.Scenario.Shelters),
-		"responders", len(town.Roster), "road_nodes", town.Graph.Nodes, "road_components", town.Graph.Components)
+		"responders", len(town.Roster), "road_nodes", town.Graph.Nodes, "road_components", town.Graph.Components,
+		"aid_neighbours", strings.Join(town.Aid.Neighbours, ","), "aid_auto", town.Aid.AutoAsk(), "neighbour_roads", len(town.NeighbourRoads))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

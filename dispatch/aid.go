@@ -1,0 +1,254 @@
+package dispatch
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+)
+
+// Responder states of mutual aid, beyond the reported statuses.
+const (
+	// StatusLent: the responder is on aid to another town, not assignable at home.
+	StatusLent = "lent"
+)
+
+// guestInfo marks a responder lent to this town by another.
+type guestInfo struct {
+	homeTown string
+	homeID   string
+	request  string
+	incident string
+}
+
+// Guest is a responder another town committed to this one: they join the
+// dispatcher under ID (the home town's id prefixed with the home town, so
+// rosters never collide) and are dispatched only on Incident when it is set.
+type Guest struct {
+	Responder
+	HomeTown string
+	HomeID   string
+	Request  string
+	Incident string
+}
+
+// GuestID is the id a guest has in the town that receives them.
+func GuestID(homeTown, homeID string) string { return homeTown + "-" + homeID }
+
+// AddGuest adds a committed responder from another town, available at pos.
+// Adding the same guest for the same request again is a no-op (duplicates).
+func (d *Dispatcher) AddGuest(g Guest, pos orb.Point) error {
+	if g.ID == "" || g.HomeTown == "" {
+		return fmt.Errorf("%w: guest without id or home town", ErrInvalid)
+	}
+	if r, ok := d.responders[g.ID]; ok {
+		if r.guest != nil && r.guest.request == g.Request {
+			return nil
+		}
+		return fmt.Errorf("%w: responder %q is already here (guest of request %q)", ErrConflict, g.ID, guestRequest(r))
+	}
+	g.Responder.Reserve = false // a guest came for this incident: keeping them back would waste them
+	if g.Tier != TierVillage {
+		g.Tier = TierTown
+	}
+	rs := &responderState{Responder: g.Responder, idx: len(d.order), pos: pos,
+		guest: &guestInfo{homeTown: g.HomeTown, homeID: g.HomeID, request: g.Request, incident: g.Incident}}
+	d.responders[g.ID] = rs
+	d.order = append(d.order, rs)
+	return nil
+}
+
+func guestRequest(r *responderState) string {
+	if r.guest == nil {
+		return ""
+	}
+	return r.guest.request
+}
+
+// RemoveGuest sends a guest home: an active assignment is cancelled and they
+// leave the roster. Removing one who already left is a no-op.
+func (d *Dispatcher) RemoveGuest(id string, t time.Time, reason string) {
+	r, ok := d.responders[id]
+	if !ok || r.guest == nil {
+		return
+	}
+	if r.assignment != "" {
+		if a := d.assignments[r.assignment]; a != nil && a.active() {
+			d.end(a, StatusCancelled, t, "released to home town "+r.guest.homeTown+": "+reason)
+		}
+	}
+	delete(d.responders, id)
+	for i, o := range d.order {
+		if o == r {
+			d.order = append(d.order[:i], d.order[i+1:]...)
+			break
+		}
+	}
+}
+
+// GuestsOf lists the guest ids that came for request, in arrival order.
+func (d *Dispatcher) GuestsOf(request string) []string {
+	var out []string
+	for _, r := range d.order {
+		if r.guest != nil && r.guest.request == request {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// IsGuest reports the home town and home id of a guest responder.
+func (d *Dispatcher) IsGuest(id string) (homeTown, homeID, request string, ok bool) {
+	r, found := d.responders[id]
+	if !found || r.guest == nil {
+		return "", "", "", false
+	}
+	return r.guest.homeTown, r.guest.homeID, r.guest.request, true
+}
+
+// GuestAssignments counts the active or done assignments of request's guests.
+func (d *Dispatcher) GuestAssignments(request string) int {
+	n := 0
+	for _, a := range d.assignments {
+		if r := d.responders[a.responder]; r != nil && r.guest != nil && r.guest.request == request && a.covers() {
+			n++
+		}
+	}
+	return n
+}
+
+// IncidentOpen reports whether an incident exists and is still open.
+func (d *Dispatcher) IncidentOpen(id string) bool {
+	inc, ok := d.incidents[id]
+	return ok && inc.status == IncidentOpen
+}
+
+// Lend marks own responders as on aid to another town: not assignable at home
+// until Unlend. A responder already lent for this request stays so (duplicates).
+func (d *Dispatcher) Lend(ids []string, to, request string) error {
+	for _, id := range ids {
+		r, ok := d.responders[id]
+		if !ok || r.guest != nil {
+			return fmt.Errorf("%w: unknown own responder %q", ErrNotFound, id)
+		}
+		if r.lentTo != "" && r.lentFor != request {
+			return fmt.Errorf("%w: responder %s is already lent to %s (request %s)", ErrConflict, id, r.lentTo, r.lentFor)
+		}
+	}
+	for _, id := range ids {
+		r := d.responders[id]
+		r.lentTo, r.lentFor = to, request
+	}
+	return nil
+}
+
+// Unlend brings responders lent for request home: available again.
+func (d *Dispatcher) Unlend(request string) []string {
+	var back []string
+	for _, r := range d.order {
+		if r.lentFor == request && r.lentTo != "" {
+			r.lentTo, r.lentFor = "", ""
+			r.pos = r.Home
+			back = append(back, r.ID)
+		}
+	}
+	return back
+}
+
+// Lent lists the responders lent for request.
+func (d *Dispatcher) Lent(request string) []string {
+	var out []string
+	for _, r := range d.order {
+		if r.lentFor == request && r.lentTo != "" {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// LendChoice is one responder the town can lend, with the need they cover.
+type LendChoice struct {
+	Responder  Responder
+	At         orb.Point
+	Capability Capability
+	ETASeconds float64
+}
+
+// ChooseLend picks at most count own responders to lend for needs at a place,
+// the nearest (by tt, straight line when unreachable) for each need in order.
+// The reserve rule: reserve responders are never lent, only town-tier
+// responders are lent (village squads guard their village), and at least
+// keepHome available town-tier responders (reserve not counted) stay home.
+// It does not change the state; Lend does, when the commit is folded.
+func (d *Dispatcher) ChooseLend(needs []Need, at orb.Point, count, keepHome int, tt TravelTimer) []LendChoice {
+	var avail []*responderState
+	for _, r := range d.order {
+		if r.guest == nil && r.Tier == TierTown && !r.Reserve && r.lentTo == "" && !r.offDuty && !r.noAnswer && r.assignment == "" {
+			avail = append(avail, r)
+		}
+	}
+	count = min(count, len(avail)-keepHome)
+	if count <= 0 {
+		return nil
+	}
+	if tt == nil {
+		tt = StraightLine{SpeedKmh: 30}
+	}
+	from := make([]orb.Point, len(avail))
+	for i, r := range avail {
+		from[i] = r.pos
+	}
+	eta := tt.TravelTimesTo(at, from)
+	key := make([]float64, len(eta))
+	for i, t := range eta {
+		key[i] = t
+		if math.IsInf(t, 0) || math.IsNaN(t) {
+			// off the road network: a slow straight line still ranks them, after every reachable one
+			eta[i] = geo.DistanceHaversine(from[i], at) / (20 / 3.6)
+			key[i] = 1e9 + eta[i]
+		}
+	}
+	idx := make([]int, len(avail))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return key[idx[a]] < key[idx[b]] })
+	taken := map[int]bool{}
+	var out []LendChoice
+	for _, n := range needs {
+		for k := 0; k < n.Count && len(out) < count; k++ {
+			found := false
+			for _, i := range idx {
+				if !taken[i] && avail[i].Has(n.Capability) {
+					taken[i] = true
+					out = append(out, LendChoice{Responder: avail[i].Responder, At: avail[i].pos, Capability: n.Capability, ETASeconds: eta[i]})
+					found = true
+					break
+				}
+			}
+			if !found {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// OpenNeeds is what an open incident still lacks per capability, and where it is.
+func (d *Dispatcher) OpenNeeds(id string) ([]Need, orb.Point, bool) {
+	inc, ok := d.incidents[id]
+	if !ok || inc.status != IncidentOpen {
+		return nil, orb.Point{}, false
+	}
+	met := d.met(inc)
+	var out []Need
+	for _, n := range inc.triage.Needs {
+		if k := n.Count - met[n.Capability]; k > 0 {
+			out = append(out, Need{Capability: n.Capability, Count: k})
+		}
+	}
+	return out, inc.At, true
+}

@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/floodcmd/floodcmd/events"
+)
+
+// forwardTimeout bounds one send to another town's inbox: the engine's loop
+// waits for it, and a partner that is down must not stall the town.
+const forwardTimeout = 3 * time.Second
+
+// forwardRetry is how long a failed send waits before the next try.
+const forwardRetry = 2 * time.Second
+
+// forward is the outbox's forwarder: every outgoing aid message recorded in the
+// town's log is published to the recipient's inbox (flood.aid.<town>.<kind>)
+// with Nats-Msg-Id = the event id, and once the recipient's stream has
+// acknowledged it a delivered marker is appended to our log (fenced like every
+// decision), which takes it out of the outbox. After a crash the fold rebuilds
+// the outbox from the log, so whatever has no marker is sent again: the
+// recipient's stream drops the repeat inside its dedup window and its engine
+// ignores the id for ever after.
+func (e *Engine) forward(ctx context.Context) error {
+	e.mu.RLock()
+	out := e.state.domain.AidOutbox()
+	e.mu.RUnlock()
+	now := e.cfg.Now()
+	for _, o := range out {
+		if next, ok := e.retryAt[o.Event.ID]; ok && now.Before(next) {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, forwardTimeout)
+		ack, err := e.pub.Publish(pctx, o.Subject, o.Event)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if _, seen := e.retryAt[o.Event.ID]; !seen {
+				e.cfg.Logger.Warn("aid message not delivered yet; retrying", "town", e.cfg.Town, "event", o.Event.ID,
+					"subject", o.Subject, "err", err)
+			}
+			e.retryAt[o.Event.ID] = now.Add(forwardRetry)
+			continue
+		}
+		delete(e.retryAt, o.Event.ID)
+		mark, err := events.New(o.Event.ID+"-delivered", "floodcmd/"+e.cfg.Town, events.TypeAidDelivered, now,
+			events.AidDelivered{Event: o.Event.ID, Subject: o.Subject, To: addressee(o.Subject), Stream: ack.Stream, Seq: ack.Sequence})
+		if err != nil {
+			return err
+		}
+		if err := e.append(ctx, events.OutSubject(e.cfg.Town, events.ChanAid, "delivered"), mark); err != nil {
+			return err
+		}
+		e.cfg.Logger.Info("aid message delivered", "town", e.cfg.Town, "event", o.Event.ID, "subject", o.Subject,
+			"duplicate", ack.Duplicate)
+	}
+	return nil
+}
+
+// addressee is the town of an inbox subject flood.aid.<town>.<kind>.
+func addressee(subject string) string {
+	if a, err := events.ParseSubject(subject); err == nil {
+		return a.Town
+	}
+	return ""
+}
+
+// append writes one decision fenced on the town's decisions.
+func (e *Engine) append(ctx context.Context, subject string, ev events.Event) error {
+	ack, err := e.pub.Publish(ctx, subject, ev,
+		jetstream.WithExpectLastSequenceForSubject(e.lastOutSeq, events.OutFilter(e.cfg.Town)))
+	if isWrongLastSeq(err) {
+		return fmt.Errorf("town %s: %w (decision %s refused by the log's fence)", e.cfg.Town, ErrFenced, ev.ID)
+	}
+	if err != nil {
+		return &transientError{fmt.Errorf("append decision %s: %w", ev.ID, err)}
+	}
+	e.lastOutSeq = ack.Sequence
+	e.pending[ev.ID] = struct{}{}
+	return nil
+}
+
+// transientError is a failed append whose outcome is unknown (a timeout while
+// the cluster elects a leader, a lost connection): the engine stops deciding
+// until it has read the log up to its current end, then carries on.
+type transientError struct{ err error }
+
+func (t *transientError) Error() string { return t.err.Error() }
+func (t *transientError) Unwrap() error { return t.err }

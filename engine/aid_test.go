@@ -1,0 +1,326 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/floodcmd/floodcmd/dispatch"
+	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/scenario"
+)
+
+var (
+	chixiOnce sync.Once
+	chixiTown *Town
+	chixiErr  error
+)
+
+// chixiDomain returns a fresh domain over the built-in Chixi scenario with
+// Duhu's roads joined, as `serve --town chixi` builds it.
+func chixiDomain(tb testing.TB) *Domain {
+	tb.Helper()
+	chixiOnce.Do(func() {
+		fsys, err := scenario.Open("chixi")
+		if err != nil {
+			chixiErr = err
+			return
+		}
+		if chixiTown, chixiErr = LoadTown(fsys, "chixi"); chixiErr == nil {
+			_, chixiErr = AddNeighbourRoads(chixiTown, scenario.Open)
+		}
+	})
+	require.NoError(tb, chixiErr)
+	d, err := NewDomain(chixiTown, dispatch.DefaultConfig())
+	require.NoError(tb, err)
+	return d
+}
+
+// townLog folds a town's log in memory the way the engine does, without NATS:
+// inputs and the town's own decisions go through State.Apply in order.
+type townLog struct {
+	tb        testing.TB
+	town      string
+	st        *State
+	d         *Domain
+	seq       uint64
+	now       time.Time
+	delivered map[string]bool
+}
+
+func newTownLog(tb testing.TB, town string, d *Domain) *townLog {
+	return &townLog{tb: tb, town: town, st: NewState(town, d), d: d,
+		now: time.Date(2022, 5, 12, 23, 0, 0, 0, time.UTC), delivered: map[string]bool{}}
+}
+
+func (l *townLog) apply(subject string, raw []byte) Outcome {
+	l.tb.Helper()
+	l.seq++
+	out, _ := l.st.Apply(l.seq, subject, raw)
+	return out
+}
+
+func (l *townLog) input(subject, typ, id string, data any) Outcome {
+	l.tb.Helper()
+	ev, err := events.New(id, "test", typ, l.now, data)
+	require.NoError(l.tb, err)
+	raw, err := ev.Encode()
+	require.NoError(l.tb, err)
+	return l.apply(subject, raw)
+}
+
+func (l *townLog) command(verb, id string, c events.Command) Outcome {
+	l.tb.Helper()
+	c.Operator = "值班员"
+	return l.input(events.Subject(l.town, events.ChanCommand), events.TypeCommandPrefix+verb, id, c)
+}
+
+// settle decides and folds the decisions back until the town has nothing more to say.
+func (l *townLog) settle() {
+	l.tb.Helper()
+	for range 20 {
+		outs := l.st.Decide(l.now, true)
+		if len(outs) == 0 {
+			return
+		}
+		for _, o := range outs {
+			raw, err := o.Event.Encode()
+			require.NoError(l.tb, err)
+			require.Equal(l.tb, Decision, l.apply(o.Subject, raw), "%s %s", o.Subject, raw)
+		}
+		l.now = l.now.Add(time.Second)
+	}
+	l.tb.Fatalf("%s never settled", l.town)
+}
+
+// deliver plays the forwarder: every outbox message goes to the partner's log,
+// then a delivered marker goes to ours.
+func (l *townLog) deliver(to *townLog) int {
+	l.tb.Helper()
+	n := 0
+	for _, o := range l.d.AidOutbox() {
+		raw, err := o.Event.Encode()
+		require.NoError(l.tb, err)
+		require.Equal(l.tb, Applied, to.apply(o.Subject, raw), "%s %s: %v", o.Subject, raw, to.st.View().Rejections)
+		mark, err := events.New(o.Event.ID+"-delivered", "floodcmd/"+l.town, events.TypeAidDelivered, l.now,
+			events.AidDelivered{Event: o.Event.ID, Subject: o.Subject, To: to.town})
+		require.NoError(l.tb, err)
+		raw, err = mark.Encode()
+		require.NoError(l.tb, err)
+		l.apply(events.OutSubject(l.town, events.ChanAid, "delivered"), raw)
+		n++
+	}
+	return n
+}
+
+func (l *townLog) view() View { return l.st.View() }
+
+func aidRecord(tb testing.TB, v View, dir string) AidView {
+	tb.Helper()
+	for _, a := range v.Aid {
+		if a.Direction == dir {
+			return a
+		}
+	}
+	tb.Fatalf("%s: no aid record %s in %+v", v.Town, dir, v.Aid)
+	return AidView{}
+}
+
+func responders(v View, pred func(dispatch.ResponderView) bool) []string {
+	var out []string
+	for _, r := range v.Responders {
+		if pred(r) {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// chixiIncident: 570 people to move at Chixixu need 19 evacuation teams; Chixi
+// can send 9 (7 town tier, its reserve kept back, and Chixixu's 2), so it lacks 10.
+func chixiIncident(l *townLog) {
+	l.input("flood.chixi.incident", events.TypeIncidentReported, "cx-evac-1",
+		events.IncidentReported{Kind: "evacuation", Position: events.Position{Lat: 21.9745, Lon: 112.9575}, People: 570, Incident: "cx-evac-1"})
+}
+
+func TestAidRequestApproveCommitAssignRelease(t *testing.T) {
+	cx := newTownLog(t, "chixi", chixiDomain(t))
+	dh := newTownLog(t, "duhu", duhuDomain(t))
+	chixiIncident(cx)
+	cx.settle()
+
+	out := aidRecord(t, cx.view(), AidOut)
+	assert.Equal(t, "duhu", out.Town)
+	assert.Equal(t, []events.AidNeed{{Capability: "evacuation", Count: 10}}, out.Needs)
+	assert.Equal(t, AidRequested, out.State)
+	require.Equal(t, 1, cx.deliver(dh))
+	assert.Equal(t, 0, cx.deliver(dh), "delivered once, the outbox is empty")
+
+	in := aidRecord(t, dh.view(), AidIn)
+	assert.Equal(t, AidRequested, in.State)
+	assert.Equal(t, "chixi", in.Town)
+	assert.Equal(t, 10, in.Asked)
+	dh.settle()
+	assert.Empty(t, dh.d.AidOutbox(), "nothing is lent before an operator approves")
+
+	require.Equal(t, Applied, dh.command(events.VerbApproveAid, "approve-1", events.Command{Request: in.Request, Count: 8}))
+	dh.settle()
+	in = aidRecord(t, dh.view(), AidIn)
+	assert.Equal(t, AidCommitted, in.State)
+	assert.Equal(t, 8, in.Committed)
+	lent := responders(dh.view(), func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusLent })
+	assert.Len(t, lent, 8)
+	for _, r := range dh.view().Responders {
+		if r.Status == dispatch.StatusLent {
+			assert.Equal(t, "chixi", r.LentTo)
+			assert.False(t, r.Reserve, "reserve responders are never lent")
+			assert.Equal(t, dispatch.TierTown, r.Tier)
+		}
+	}
+	require.Equal(t, 2, dh.deliver(cx), "response and commit")
+
+	cx.settle()
+	v := cx.view()
+	out = aidRecord(t, v, AidOut)
+	assert.Equal(t, AidDeployed, out.State)
+	guests := responders(v, func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" })
+	assert.Len(t, guests, 8)
+	assigned := 0
+	for _, a := range v.Assignments {
+		if strings.HasPrefix(a.Responder, "duhu-") && a.Incident == "cx-evac-1" && a.Status == dispatch.StatusAssigned {
+			assigned++
+			assert.Less(t, a.ETASeconds, 3600.0, "routed over both towns' roads")
+		}
+	}
+	assert.Equal(t, 8, assigned)
+
+	// A guest accepts on the phone: the report is folded here and sent home.
+	g := guests[0]
+	cx.input("flood.chixi.responder."+g, events.TypeResponderStatus, "st-1", events.ResponderStatus{Status: "accepted"})
+	cx.settle()
+	require.Equal(t, 1, cx.deliver(dh))
+	in = aidRecord(t, dh.view(), AidIn)
+	assert.Equal(t, AidDeployed, in.State)
+	assert.Contains(t, fmt.Sprint(in.Responders), "accepted")
+
+	require.Equal(t, Applied, cx.command(events.VerbReleaseAid, "release-1", events.Command{Request: out.Request}))
+	cx.settle()
+	assert.Equal(t, AidReleased, aidRecord(t, cx.view(), AidOut).State)
+	assert.Empty(t, responders(cx.view(), func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" }), "guests went home")
+	require.Equal(t, 1, cx.deliver(dh))
+	assert.Equal(t, AidReleased, aidRecord(t, dh.view(), AidIn).State)
+	assert.Empty(t, responders(dh.view(), func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusLent }))
+	for _, id := range lent {
+		assert.Contains(t, responders(dh.view(), func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusAvailable }), id)
+	}
+}
+
+func TestAidDuplicatesAndOutOfOrder(t *testing.T) {
+	cx := newTownLog(t, "chixi", chixiDomain(t))
+	dh := newTownLog(t, "duhu", duhuDomain(t))
+	chixiIncident(cx)
+	cx.settle()
+	req := cx.d.AidOutbox()[0]
+	raw, err := req.Event.Encode()
+	require.NoError(t, err)
+	cx.deliver(dh)
+
+	// The same request again (a re-send after a crash): duplicate by id.
+	assert.Equal(t, Duplicate, dh.apply(req.Subject, raw))
+	// The same request under another id (a resend by hand): one record still.
+	var m events.Aid
+	require.NoError(t, req.Event.DecodeData(&m))
+	assert.Equal(t, Applied, dh.input(req.Subject, events.TypeAidRequested, "resent-by-hand", m))
+	assert.Len(t, dh.view().Aid, 1)
+
+	dh.command(events.VerbApproveAid, "approve-1", events.Command{Request: m.Request, Count: 8})
+	assert.Equal(t, Refused, dh.command(events.VerbApproveAid, "approve-2", events.Command{Request: m.Request, Count: 8}),
+		"approved once; a second approval is refused")
+	dh.settle()
+	outs := dh.d.AidOutbox()
+	require.Len(t, outs, 2)
+	commit := outs[1]
+	require.Equal(t, events.TypeAidCommitted, commit.Event.Type)
+	craw, err := commit.Event.Encode()
+	require.NoError(t, err)
+
+	// Out of order: a fresh Chixi sees the commit before its own request.
+	cx2 := newTownLog(t, "chixi", chixiDomain(t))
+	assert.Equal(t, Applied, cx2.apply(commit.Subject, craw))
+	assert.Equal(t, AidPending, cx2.view().Aid[0].State, "kept, not lost")
+	chixiIncident(cx2)
+	cx2.settle()
+	v := cx2.view()
+	require.Len(t, v.Aid, 1)
+	assert.Equal(t, AidDeployed, v.Aid[0].State)
+	assert.Len(t, responders(v, func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" }), 8)
+
+	// The same commit twice: the second is a duplicate; under another id it changes nothing.
+	assert.Equal(t, Duplicate, cx2.apply(commit.Subject, craw))
+	var cm events.Aid
+	require.NoError(t, commit.Event.DecodeData(&cm))
+	assert.Equal(t, Applied, cx2.input(commit.Subject, events.TypeAidCommitted, "commit-again", cm))
+	cx2.settle()
+	v = cx2.view()
+	assert.Len(t, responders(v, func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" }), 8)
+	n := 0
+	for _, a := range v.Assignments {
+		if strings.HasPrefix(a.Responder, "duhu-") {
+			n++
+		}
+	}
+	assert.Equal(t, 8, n, "eight assignments, not sixteen")
+}
+
+func TestAidNeverBelowReserve(t *testing.T) {
+	dh := newTownLog(t, "duhu", duhuDomain(t))
+	home := dh.d.aid.cfg.Home()
+	townTier := 0
+	for _, r := range dh.view().Responders {
+		if r.Tier == dispatch.TierTown && !r.Reserve {
+			townTier++
+		}
+	}
+	// A neighbour asks for far more than Duhu has; the operator approves it all.
+	dh.input("flood.aid.duhu.request", events.TypeAidRequested, "big-1", events.Aid{Request: "chixi-aid-big", From: "chixi",
+		Needs: []events.AidNeed{{Capability: "evacuation", Count: 500}, {Capability: "rescue_boat", Count: 500}}, Lat: 21.97, Lon: 112.95})
+	dh.command(events.VerbApproveAid, "approve-big", events.Command{Request: "chixi-aid-big", Count: 1000})
+	dh.settle()
+	v := dh.view()
+	in := aidRecord(t, v, AidIn)
+	assert.Equal(t, events.AidPartial, in.Answer)
+	lent := 0
+	for _, r := range v.Responders {
+		if r.Status == dispatch.StatusLent {
+			lent++
+			assert.False(t, r.Reserve, "%s is reserve", r.ID)
+			assert.Equal(t, dispatch.TierTown, r.Tier, "village squads guard their village")
+		}
+	}
+	assert.Positive(t, lent)
+	assert.LessOrEqual(t, lent, townTier-home)
+	left := 0
+	for _, r := range v.Responders {
+		if r.Tier == dispatch.TierTown && !r.Reserve && r.Status == dispatch.StatusAvailable {
+			left++
+		}
+	}
+	assert.GreaterOrEqual(t, left, home, "at least keep_home town-tier responders stay home")
+
+	// A second request now finds nobody to spare: declined, nobody lent.
+	dh.input("flood.aid.duhu.request", events.TypeAidRequested, "big-2", events.Aid{Request: "chixi-aid-big-2", From: "chixi",
+		Needs: []events.AidNeed{{Capability: "patrol", Count: 3}}, Lat: 21.97, Lon: 112.95})
+	dh.command(events.VerbApproveAid, "approve-big-2", events.Command{Request: "chixi-aid-big-2", Count: 3})
+	dh.settle()
+	for _, a := range dh.view().Aid {
+		if a.Request == "chixi-aid-big-2" {
+			assert.Equal(t, events.AidDecline, a.Answer)
+			assert.Equal(t, AidDeclined, a.State)
+		}
+	}
+}
