@@ -10,9 +10,10 @@ LDFLAGS  := -X main.version=$(VERSION)
 .PHONY: run build test test-short bench lint fuzz tools browser clean
 
 ## run: the command system on embedded defaults with the Duhu scenario (board on :8080, NATS on
-## 127.0.0.1:4222), playing the 12 May 2022 storm as a drill at 120× (24 hours in 12 minutes)
+## 127.0.0.1:4222), playing the 12 May 2022 storm as a drill at 120× (24 hours in 12 minutes),
+## with simulated responders and households answering
 run: build
-	./$(BIN) serve --scenario duhu --replay storm-2022-05-12.jsonl --speed 120
+	./$(BIN) serve --scenario duhu --replay storm-2022-05-12.jsonl --speed 120 --simulate
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/floodcmd

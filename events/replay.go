@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -56,6 +57,27 @@ type Replayer struct {
 	Done func(id string) bool
 	// Progress, if set, is told after each event published.
 	Progress func(published, total int, ev Event)
+
+	mu        sync.Mutex
+	drillTime time.Time // the time of the last event played
+	playedAt  time.Time // when it was played
+}
+
+// Now is the drill's clock: the last event's time, moved on at Speed since it was
+// played; before the first event, the wall clock.
+func (r *Replayer) Now() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.drillTime.IsZero() {
+		return time.Now()
+	}
+	return r.drillTime.Add(time.Duration(float64(time.Since(r.playedAt)) * r.Speed))
+}
+
+func (r *Replayer) tick(t time.Time) {
+	r.mu.Lock()
+	r.drillTime, r.playedAt = t, time.Now()
+	r.mu.Unlock()
 }
 
 // Play publishes the events in order, waiting (time difference ÷ Speed) between them.
@@ -78,6 +100,7 @@ func (r *Replayer) Play(ctx context.Context, evs []Event) error {
 			}
 		}
 		prev = ev.Time
+		r.tick(ev.Time)
 		if _, err := r.Publisher.Publish(ctx, ev.Subject, ev); err != nil {
 			return fmt.Errorf("replay event %d (%s): %w", i+1, ev.ID, err)
 		}

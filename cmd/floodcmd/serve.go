@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/floodcmd/floodcmd/dispatch"
+	drillsim "github.com/floodcmd/floodcmd/drill"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/scenario"
@@ -40,6 +41,7 @@ type serveConfig struct {
 	scenario   string
 	replay     string
 	speed      float64
+	simulate   bool
 	replicas   int
 	adminToken string
 	origins    string
@@ -59,6 +61,7 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.scenario, "scenario", "duhu", "built-in scenario name or a scenario directory")
 	fs.StringVar(&c.replay, "replay", "", "replay file to play onto the log as a drill")
 	fs.Float64Var(&c.speed, "speed", 60, "replay speed-up factor")
+	fs.BoolVar(&c.simulate, "simulate", false, "drill only: simulated responders answer their assignments and households reach their shelters")
 	fs.StringVar(&c.origins, "allowed-origins", "", "other origins (comma-separated) that may open the board's websocket")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
 	return fs
@@ -189,8 +192,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { engErr <- eng.Run(runCtx) }()
 	go hub.Run(runCtx)
 	go proj.Run(runCtx)
+	replayer := &events.Replayer{Publisher: events.NewPublisher(js), Speed: cfg.speed}
 	if len(drill) > 0 {
-		go playDrill(runCtx, log, eng, events.NewPublisher(js), drill, cfg.speed)
+		go playDrill(runCtx, log, eng, replayer, drill)
+	}
+	if cfg.simulate {
+		log.Warn("drill simulator on: simulated responders and households answer (演练模拟，切勿用于真实应急)")
+		pub := events.NewPublisher(js)
+		sim := &drillsim.Simulator{Town: cfg.town, Engine: eng, Speed: cfg.speed, Clock: replayer.Now, Logger: log,
+			Pub: publishFunc(func(ctx context.Context, subject string, ev events.Event) error {
+				_, err := pub.Publish(ctx, subject, ev)
+				return err
+			})}
+		go sim.Run(runCtx)
 	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
@@ -294,7 +308,7 @@ func wrapReplay(name string, err error) error {
 
 // playDrill plays a replay onto the log once the engine has caught up, skipping
 // what an earlier run already played.
-func playDrill(ctx context.Context, log *slog.Logger, eng *engine.Engine, pub *events.Publisher, drill []events.Event, speed float64) {
+func playDrill(ctx context.Context, log *slog.Logger, eng *engine.Engine, r *events.Replayer, drill []events.Event) {
 	for !eng.Ready() {
 		select {
 		case <-ctx.Done():
@@ -302,18 +316,17 @@ func playDrill(ctx context.Context, log *slog.Logger, eng *engine.Engine, pub *e
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	r := &events.Replayer{Publisher: pub, Speed: speed,
-		Done: func(id string) bool {
-			var done bool
-			eng.Read(func(s *engine.State) { done = s.Applied(id) })
-			return done
-		},
-		Progress: func(n, total int, ev events.Event) {
-			if n == 1 || n%200 == 0 || n == total {
-				log.Info("drill replay (演练)", "published", n, "of", total, "event_time", ev.Time.Format(time.RFC3339))
-			}
-		}}
-	log.Info("drill replay starting", "events", len(drill), "speed", speed,
+	r.Done = func(id string) bool {
+		var done bool
+		eng.Read(func(s *engine.State) { done = s.Applied(id) })
+		return done
+	}
+	r.Progress = func(n, total int, ev events.Event) {
+		if n == 1 || n%200 == 0 || n == total {
+			log.Info("drill replay (演练)", "published", n, "of", total, "event_time", ev.Time.Format(time.RFC3339))
+		}
+	}
+	log.Info("drill replay starting", "events", len(drill), "speed", r.Speed,
 		"from", drill[0].Time.Format(time.RFC3339), "to", drill[len(drill)-1].Time.Format(time.RFC3339))
 	if err := r.Play(ctx, drill); err != nil && ctx.Err() == nil {
 		log.Error("drill replay stopped", "err", err)
@@ -333,4 +346,11 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// publishFunc adapts a function to drill.Publisher.
+type publishFunc func(ctx context.Context, subject string, ev events.Event) error
+
+func (f publishFunc) Publish(ctx context.Context, subject string, ev events.Event) error {
+	return f(ctx, subject, ev)
 }
