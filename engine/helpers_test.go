@@ -131,6 +131,24 @@ func (l *testLog) waitApplied(tb testing.TB, e interface{ AppliedSeq() uint64 })
 	}, 10*time.Second, 5*time.Millisecond)
 }
 
+// waitQuiet waits until the engine has folded everything and the log has not
+// grown for several ticks: the engine has nothing more to decide.
+func (l *testLog) waitQuiet(tb testing.TB, e interface{ AppliedSeq() uint64 }) {
+	tb.Helper()
+	var last uint64
+	require.Eventually(tb, func() bool {
+		l.waitApplied(tb, e)
+		time.Sleep(200 * time.Millisecond)
+		info, err := l.stream.Info(context.Background())
+		if err != nil {
+			return false
+		}
+		quiet := info.State.LastSeq == last && e.AppliedSeq() == last
+		last = info.State.LastSeq
+		return quiet
+	}, 10*time.Second, time.Millisecond)
+}
+
 // count returns how many messages of the log match filter.
 func (l *testLog) count(tb testing.TB, filter string) int {
 	tb.Helper()
