@@ -17,6 +17,10 @@ const forwardTimeout = 3 * time.Second
 // forwardRetry is how long a failed send waits before the next try.
 const forwardRetry = 2 * time.Second
 
+// forwardBudget bounds the time one pass of the engine loop spends sending aid
+// messages to other towns.
+const forwardBudget = 100 * time.Millisecond
+
 // forward is the outbox's forwarder: every outgoing aid message recorded in the
 // town's log is published to the recipient's inbox (flood.aid.<town>.<kind>)
 // with Nats-Msg-Id = the event id, and once the recipient's stream has
@@ -30,12 +34,18 @@ func (e *Engine) forward(ctx context.Context) error {
 	out := e.state.domain.AidOutbox()
 	e.mu.RUnlock()
 	now := e.cfg.Now()
+	started := time.Now()
 	for _, o := range out {
 		if next, ok := e.retryAt[o.Event.ID]; ok && now.Before(next) {
 			continue
 		}
+		if time.Since(started) > forwardBudget {
+			break // the rest waits for the next pass: folding inputs comes first
+		}
 		pctx, cancel := context.WithTimeout(ctx, forwardTimeout)
-		ack, err := e.pub.Publish(pctx, o.Subject, o.Event)
+		// No retries on "no responders": a town that is not running answers at
+		// once, and its messages wait in the outbox instead of holding the loop.
+		ack, err := e.pub.Publish(pctx, o.Subject, o.Event, jetstream.WithRetryAttempts(0))
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {

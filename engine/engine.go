@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/floodcmd/floodcmd/events"
@@ -92,32 +93,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	if startTail == 0 {
 		e.ready.Store(true)
 	}
-	cons, err := e.cfg.Stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
-	if err != nil {
-		return fmt.Errorf("create ordered consumer: %w", err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
-	if err != nil {
-		return fmt.Errorf("consume %s: %w", info.Config.Name, err)
-	}
-	defer it.Stop()
-
 	msgs := make(chan jetstream.Msg, 1024)
 	readErr := make(chan error, 1)
-	go func() {
-		for {
-			m, err := it.Next()
-			if err != nil {
-				readErr <- err
-				return
-			}
-			select {
-			case msgs <- m:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	go func() { readErr <- e.read(ctx, msgs) }()
 	ticker := time.NewTicker(e.cfg.Tick)
 	defer ticker.Stop()
 	e.cfg.Logger.Info("engine replaying log", "town", e.cfg.Town, "tail", startTail)
@@ -127,7 +105,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case err := <-readErr:
-			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			if ctx.Err() != nil || err == nil {
 				return nil
 			}
 			return fmt.Errorf("read log: %w", err)
@@ -159,6 +137,63 @@ func (e *Engine) Run(ctx context.Context) error {
 				e.cfg.Logger.Warn("append failed; re-reading the log before deciding again", "town", e.cfg.Town, "err", err)
 				e.resync, e.resyncTo = true, 0
 			}
+		}
+	}
+}
+
+// read feeds the log to the engine loop in order. When the server goes away (a
+// restart, a cluster node lost) it resumes after the last message it passed on,
+// so the engine neither stops nor sees a message twice or out of order.
+func (e *Engine) read(ctx context.Context, msgs chan<- jetstream.Msg) error {
+	next := uint64(1)
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+		if next > 1 {
+			cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next}
+		}
+		err := e.follow(ctx, cfg, msgs, &next)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
+			return err // the connection is closed for good: nothing to resume on
+		}
+		e.cfg.Logger.Warn("log reader lost; resuming", "town", e.cfg.Town, "from_seq", next, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+	return nil
+}
+
+// follow reads one ordered consumer until it fails, advancing next.
+func (e *Engine) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig, msgs chan<- jetstream.Msg, next *uint64) error {
+	cons, err := e.cfg.Stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("create ordered consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
+	if err != nil {
+		return fmt.Errorf("consume: %w", err)
+	}
+	defer it.Stop()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			return err
+		}
+		meta, err := m.Metadata()
+		if err != nil || meta.Sequence.Stream < *next {
+			continue // not a log message, or one passed on before a resume
+		}
+		*next = meta.Sequence.Stream + 1
+		select {
+		case msgs <- m:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,11 +78,14 @@ func TestEvacuateAGrid(t *testing.T) {
 		_, err := js.Publish(context.Background(), "flood.duhu.shelter."+h.Shelter, []byte(body), jetstream.WithMsgID("in-"+h.ID))
 		require.NoError(t, err)
 	}
-	require.Eventually(t, func() bool {
+	assert.Eventually(t, func() bool {
 		getJSON(t, p.url("/api/state"), &v)
 		g := gridCount(v, "nancun-yangning")
 		return g.Unaccounted.Households == 0 && g.AtShelter.Households == g.Ordered.Households
-	}, 20*time.Second, 50*time.Millisecond, "unaccounted to zero: %+v", gridCount(v, "nancun-yangning"))
+	}, 30*time.Second, 50*time.Millisecond, "unaccounted to zero: %+v; rejections: %s", gridCount(v, "nancun-yangning"), rejectionSample(v))
+	if t.Failed() {
+		t.Log(p.out.String())
+	}
 	for _, s := range v.Shelters {
 		assert.LessOrEqual(t, s.Occupancy, s.Capacity, "shelter %s over capacity", s.ID)
 	}
@@ -106,4 +110,17 @@ func assignedShelters(v engine.View, grid string) []evac.HouseholdView {
 		}
 	}
 	return out
+}
+
+// rejectionSample shows a few refusals, for a failure message.
+func rejectionSample(v engine.View) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d", len(v.Rejections))
+	for i, r := range v.Rejections {
+		if i == 5 {
+			break
+		}
+		fmt.Fprintf(&b, "; %s", r.Reason)
+	}
+	return b.String()
 }
