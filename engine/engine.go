@@ -175,7 +175,10 @@ func (e *Engine) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig
 	if err != nil {
 		return fmt.Errorf("create ordered consumer: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
+	// Heartbeats every second: a server that went away is noticed in seconds, not
+	// after the default 30, and the reader resumes on a fresh consumer.
+	it, err := cons.Messages(jetstream.PullMaxMessages(1024), jetstream.PullExpiry(5*time.Second),
+		jetstream.PullHeartbeat(time.Second), jetstream.WithMessagesErrOnMissingHeartbeat(true))
 	if err != nil {
 		return fmt.Errorf("consume: %w", err)
 	}
