@@ -23,14 +23,14 @@ function render() {
     ? ` · ${t('incidents')} ${c.open_incidents}/${c.incidents} · ${t('st_available')} ${c.responders_available} · ${t('st_busy')} ${c.responders_busy}`
     : '';
   $('drill').hidden = !isDrill(state);
-  const acts = isOperator() ? { resolve, reassign, approve, dismiss } : null;
+  const acts = isOperator() ? { resolve, reassign, approve, dismiss, approveAid, declineAid, releaseAid } : null;
   P.incidents($('p-incidents'), state, acts);
   P.responders($('p-responders'), state);
   P.shelters($('p-shelters'), state, map.layers.shelter);
   P.warnings($('p-warnings'), state, acts);
   P.evacuation($('p-evacuation'), state);
   P.rainfall($('p-rainfall'), state);
-  P.aid($('p-aid'), state);
+  P.aid($('p-aid'), state, acts);
   P.timeline($('p-timeline'), tl);
   P.rejections($('p-rejections'), state);
 }
@@ -116,6 +116,24 @@ function approve(p) {
 function dismiss(p) {
   form(`${t('dismiss')}: ${tr('a_', p.action)} ${p.village || p.gauge || ''}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
     () => post('/api/commands/dismiss', { proposal: p.id, reason: $('f-reason').value }));
+}
+
+function approveAid(a) {
+  const asked = (a.needs || []).reduce((s, n) => s + n.count, 0);
+  form(`${t('approve')}: ${a.from} ${a.request}`, [
+    [t('count'), input({ id: 'f-count', type: 'number', min: 1, max: asked || 1000, value: asked || 1, required: true })],
+    [t('reason'), input({ id: 'f-reason', maxlength: 500 })],
+  ], () => post('/api/commands/approve_aid', { request: a.request, count: +$('f-count').value, reason: $('f-reason').value }));
+}
+
+function declineAid(a) {
+  form(`${t('decline')}: ${a.from} ${a.request}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
+    () => post('/api/commands/decline_aid', { request: a.request, reason: $('f-reason').value }));
+}
+
+function releaseAid(a) {
+  form(`${t('release')}: ${a.to} ${a.request}`, [[t('reason'), input({ id: 'f-reason', maxlength: 500 })]],
+    () => post('/api/commands/release_aid', { request: a.request, reason: $('f-reason').value }));
 }
 
 async function main() {

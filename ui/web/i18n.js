@@ -34,6 +34,9 @@ const table = {
   a_evacuate: ['转移', 'evacuate'], a_preposition: ['预置力量', 'pre-position'], a_patrol_incident: ['巡查', 'patrol'],
   st_to_notify: ['待通知', 'to notify'], st_notified: ['已通知', 'notified'], st_moving: ['转移中', 'moving'], st_at_shelter: ['已安置', 'at shelter'],
   st_staying: ['留守', 'staying'], st_unaccounted: ['未落实', 'unaccounted'], st_returned: ['已返回', 'returned'], st_lent: ['外援中', 'lent'],
+  us: ['本镇', 'us'], committed: ['已派出', 'committed'], release: ['遣返', 'Release'], count: ['人数', 'count'],
+  aid_pending: ['待处理', 'pending'], aid_requested: ['待批准', 'requested'], aid_responded: ['已答复', 'responded'],
+  aid_committed: ['已派出', 'committed'], aid_deployed: ['已到位', 'deployed'], aid_released: ['已遣返', 'released'], aid_declined: ['已婉拒', 'declined'],
   // warning levels
   w_blue: ['蓝色', 'blue'], w_yellow: ['黄色', 'yellow'], w_orange: ['橙色', 'orange'], w_red: ['红色', 'red'],
 };

@@ -142,17 +142,24 @@ function spark(vals, threshold = 0) {
   return svg;
 }
 
-/** aid shows mutual-aid requests when the state has them; hidden otherwise. */
-export function aid(root, st) {
-  const rows = [];
-  for (const [k, v] of Object.entries(st)) {
-    if (!k.includes('aid') || !Array.isArray(v)) continue;
-    for (const a of v) rows.push(el('div', { class: 'small' }, `${a.id} · ${a.from || a.town || ''}→${a.to || ''} · ${tr('st_', a.status || '')}`));
-  }
-  const asked = st.counters?.aid_requests;
-  if (!rows.length && asked) rows.push(el('div', { class: 'small' }, `${t('aid')}: ${asked}`));
-  root.closest('section').hidden = rows.length === 0;
-  root.replaceChildren(...rows);
+/** aid lists mutual-aid requests in and out; an operator approves (how many), declines or releases. */
+export function aid(root, st, actions) {
+  const items = st.aid || [];
+  root.closest('section').hidden = items.length === 0;
+  root.replaceChildren(...items.map((a) => {
+    const needs = (a.needs || []).map((n) => `${n.capability}×${n.count}`).join(', ');
+    const inbound = a.direction === 'in';
+    return el('div', { class: 'card aid', 'data-aid': a.id },
+      el('div', { class: 'small' }, el('b', {}, inbound ? `${a.from} → ${t('us')}` : `${t('us')} → ${a.to}`),
+        ` · ${needs} · `, el('span', { class: 'tag' }, tr('aid_', a.state)),
+        a.committed ? ` · ${t('committed')} ${a.committed}` : ''),
+      (a.responders || []).length ? el('div', { class: 'small muted' }, a.responders.map((r) => r.name || r.id).join('、')) : null,
+      actions && inbound && a.state === 'requested' ? el('div', { class: 'acts' },
+        el('button', { onclick: () => actions.approveAid(a) }, t('approve')),
+        el('button', { onclick: () => actions.declineAid(a) }, t('decline'))) : null,
+      actions && !inbound && ['committed', 'deployed'].includes(a.state) ? el('div', { class: 'acts' },
+        el('button', { onclick: () => actions.releaseAid(a) }, t('release'))) : null);
+  }));
 }
 
 /** timeline lists the newest entries first. */
