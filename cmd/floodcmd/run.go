@@ -17,6 +17,7 @@ const usage = `floodcmd — flood emergency dispatch and evacuation command syst
 Usage:
   floodcmd serve [flags]     run the command system (embedded NATS by default)
   floodcmd token [flags]     print an access token (--role operator|responder|partner|viewer)
+  floodcmd check [flags]     load a scenario folder as serve would: every problem, or a summary
   floodcmd version           print the version
 
 Run "floodcmd serve -h" for the flags. Every flag also reads FLOODCMD_<FLAG>
@@ -32,6 +33,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout)
+	case "check":
+		return check(args[1:], getenv, stdout)
 	case "token":
 		return token(args[1:], getenv, stdout)
 	case "version", "--version", "-v":
