@@ -434,24 +434,11 @@ func (g *Graph) CloseAt(p orb.Point, radiusMeters float64) []string {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	px, py := g.project(p)
-	padLon, padLat := radiusMeters/g.kx, radiusMeters/g.ky
 	var ids []string
-	for ri, r := range g.roads {
-		b := r.bound
-		if p[0] < b.Min[0]-padLon || p[0] > b.Max[0]+padLon || p[1] < b.Min[1]-padLat || p[1] > b.Max[1]+padLat {
-			continue
-		}
-		for i := 1; i < len(r.line); i++ {
-			ax, ay := g.project(r.line[i-1])
-			bx, by := g.project(r.line[i])
-			if segDist(px, py, ax, ay, bx, by) <= radiusMeters {
-				g.closed[ri] = true
-				g.updateRoad(int32(ri))
-				ids = append(ids, r.id)
-				break
-			}
-		}
+	for _, ri := range g.nearRoads(p, radiusMeters) {
+		g.closed[ri] = true
+		g.updateRoad(int32(ri))
+		ids = append(ids, g.roads[ri].id)
 	}
 	sort.Strings(ids)
 	return ids

@@ -16,15 +16,21 @@ func (g *Graph) RoadsNear(p orb.Point, radiusMeters float64) []string {
 	}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return g.roadsNear(p, radiusMeters)
+	var ids []string
+	for _, ri := range g.nearRoads(p, radiusMeters) {
+		ids = append(ids, g.roads[ri].id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
-// roadsNear is RoadsNear for a caller holding g.mu.
-func (g *Graph) roadsNear(p orb.Point, radiusMeters float64) []string {
+// nearRoads lists the indices of the roads passing within radiusMeters of p;
+// the caller holds g.mu.
+func (g *Graph) nearRoads(p orb.Point, radiusMeters float64) []int {
 	px, py := g.project(p)
 	padLon, padLat := radiusMeters/g.kx, radiusMeters/g.ky
-	var ids []string
-	for _, r := range g.roads {
+	var near []int
+	for ri, r := range g.roads {
 		b := r.bound
 		if p[0] < b.Min[0]-padLon || p[0] > b.Max[0]+padLon || p[1] < b.Min[1]-padLat || p[1] > b.Max[1]+padLat {
 			continue
@@ -33,11 +39,10 @@ func (g *Graph) roadsNear(p orb.Point, radiusMeters float64) []string {
 			ax, ay := g.project(r.line[i-1])
 			bx, by := g.project(r.line[i])
 			if segDist(px, py, ax, ay, bx, by) <= radiusMeters {
-				ids = append(ids, r.id)
+				near = append(near, ri)
 				break
 			}
 		}
 	}
-	sort.Strings(ids)
-	return ids
+	return near
 }
