@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,41 +17,11 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
+
+	"github.com/floodcmd/floodcmd/internal/testproc"
 )
 
 // The browser tests run the real floodcmd binary and Debian's chromium.
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-func floodcmdBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "floodcmd-ui-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "floodcmd")
-		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/floodcmd").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	require.NoError(tb, buildErr)
-	return binPath
-}
-
-func freePort(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(tb, err)
-	defer l.Close()
-	return l.Addr().String()
-}
 
 const (
 	browserAdmin  = "browser-admin-token"
@@ -70,8 +38,8 @@ func (p *served) url(path string) string { return "http://" + p.http + path }
 
 func startFloodcmd(tb testing.TB) *served {
 	tb.Helper()
-	p := &served{http: freePort(tb), nats: freePort(tb), out: &bytes.Buffer{}}
-	cmd := exec.Command(floodcmdBinary(tb), "serve", "--http", p.http, "--nats-listen", p.nats, "--data", tb.TempDir())
+	p := &served{http: testproc.FreeAddr(tb), nats: testproc.FreeAddr(tb), out: &bytes.Buffer{}}
+	cmd := exec.Command(testproc.Binary(tb), "serve", "--http", p.http, "--nats-listen", p.nats, "--data", tb.TempDir())
 	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+browserAdmin, "FLOODCMD_TOKEN_SECRET="+browserSecret)
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	require.NoError(tb, cmd.Start())

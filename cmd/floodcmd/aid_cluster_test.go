@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floodcmd/floodcmd/internal/testproc"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -20,7 +21,7 @@ func natsCluster(tb testing.TB, n int) ([]*server.Server, []string) {
 	tb.Helper()
 	routes := make([]string, n)
 	for i := range routes {
-		routes[i] = "nats://" + freeAddr(tb)
+		routes[i] = "nats://" + testproc.FreeAddr(tb)
 	}
 	servers := make([]*server.Server, n)
 	urls := make([]string, n)

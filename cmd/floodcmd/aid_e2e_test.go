@@ -18,6 +18,7 @@ import (
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/internal/testproc"
 )
 
 // aidIncident: 570 people to move at Chixixu need 19 evacuation teams; Chixi
@@ -30,7 +31,7 @@ func restartServe(tb testing.TB, p *proc, dataDir string, args ...string) *proc 
 	tb.Helper()
 	q := &proc{httpAddr: p.httpAddr, natsAddr: p.natsAddr, out: p.out}
 	all := append([]string{"serve", "--http", q.httpAddr, "--nats-listen", q.natsAddr, "--data", dataDir}, args...)
-	q.cmd = exec.Command(floodcmdBinary(tb), all...)
+	q.cmd = exec.Command(testproc.Binary(tb), all...)
 	q.cmd.Env = p.cmd.Env
 	q.cmd.Stdout, q.cmd.Stderr = q.out, q.out
 	require.NoError(tb, q.cmd.Start())

@@ -4,54 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/floodcmd/floodcmd/internal/testproc"
 )
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// floodcmdBinary builds the real binary once per test run: the end-to-end tests
-// kill it with SIGKILL, which an in-process run cannot survive.
-func floodcmdBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "floodcmd-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "floodcmd")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	require.NoError(tb, buildErr)
-	return binPath
-}
-
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(tb, err)
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // proc is a floodcmd process under test.
 type proc struct {
@@ -67,9 +30,9 @@ func (p *proc) natsURL() string        { return "nats://" + p.natsAddr }
 // startServe starts `floodcmd serve` with its data in dataDir and waits for /healthz.
 func startServe(tb testing.TB, dataDir string, env []string, args ...string) *proc {
 	tb.Helper()
-	p := &proc{httpAddr: freeAddr(tb), natsAddr: freeAddr(tb), out: &bytes.Buffer{}}
+	p := &proc{httpAddr: testproc.FreeAddr(tb), natsAddr: testproc.FreeAddr(tb), out: &bytes.Buffer{}}
 	all := append([]string{"serve", "--http", p.httpAddr, "--nats-listen", p.natsAddr, "--data", dataDir}, args...)
-	p.cmd = exec.Command(floodcmdBinary(tb), all...)
+	p.cmd = exec.Command(testproc.Binary(tb), all...)
 	// Every route needs a token: tests use testAdminToken unless env names another.
 	p.cmd.Env = append(append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
