@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/floodcmd/floodcmd/geo"
 	"github.com/floodcmd/floodcmd/scenario"
@@ -70,7 +71,27 @@ func BenchmarkLocateDuhu(b *testing.B) {
 			hits++
 		}
 	}
+	b.StopTimer()
 	b.ReportMetric(float64(hits)/float64(b.N), "inside_share")
+	// Baseline: every grid polygon tested in turn, the same points, the same answers.
+	n := max(b.N, 1000)
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		p := pts[i%len(pts)]
+		want := ""
+		for _, g := range s.Grids {
+			if planar.MultiPolygonContains(g.Area, p) {
+				want = g.ID
+				break
+			}
+		}
+		if _, got, _ := loc.Locate(p); got != want && want != "" {
+			b.Fatalf("point %v: index says %q, scan says %q", p, got, want)
+		}
+	}
+	scan := float64(time.Since(t0).Nanoseconds()) / float64(n)
+	b.ReportMetric(scan, "scan_ns/op")
+	b.ReportMetric(scan/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_vs_scan")
 }
 
 func BenchmarkRouteDuhu(b *testing.B) {
@@ -82,13 +103,33 @@ func BenchmarkRouteDuhu(b *testing.B) {
 	for _, sh := range s.Shelters {
 		pts = append(pts, sh.Point)
 	}
+	benchRoute(b, g, func(i int) (orb.Point, orb.Point) { return pts[i%len(pts)], pts[(i*7+3)%len(pts)] })
+}
+
+// benchRoute times Route (A*) and, as the baseline, a plain Dijkstra search
+// from the same start until the same end is settled, on the same pairs.
+func benchRoute(b *testing.B, g *geo.Graph, pair func(i int) (orb.Point, orb.Point)) {
+	var astar, plain time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		from, to := pts[i%len(pts)], pts[(i*7+3)%len(pts)]
-		if _, err := g.Route(from, to); err != nil {
+		from, to := pair(i)
+		t0 := time.Now()
+		r, err := g.Route(from, to)
+		astar += time.Since(t0)
+		if err != nil {
 			b.Fatal(err)
 		}
+		b.StopTimer()
+		t1 := time.Now()
+		want := g.TravelTimes(from, []orb.Point{to})[0]
+		plain += time.Since(t1)
+		if math.Abs(want-r.Seconds) > 1e-6*math.Max(1, want) {
+			b.Fatalf("A* %v s, Dijkstra %v s", r.Seconds, want)
+		}
+		b.StartTimer()
 	}
+	b.ReportMetric(float64(plain)/float64(astar), "x_vs_plain")
+	b.ReportMetric(float64(plain.Microseconds())/float64(b.N), "plain_us/op")
 }
 
 // benchTravelTimesTo times one reverse search from an incident to all
@@ -179,14 +220,9 @@ func BenchmarkProvinceBuild(b *testing.B) {
 func BenchmarkRouteProvince(b *testing.B) {
 	g, at := provinceGraph(b)
 	rng := rand.New(rand.NewPCG(3, 3))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		from := at(100+rng.IntN(300), 100+rng.IntN(300))
-		to := at(100+rng.IntN(300), 100+rng.IntN(300))
-		if _, err := g.Route(from, to); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRoute(b, g, func(int) (orb.Point, orb.Point) {
+		return at(100+rng.IntN(300), 100+rng.IntN(300)), at(100+rng.IntN(300), 100+rng.IntN(300))
+	})
 }
 
 func BenchmarkCloseRoadProvince(b *testing.B) {
