@@ -263,3 +263,44 @@ func TestBrowserResponderAccepts(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#task-card[data-status="accepted"]`))))
 	screenshot(t, ctx, "responder-accepted.png")
 }
+
+// TestBrowserOperatorOrdersEvacuation: the operator orders Yangning evacuated from
+// the board; the engine gives its households shelters and the panel shows them.
+func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
+	ctx := browser(t)
+	p := startFloodcmd(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#evacuate`)),
+		chromedp.Click(chromedp.CSS(`#evacuate`)),
+		chromedp.WaitVisible(chromedp.CSS(`#f-grids`)),
+		chromedp.SetValue(chromedp.CSS(`#f-grids`), "nancun-yangning"),
+		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "阳宁村内涝 drill"),
+	))
+	screenshot(t, ctx, "board-order-evacuation.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dlg-ok`))))
+	require.Eventually(t, func() bool {
+		var st struct {
+			EvacGrids []struct {
+				ID      string `json:"id"`
+				Ordered struct {
+					Households int `json:"households"`
+				} `json:"ordered"`
+			} `json:"evac_grids"`
+		}
+		p.getJSON(t, "/api/state", &st)
+		for _, g := range st.EvacGrids {
+			if g.ID == "nancun-yangning" && g.Ordered.Households > 0 {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 100*time.Millisecond, "Yangning is under an evacuation order")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#p-evacuation table tr:nth-child(2)`))))
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#p-evacuation`)))
+	require.NoError(t, err)
+	require.Contains(t, text, "nancun-yangning")
+	time.Sleep(time.Second)
+	screenshot(t, ctx, "board-evacuation.png")
+}

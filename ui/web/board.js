@@ -23,10 +23,10 @@ function render() {
     ? ` · ${t('incidents')} ${c.open_incidents}/${c.incidents} · ${t('st_available')} ${c.responders_available} · ${t('st_busy')} ${c.responders_busy}`
     : '';
   $('drill').hidden = !isDrill(state);
-  const acts = isOperator() ? { resolve, reassign, approve, dismiss, approveAid, declineAid, releaseAid } : null;
+  const acts = isOperator() ? { resolve, reassign, approve, dismiss, approveAid, declineAid, releaseAid, shelter } : null;
   P.incidents($('p-incidents'), state, acts);
   P.responders($('p-responders'), state);
-  P.shelters($('p-shelters'), state, map.layers.shelter);
+  P.shelters($('p-shelters'), state, map.layers.shelter, acts);
   P.warnings($('p-warnings'), state, acts);
   P.evacuation($('p-evacuation'), state);
   P.rainfall($('p-rainfall'), state);
@@ -118,6 +118,27 @@ function dismiss(p) {
     () => post('/api/commands/dismiss', { proposal: p.id, reason: $('f-reason').value }));
 }
 
+function shelter(p, open) {
+  const verb = open ? 'close_shelter' : 'open_shelter';
+  form(`${t(verb)}: ${name(p)}`, [[t('reason'), input({ id: 'f-reason', required: open, maxlength: 500 })]],
+    () => post(`/api/commands/${verb}`, { shelter: p.id, reason: $('f-reason').value }));
+}
+
+// evacuate orders grids evacuated; the engine gives every registered household a shelter.
+function evacuate() {
+  const grids = (map.layers.grid?.features || []).map((f) => f.properties)
+    .sort((a, b) => (b.low_lying_share || 0) - (a.low_lying_share || 0));
+  const pick = el('select', { id: 'f-grids', multiple: true, size: 8, required: true },
+    ...grids.map((g) => el('option', { value: g.id }, `${name(g)} (${g.id}) · ${t('low_lying')} ${Math.round(100 * (g.low_lying_share || 0))}%`)));
+  form(t('order_evacuation'), [
+    [t('grid'), pick],
+    [t('level'), select('f-level', [['mandatory', t('mandatory')], ['advisory', t('advisory')]], 'mandatory')],
+    [t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })],
+  ], () => post('/api/commands/evacuate', {
+    grids: [...pick.selectedOptions].map((o) => o.value), level: $('f-level').value, reason: $('f-reason').value,
+  }));
+}
+
 function approveAid(a) {
   const asked = (a.needs || []).reduce((s, n) => s + n.count, 0);
   form(`${t('approve')}: ${a.from} ${a.request}`, [
@@ -145,6 +166,8 @@ async function main() {
   $('role').textContent = me.role + (me.subject ? ` · ${me.subject}` : '');
   document.body.dataset.role = me.role;
   $('hint').hidden = !isOperator();
+  $('evacuate').hidden = !isOperator();
+  $('evacuate').onclick = evacuate;
   await map.load();
   new Feed({
     onStatus: setConn,

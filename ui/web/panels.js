@@ -52,8 +52,8 @@ export function responders(root, st) {
   root.replaceChildren(table, ...busy);
 }
 
-/** shelters lists shelters with occupancy bars (occupancy from the state when it has it). */
-export function shelters(root, st, layer) {
+/** shelters lists shelters with occupancy bars; an operator opens or closes one. */
+export function shelters(root, st, layer, actions) {
   const occ = new Map((st.shelters || []).map((s) => [s.id, s]));
   const feats = layer?.features || [];
   root.replaceChildren(...feats.map((f) => {
@@ -61,8 +61,11 @@ export function shelters(root, st, layer) {
     const cap = s.capacity || p.capacity_night || p.capacity_day || 0;
     const n = s.occupancy ?? s.people ?? s.occupied ?? 0;
     const pct = cap ? Math.min(100, Math.round((100 * n) / cap)) : 0;
-    return el('div', { class: 'shelter' },
-      el('div', { class: 'small' }, `${name(p)} ${n}/${cap}`),
+    const open = s.open !== false;
+    return el('div', { class: 'shelter', 'data-shelter': p.id },
+      el('div', { class: 'small' }, `${name(p)} ${n}/${cap}`, s.on_the_way ? ` (+${s.on_the_way} ${t('on_the_way')})` : '',
+        open ? '' : ` · ${t('closed')}`,
+        actions ? el('button', { class: 'link', onclick: () => actions.shelter(p, open) }, t(open ? 'close_shelter' : 'open_shelter')) : null),
       el('div', { class: 'bar' }, el('div', { class: pct > 90 ? 'fill hot' : 'fill', style: `width:${pct}%` })));
   }));
 }
