@@ -38,6 +38,9 @@ type Deps struct {
 	Publisher EventPublisher
 	// Ready reports why the system is not ready yet, or nil.
 	Ready func(ctx context.Context) error
+	// Lags reports how many messages of the log each follower has still to
+	// process (the engine, the PostgreSQL projector), shown on /readyz.
+	Lags func(ctx context.Context) map[string]int64
 	// Metrics serves /metrics.
 	Metrics http.Handler
 	// Tokens checks every request's token (see tokens.go).

@@ -98,4 +98,15 @@ func TestServeDBKilled(t *testing.T) {
 	assert.NotContains(t, string(page), "http://cdn", "no CDN")
 	code, _ = request(t, "GET", p.url("/api/report?from=yesterday"), "")
 	assert.Equal(t, 400, code)
+
+	// /readyz says how far PostgreSQL is behind the log.
+	var ready struct {
+		Lag map[string]int64 `json:"lag"`
+	}
+	require.Eventually(t, func() bool {
+		getJSON(t, p.url("/readyz"), &ready)
+		lag, ok := ready.Lag["postgres"]
+		return ok && lag == 0
+	}, 10*time.Second, 100*time.Millisecond, "readyz lag: %v", ready.Lag)
+	assert.Contains(t, ready.Lag, "engine")
 }

@@ -45,6 +45,19 @@ func newProjection(ctx context.Context, cfg serveConfig, stream jetstream.Stream
 	return &projection{store: st, proj: p}, nil
 }
 
+// Lag is how far the projector is behind the log; false without --db or when
+// it cannot be told (the stream or PostgreSQL unreachable).
+func (p *projection) Lag(ctx context.Context) (int64, bool) {
+	if p.proj == nil {
+		return 0, false
+	}
+	lag, err := p.proj.Lag(ctx)
+	if err != nil {
+		return 0, false
+	}
+	return int64(lag), true
+}
+
 // Run projects until ctx ends.
 func (p *projection) Run(ctx context.Context) {
 	if p.proj != nil {

@@ -172,6 +172,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if proj.store != nil {
 		deps.Reports = proj.store
 	}
+	deps.Lags = func(ctx context.Context) map[string]int64 {
+		lags := map[string]int64{}
+		if info, err := stream.Info(ctx); err == nil {
+			lags["engine"] = int64(info.State.LastSeq) - int64(eng.AppliedSeq())
+		}
+		if lag, ok := proj.Lag(ctx); ok {
+			lags["postgres"] = lag
+		}
+		return lags
+	}
 	handler := ui.NewServer(deps)
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
