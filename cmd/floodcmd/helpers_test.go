@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -37,6 +40,7 @@ func startServe(tb testing.TB, dataDir string, env []string, args ...string) *pr
 	p.cmd.Env = append(append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	require.NoError(tb, p.cmd.Start())
+	tb.Cleanup(func() { keepLog(tb, p) }) // runs after the kill below: cleanups run last first
 	tb.Cleanup(func() { p.kill() })
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -51,6 +55,20 @@ func startServe(tb testing.TB, dataDir string, env []string, args ...string) *pr
 	}
 	tb.Fatalf("floodcmd did not answer /healthz within 30 s; output:\n%s", p.out.String())
 	return nil
+}
+
+// keepLog saves the output of a floodcmd that served a failed test, as a CI
+// artefact under artifacts/e2e/, so the failure can be read after the run.
+func keepLog(tb testing.TB, p *proc) {
+	if !tb.Failed() {
+		return
+	}
+	dir := filepath.Join("..", "..", "artifacts", "e2e")
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(tb.Name())
+	file := filepath.Join(dir, fmt.Sprintf("%s-%s.log", name, strings.ReplaceAll(p.httpAddr, ":", "_")))
+	if os.MkdirAll(dir, 0o755) == nil && os.WriteFile(file, p.out.Bytes(), 0o644) == nil {
+		tb.Logf("floodcmd output kept in %s", file)
+	}
 }
 
 func (p *proc) kill() {
