@@ -540,6 +540,32 @@ func (d *Domain) applyAidDecision(ev events.Event) error {
 	return nil
 }
 
+// lendable picks up to count of the town's responders for a request's needs,
+// never going below the reserve.
+func (d *Domain) lendable(it *aidItem, count int) []dispatch.LendChoice {
+	var needs []dispatch.Need
+	for _, n := range it.Needs {
+		needs = append(needs, dispatch.Need{Capability: dispatch.Capability(n.Capability), Count: n.Count})
+	}
+	return d.dispatch.ChooseLend(needs, orb.Point{it.Lon, it.Lat}, count, d.aid.cfg.Home(), d.graph)
+}
+
+// commitOf is the CommitResource message lending picks to a request.
+func (d *Domain) commitOf(base events.Aid, it *aidItem, picks []dispatch.LendChoice) events.Aid {
+	c := base
+	for _, p := range picks {
+		r := p.Responder
+		caps := make([]string, len(r.Capabilities))
+		for i, x := range r.Capabilities {
+			caps[i] = string(x)
+		}
+		c.Responders = append(c.Responders, events.AidResponder{ID: r.ID, Name: r.Name, NameEn: r.NameEn, Tier: string(r.Tier),
+			Capabilities: caps, HomeTown: d.town, Phone: r.Phone, Lat: p.At.Lat(), Lon: p.At.Lon(), Covers: string(p.Capability)})
+	}
+	c.Reason = fmt.Sprintf("nearest by road for %s", events.AidSummary(it.Needs))
+	return c
+}
+
 // decideAid returns the aid messages the state calls for: answers and
 // commitments to approved requests, requests for what incidents still lack,
 // guests' reports owed home, and releases.
@@ -547,53 +573,41 @@ func (d *Domain) decideAid(now time.Time, add func(kind string, m events.Aid)) {
 	a := d.aid
 	items := a.sorted()
 	for _, it := range items {
-		if it.Direction != AidIn || it.State != AidRequested {
+		if it.Direction != AidIn {
 			continue
 		}
 		base := events.Aid{Request: it.Request, From: d.town, To: it.Town, Incident: it.Incident, Operator: it.Operator}
-		if it.declined {
+		switch {
+		case it.State == AidRequested && it.declined:
 			m := base
 			m.Answer, m.Reason = events.AidDecline, "operator "+it.Operator+" declined: "+it.why
 			add(events.AidKindResponse, m)
-			continue
-		}
-		if it.Approved == 0 {
-			continue
-		}
-		var needs []dispatch.Need
-		for _, n := range it.Needs {
-			needs = append(needs, dispatch.Need{Capability: dispatch.Capability(n.Capability), Count: n.Count})
-		}
-		picks := d.dispatch.ChooseLend(needs, orb.Point{it.Lon, it.Lat}, it.Approved, a.cfg.Home(), d.graph)
-		m := base
-		m.Count = len(picks)
-		switch {
-		case len(picks) == 0:
-			m.Answer = events.AidDecline
-			m.Reason = fmt.Sprintf("approved %d by %s, but lending any would leave fewer than %d town-tier responders home (reserve kept)", it.Approved, it.Operator, a.cfg.Home())
-		case len(picks) < it.Approved:
-			m.Answer = events.AidPartial
-			m.Reason = fmt.Sprintf("approved %d by %s; %d can go without leaving fewer than %d town-tier responders home", it.Approved, it.Operator, len(picks), a.cfg.Home())
-		default:
-			m.Answer = events.AidAccept
-			m.Reason = fmt.Sprintf("approved %d of %d by %s", it.Approved, it.Asked, it.Operator)
-		}
-		add(events.AidKindResponse, m)
-		if len(picks) == 0 {
-			continue
-		}
-		c := base
-		for _, p := range picks {
-			r := p.Responder
-			caps := make([]string, len(r.Capabilities))
-			for i, x := range r.Capabilities {
-				caps[i] = string(x)
+		case it.State == AidRequested && it.Approved > 0:
+			picks := d.lendable(it, it.Approved)
+			m := base
+			m.Count = len(picks)
+			switch {
+			case len(picks) == 0:
+				m.Answer = events.AidDecline
+				m.Reason = fmt.Sprintf("approved %d by %s, but lending any would leave fewer than %d town-tier responders home (reserve kept)", it.Approved, it.Operator, a.cfg.Home())
+			case len(picks) < it.Approved:
+				m.Answer = events.AidPartial
+				m.Reason = fmt.Sprintf("approved %d by %s; %d can go without leaving fewer than %d town-tier responders home", it.Approved, it.Operator, len(picks), a.cfg.Home())
+			default:
+				m.Answer = events.AidAccept
+				m.Reason = fmt.Sprintf("approved %d of %d by %s", it.Approved, it.Asked, it.Operator)
 			}
-			c.Responders = append(c.Responders, events.AidResponder{ID: r.ID, Name: r.Name, NameEn: r.NameEn, Tier: string(r.Tier),
-				Capabilities: caps, HomeTown: d.town, Phone: r.Phone, Lat: p.At.Lat(), Lon: p.At.Lon(), Covers: string(p.Capability)})
+			add(events.AidKindResponse, m)
+			if len(picks) > 0 {
+				add(events.AidKindCommit, d.commitOf(base, it, picks))
+			}
+		case it.State == AidResponded && it.Committed == 0 && it.Answer != events.AidDecline && it.Offered > 0:
+			// The answer is in the log but the commit is not: the engine stopped
+			// between the two appends. Commit what was offered, as it would have.
+			if picks := d.lendable(it, it.Offered); len(picks) > 0 {
+				add(events.AidKindCommit, d.commitOf(base, it, picks))
+			}
 		}
-		c.Reason = fmt.Sprintf("nearest by road for %s", events.AidSummary(it.Needs))
-		add(events.AidKindCommit, c)
 	}
 	d.decideRequests(now, add)
 	for _, r := range a.reports {

@@ -324,3 +324,37 @@ func TestAidNeverBelowReserve(t *testing.T) {
 		}
 	}
 }
+
+// TestAidCommitAfterACrashBetweenAnswerAndCommit: the engine appends a
+// Decide's decisions one by one; stopped after the answer and before the
+// commit, it commits on its next Decide instead of leaving the neighbour waiting.
+func TestAidCommitAfterACrashBetweenAnswerAndCommit(t *testing.T) {
+	cx := newTownLog(t, "chixi", chixiDomain(t))
+	dh := newTownLog(t, "duhu", duhuDomain(t))
+	chixiIncident(cx)
+	cx.settle()
+	require.Equal(t, 1, cx.deliver(dh))
+	in := aidRecord(t, dh.view(), AidIn)
+	dh.command(events.VerbApproveAid, "approve-crash", events.Command{Request: in.Request, Count: 8})
+
+	outs := dh.st.Decide(dh.now, true)
+	var kinds []string
+	for _, o := range outs {
+		kinds = append(kinds, o.Subject)
+	}
+	require.Len(t, outs, 2, "an answer and a commit: %v", kinds)
+	require.Contains(t, outs[0].Subject, ".response")
+	raw, err := outs[0].Event.Encode()
+	require.NoError(t, err)
+	dh.apply(outs[0].Subject, raw) // the answer reached the log; the engine died before the commit
+
+	again := dh.st.Decide(dh.now, true)
+	require.Len(t, again, 1)
+	assert.Contains(t, again[0].Subject, ".commit", "the commit is decided again")
+	raw, err = again[0].Event.Encode()
+	require.NoError(t, err)
+	dh.apply(again[0].Subject, raw)
+	assert.Equal(t, 8, aidRecord(t, dh.view(), AidIn).Committed)
+	dh.settle()
+	assert.Equal(t, 8, aidRecord(t, dh.view(), AidIn).Committed, "committed once")
+}

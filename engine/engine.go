@@ -52,7 +52,38 @@ type Engine struct {
 	// the log has been read up to resyncTo-1, so the fence and the state are exact again.
 	resync   bool
 	resyncTo uint64
+
+	// The watchdog: a reader that stops delivering while the log grows (a
+	// consumer lost with a restarted server, never told) is made to start over.
+	reader       readerControl
+	lastProgress time.Time
 }
+
+// readerControl lets the engine loop stop the log reader's current iterator.
+type readerControl struct {
+	mu      sync.Mutex
+	stop    func()
+	stalled atomic.Bool
+}
+
+func (c *readerControl) set(stop func()) {
+	c.mu.Lock()
+	c.stop = stop
+	c.mu.Unlock()
+}
+
+// restart stops the current iterator; the reader resumes on a fresh consumer.
+func (c *readerControl) restart() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stop != nil {
+		c.stalled.Store(true)
+		c.stop()
+	}
+}
+
+// stallAfter is how long the reader may deliver nothing while the log is ahead of it.
+const stallAfter = 3 * time.Second
 
 // New returns an engine; Run starts it.
 func New(cfg Config) *Engine {
@@ -113,6 +144,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.applyBatch(m, msgs)
 		case <-ticker.C:
 			tick = true
+			e.watchReader(ctx)
 		}
 		if !e.ready.Load() && e.applied.Load() >= startTail {
 			e.ready.Store(true)
@@ -141,6 +173,23 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
+// watchReader restarts the log reader when it has delivered nothing for a while
+// although the log holds messages the engine has not folded.
+func (e *Engine) watchReader(ctx context.Context) {
+	if time.Since(e.lastProgress) < stallAfter {
+		return
+	}
+	ictx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	info, err := e.cfg.Stream.Info(ictx)
+	if err != nil || info.State.LastSeq <= e.applied.Load() {
+		e.lastProgress = time.Now() // nothing missed (or nothing to tell): look again later
+		return
+	}
+	e.lastProgress = time.Now()
+	e.reader.restart()
+}
+
 // read feeds the log to the engine loop in order. When the server goes away (a
 // restart, a cluster node lost) it resumes after the last message it passed on,
 // so the engine neither stops nor sees a message twice or out of order.
@@ -155,6 +204,10 @@ func (e *Engine) read(ctx context.Context, msgs chan<- jetstream.Msg) error {
 		err := e.follow(ctx, cfg, msgs, &next)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if e.reader.stalled.Swap(false) {
+			e.cfg.Logger.Warn("log reader stalled while the log grew; starting it over", "town", e.cfg.Town, "from_seq", next)
+			continue
 		}
 		if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, nats.ErrConnectionClosed) {
 			return err // the connection is closed for good: nothing to resume on
@@ -183,6 +236,8 @@ func (e *Engine) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig
 		return fmt.Errorf("consume: %w", err)
 	}
 	defer it.Stop()
+	e.reader.set(it.Stop)
+	defer e.reader.set(nil)
 	for {
 		m, err := it.Next()
 		if err != nil {
@@ -225,6 +280,7 @@ func (e *Engine) applyOne(m jetstream.Msg) {
 		return
 	}
 	seq := meta.Sequence.Stream
+	e.lastProgress = time.Now()
 	outcome, typ := e.state.Apply(seq, m.Subject(), m.Data())
 	e.applied.Store(seq)
 	if outcome == Decision || outcome == Notice {
