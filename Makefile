@@ -22,7 +22,7 @@ build:
 test: tools browser
 	$(GO) vet ./...
 	PATH="$(TOOLS):$$PATH" scripts/with-postgres.sh $(GO) test -count=1 -timeout 15m ./...
-	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=10s ./events/
+	$(MAKE) fuzz FUZZTIME=5s
 
 ## test-short: the fast unit tests only
 test-short:
@@ -36,8 +36,16 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
+## fuzz: every decoder of outside input, FUZZTIME each (make test runs them for 5 s)
+FUZZTIME ?= 60s
+FUZZ_TARGETS := events:FuzzValidate events:FuzzReadReplay geo:FuzzLoadFeatureCollection cap:FuzzParse \
+	dispatch:FuzzReadRosterCSV evac:FuzzReadHouseholdsCSV
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=60s ./events/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./$$pkg/ >.fuzz.log 2>&1 \
+	    || { cat .fuzz.log; rm -f .fuzz.log; exit 1; }; tail -1 .fuzz.log; rm -f .fuzz.log; \
+	done
 
 ## browser: Debian's chromium for the board's browser tests, and a Chinese font so screenshots are legible
 browser:

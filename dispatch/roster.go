@@ -105,7 +105,6 @@ func ReadRosterCSV(r io.Reader) ([]Responder, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -114,6 +113,7 @@ func ReadRosterCSV(r io.Reader) ([]Responder, error) {
 			}
 			return nil, fmt.Errorf("roster: %w", err)
 		}
+		line, _ := cr.FieldPos(0) // only after a successful Read: FieldPos panics otherwise
 		if len(rec) != len(RosterHeader) {
 			errs = append(errs, &RowError{Row: line, Rule: fmt.Sprintf("has %d columns, want %d", len(rec), len(RosterHeader))})
 			continue

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -24,6 +25,25 @@ func FuzzValidate(f *testing.F) {
 		}
 		if in.Event.ID == "" || in.Data == nil {
 			t.Fatalf("accepted an event without id or data: %+v", in)
+		}
+	})
+}
+
+// FuzzReadReplay: a drill file, however broken, gives events or the list of its
+// bad lines — never a panic.
+func FuzzReadReplay(f *testing.F) {
+	f.Add(replayFile)
+	f.Add("{\"subject\":\"flood.duhu.rain\"}\n# comment\n\n")
+	f.Add("{")
+	f.Fuzz(func(t *testing.T, body string) {
+		evs, err := ReadReplay(strings.NewReader(body), "duhu")
+		if err != nil && evs != nil {
+			t.Fatalf("events and an error together")
+		}
+		for _, ev := range evs {
+			if !ev.Drill {
+				t.Fatalf("a replayed event not marked drill: %s", ev.ID)
+			}
 		}
 	})
 }
