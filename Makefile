@@ -7,7 +7,7 @@ NATSCLI_VERSION := v0.5.0
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: run build test test-short bench lint fuzz tools browser clean
+.PHONY: run build test test-race test-short bench lint fuzz tools browser clean
 
 ## run: the command system on embedded defaults with the Duhu scenario (board on :8080, NATS on
 ## 127.0.0.1:4222), playing the 12 May 2022 storm as a drill at 120× (24 hours in 12 minutes),
@@ -23,6 +23,10 @@ test: tools browser
 	$(GO) vet ./...
 	PATH="$(TOOLS):$$PATH" scripts/with-postgres.sh $(GO) test -count=1 -timeout 15m ./...
 	$(MAKE) fuzz FUZZTIME=5s
+
+## test-race: every test under the race detector, the floodcmd binary of the end-to-end tests too
+test-race: tools browser
+	FLOODCMD_TEST_RACE=1 PATH="$(TOOLS):$$PATH" scripts/with-postgres.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-short: the fast unit tests only
 test-short:

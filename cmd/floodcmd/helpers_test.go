@@ -57,9 +57,12 @@ func startServe(tb testing.TB, dataDir string, env []string, args ...string) *pr
 	return nil
 }
 
-// keepLog saves the output of a floodcmd that served a failed test, as a CI
-// artefact under artifacts/e2e/, so the failure can be read after the run.
+// keepLog fails the test if floodcmd reported a data race, and saves the output
+// of a floodcmd that served a failed test under artifacts/e2e/, to be read after the run.
 func keepLog(tb testing.TB, p *proc) {
+	if strings.Contains(p.out.String(), "WARNING: DATA RACE") {
+		tb.Errorf("floodcmd reported a data race (built with FLOODCMD_TEST_RACE)")
+	}
 	if !tb.Failed() {
 		return
 	}

@@ -20,7 +20,8 @@ var (
 	buildErr  error
 )
 
-// Binary builds the floodcmd binary once per test process and returns its path.
+// Binary builds the floodcmd binary once per test process and returns its path;
+// with FLOODCMD_TEST_RACE set it is built with the race detector.
 func Binary(tb testing.TB) string {
 	tb.Helper()
 	buildOnce.Do(func() {
@@ -30,7 +31,11 @@ func Binary(tb testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "floodcmd")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/floodcmd/floodcmd/cmd/floodcmd").CombinedOutput()
+		args := []string{"build", "-o", binPath}
+		if os.Getenv("FLOODCMD_TEST_RACE") != "" {
+			args = append(args, "-race") // the binary under test reports its own data races
+		}
+		out, err := exec.Command("go", append(args, "github.com/floodcmd/floodcmd/cmd/floodcmd")...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
