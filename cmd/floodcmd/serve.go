@@ -76,6 +76,10 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (serve
 	if err := envDefaults(fs, getenv); err != nil {
 		return c, err
 	}
+	if c.simulate && c.replay == "" {
+		// Simulated people answering real assignments would hide real ones: only in a drill.
+		return c, errors.New("--simulate is for drills: it needs --replay (simulated responders must never answer a real emergency)")
+	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
