@@ -45,12 +45,7 @@ func TestServeFromOutsideClients(t *testing.T) {
 	auth := []string{"Authorization", "Bearer s3cret"}
 	assert.Equal(t, 401, getJSON(t, p.url("/api/state"), nil), "no token, no state")
 
-	nc, err := nats.Connect(p.natsURL())
-	require.NoError(t, err)
-	defer nc.Close()
-	rejected := make(chan *nats.Msg, 8)
-	_, err = nc.ChanSubscribe("flood.duhu.rejected", rejected)
-	require.NoError(t, err)
+	nc, rejected := p.subscribe(t, "flood.duhu.rejected", 8)
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
 
@@ -276,13 +271,7 @@ func rejectedIDs(v engine.View) []string {
 func TestIncidentIsAssignedWithinOneSecond(t *testing.T) {
 	p := startServe(t, t.TempDir(), nil)
 	p.waitReady(t)
-	nc, err := nats.Connect(p.natsURL())
-	require.NoError(t, err)
-	defer nc.Close()
-	assigned := make(chan *nats.Msg, 16)
-	_, err = nc.ChanSubscribe("flood.duhu.out.assignment.*", assigned)
-	require.NoError(t, err)
-	require.NoError(t, nc.Flush())
+	_, assigned := p.subscribe(t, "flood.duhu.out.assignment.*", 16)
 
 	body := `{"specversion":"1.0","id":"yangning-1","source":"grid/nancun","type":"flood.incident.reported","time":"2022-05-12T23:10:00+08:00","data":{"kind":"trapped","lat":22.062,"lon":112.912,"people":5,"severity":2,"note":"阳宁村 水浸"}}`
 	start := time.Now()

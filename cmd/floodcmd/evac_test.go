@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,13 +27,7 @@ func TestEvacuateAGrid(t *testing.T) {
 	}
 	p := startServe(t, t.TempDir(), nil)
 	p.waitReady(t)
-	nc, err := nats.Connect(p.natsURL())
-	require.NoError(t, err)
-	defer nc.Close()
-	decisions := make(chan *nats.Msg, 4096)
-	_, err = nc.ChanSubscribe("flood.duhu.out.>", decisions)
-	require.NoError(t, err)
-	require.NoError(t, nc.Flush())
+	nc, decisions := p.subscribe(t, "flood.duhu.out.>", 4096)
 
 	order := `{"specversion":"1.0","id":"order-yangning","source":"board/admin","type":"flood.command.evacuate","time":"2022-05-12T23:15:00+08:00","data":{"order":"yangning-1","grids":["nancun-yangning"],"level":"mandatory","operator":"镇三防办 陈","reason":"阳宁村内涝"}}`
 	out, err := exec.Command(natsCLI(t), "--server", p.natsURL(), "pub", "flood.duhu.command", order).CombinedOutput()

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/floodcmd/floodcmd/internal/testproc"
@@ -72,6 +73,20 @@ func keepLog(tb testing.TB, p *proc) {
 	if os.MkdirAll(dir, 0o755) == nil && os.WriteFile(file, p.out.Bytes(), 0o644) == nil {
 		tb.Logf("floodcmd output kept in %s", file)
 	}
+}
+
+// subscribe connects to the process's NATS as an outside client and listens on
+// subject; the connection closes when the test ends.
+func (p *proc) subscribe(tb testing.TB, subject string, buffer int) (*nats.Conn, chan *nats.Msg) {
+	tb.Helper()
+	nc, err := nats.Connect(p.natsURL())
+	require.NoError(tb, err)
+	tb.Cleanup(nc.Close)
+	ch := make(chan *nats.Msg, buffer)
+	_, err = nc.ChanSubscribe(subject, ch)
+	require.NoError(tb, err)
+	require.NoError(tb, nc.Flush())
+	return nc, ch
 }
 
 func (p *proc) kill() {
