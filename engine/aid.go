@@ -33,6 +33,20 @@ type AidConfig struct {
 	Auto *bool `json:"auto,omitempty"`
 	// KeepHome: at least this many available town-tier responders stay home.
 	KeepHome *int `json:"keep_home,omitempty"`
+	// AnswerWithinMinutes: a neighbour that has not answered a request in this
+	// long is passed over and the next one asked; default 10.
+	AnswerWithinMinutes *int `json:"answer_within_minutes,omitempty"`
+}
+
+// DefaultAnswerWithin is how long a request waits for an answer before the next neighbour is asked.
+const DefaultAnswerWithin = 10 * time.Minute
+
+// AnswerWithin is how long a request waits for an answer.
+func (c AidConfig) AnswerWithin() time.Duration {
+	if c.AnswerWithinMinutes == nil {
+		return DefaultAnswerWithin
+	}
+	return time.Duration(*c.AnswerWithinMinutes) * time.Minute
 }
 
 // AutoAsk reports whether the town asks neighbours by itself.
@@ -651,10 +665,12 @@ func (d *Domain) decideRequests(now time.Time, add func(kind string, m events.Ai
 			if it.Direction != AidOut || it.Incident != w.incident {
 				continue
 			}
-			switch it.State {
-			case AidRequested:
+			switch {
+			case it.State == AidRequested && unanswered(it, now, a.cfg.AnswerWithin()):
+				continue // no answer in time: the next neighbour is asked for it
+			case it.State == AidRequested:
 				waiting = true
-			case AidDeclined, AidReleased, AidPending:
+			case it.State == AidDeclined || it.State == AidReleased || it.State == AidPending:
 				continue
 			}
 			give := it.Offered
@@ -699,6 +715,11 @@ func (d *Domain) decideRequests(now time.Time, add func(kind string, m events.Ai
 			Needs: rest, Lat: w.at.Lat(), Lon: w.at.Lon(), Incident: w.incident, WantedFrom: &from, Until: &until,
 			Reason: fmt.Sprintf("incident %s: town cannot cover %s (镇内无可派力量)", w.incident, events.AidSummary(rest))})
 	}
+}
+
+// unanswered reports whether a request of ours has waited longer than within.
+func unanswered(it *aidItem, now time.Time, within time.Duration) bool {
+	return len(it.History) > 0 && now.Sub(it.History[0].Time) > within
 }
 
 func (a *aidState) sorted() []*aidItem {

@@ -358,3 +358,35 @@ func TestAidCommitAfterACrashBetweenAnswerAndCommit(t *testing.T) {
 	dh.settle()
 	assert.Equal(t, 8, aidRecord(t, dh.view(), AidIn).Committed, "committed once")
 }
+
+// TestAidUnansweredRequestAsksTheNextNeighbour: a neighbour that does not answer
+// within answer_within_minutes (default 10) is passed over; the next one is asked.
+func TestAidUnansweredRequestAsksTheNextNeighbour(t *testing.T) {
+	dh := newTownLog(t, "duhu", duhuDomain(t))
+	dh.input("flood.duhu.incident", events.TypeIncidentReported, "dh-evac-1",
+		events.IncidentReported{Kind: "flooding", Position: events.Position{Lat: 22.062, Lon: 112.912}, People: 3, Incident: "dh-evac-1"})
+	require.Equal(t, Applied, dh.command(events.VerbRequestAid, "ask-chixi", events.Command{Incident: "dh-evac-1",
+		Capability: "rescue_boat", Count: 2, Town: "chixi"}))
+	dh.settle()
+	towns := func() []string {
+		var out []string
+		for _, a := range dh.view().Aid {
+			if a.Direction == AidOut {
+				out = append(out, a.Town+":"+a.State)
+			}
+		}
+		return out
+	}
+	require.Equal(t, []string{"chixi:requested"}, towns())
+
+	dh.now = dh.now.Add(5 * time.Minute)
+	dh.settle()
+	assert.Equal(t, []string{"chixi:requested"}, towns(), "still waiting within 10 minutes")
+
+	dh.now = dh.now.Add(6 * time.Minute)
+	dh.settle()
+	asked := towns()
+	require.Len(t, asked, 2, "no answer in 10 minutes: the next neighbour is asked: %v", asked)
+	assert.Equal(t, "chixi:requested", asked[0])
+	assert.NotContains(t, asked[1], "chixi")
+}
