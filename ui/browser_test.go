@@ -303,4 +303,32 @@ func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
 	require.Contains(t, text, "nancun-yangning")
 	time.Sleep(time.Second)
 	screenshot(t, ctx, "board-evacuation.png")
+
+	// The operator records that the first household listed stays, by choice.
+	hh, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#p-evacuation [data-household]`), "data-household"))
+	require.NoError(t, err)
+	require.True(t, hh.Exists)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-household=%q] button:nth-of-type(2)`, hh.Value))),
+		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "二楼安全，自愿留守"),
+		chromedp.Click(chromedp.CSS(`#dlg-ok`)),
+	))
+	require.Eventually(t, func() bool {
+		var st struct {
+			EvacGrids []struct {
+				ID      string `json:"id"`
+				Staying struct {
+					Households int `json:"households"`
+				} `json:"staying"`
+			} `json:"evac_grids"`
+		}
+		p.getJSON(t, "/api/state", &st)
+		for _, g := range st.EvacGrids {
+			if g.ID == "nancun-yangning" && g.Staying.Households == 1 {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 100*time.Millisecond, "household %s recorded as staying", hh.Value)
 }

@@ -23,12 +23,12 @@ function render() {
     ? ` · ${t('incidents')} ${c.open_incidents}/${c.incidents} · ${t('st_available')} ${c.responders_available} · ${t('st_busy')} ${c.responders_busy}`
     : '';
   $('drill').hidden = !isDrill(state);
-  const acts = isOperator() ? { resolve, reassign, approve, dismiss, approveAid, declineAid, releaseAid, shelter } : null;
+  const acts = isOperator() ? { resolve, reassign, approve, dismiss, approveAid, declineAid, releaseAid, shelter, cancelEvacuation, household } : null;
   P.incidents($('p-incidents'), state, acts);
   P.responders($('p-responders'), state);
   P.shelters($('p-shelters'), state, map.layers.shelter, acts);
   P.warnings($('p-warnings'), state, acts);
-  P.evacuation($('p-evacuation'), state);
+  P.evacuation($('p-evacuation'), state, acts);
   P.rainfall($('p-rainfall'), state);
   P.aid($('p-aid'), state, acts);
   P.timeline($('p-timeline'), tl);
@@ -137,6 +137,17 @@ function evacuate() {
   ], () => post('/api/commands/evacuate', {
     grids: [...pick.selectedOptions].map((o) => o.value), level: $('f-level').value, reason: $('f-reason').value,
   }));
+}
+
+function cancelEvacuation(o) {
+  form(`${t('cancel')}: ${t(o.kind)} ${o.id}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
+    () => post('/api/commands/cancel_evacuation', { order: o.id, reason: $('f-reason').value }));
+}
+
+// household records a grid worker's report; "staying" is confirmed by the operator who sends it.
+function household(h, status) {
+  form(`${tr('st_', status)}: ${h.id} ${h.address || ''}`, [[t('reason'), input({ id: 'f-reason', required: status === 'staying', maxlength: 500 })]],
+    () => post('/api/commands/household', { household: h.id, status, reason: $('f-reason').value }));
 }
 
 function approveAid(a) {

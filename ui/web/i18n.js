@@ -37,6 +37,7 @@ const table = {
   us: ['本镇', 'us'], committed: ['已派出', 'committed'], release: ['遣返', 'Release'], count: ['人数', 'count'],
   aid_pending: ['待处理', 'pending'], aid_requested: ['待批准', 'requested'], aid_responded: ['已答复', 'responded'],
   aid_committed: ['已派出', 'committed'], aid_deployed: ['已到位', 'deployed'], aid_released: ['已遣返', 'released'], aid_declined: ['已婉拒', 'declined'],
+  polygon: ['划定区域', 'drawn area'],
   order_evacuation: ['下达转移令', 'Order evacuation'], level: ['级别', 'level'], mandatory: ['强制转移', 'mandatory'],
   advisory: ['建议转移', 'advisory'], low_lying: ['低洼', 'low-lying'], on_the_way: ['途中', 'on the way'],
   close_shelter: ['关闭', 'close'], open_shelter: ['开放', 'open'],

@@ -70,8 +70,10 @@ export function shelters(root, st, layer, actions) {
   }));
 }
 
-/** evacuation shows, per ordered grid, people: ordered, at shelters, moving, staying, unaccounted. */
-export function evacuation(root, st) {
+/** evacuation shows the orders (an operator may cancel one) and, per ordered grid, people:
+ * ordered, at shelters, moving, staying, unaccounted; the first unaccounted households can be
+ * marked notified or staying (confirmed by the operator). */
+export function evacuation(root, st, actions) {
   const grids = (st.evac_grids || []).filter((g) => g.ordered?.households);
   root.closest('section').hidden = grids.length === 0 && !(st.evac_orders || []).length;
   const row = (g) => el('tr', {},
@@ -80,13 +82,19 @@ export function evacuation(root, st) {
     el('td', { class: g.unaccounted.people ? 'hot' : 'ok' }, `${g.unaccounted.people}`));
   const perHour = new Map();
   for (const p of st.evac_progress || []) perHour.set(p.grid, Math.max(perHour.get(p.grid) || 0, p.people));
+  const orders = (st.evac_orders || []).filter((o) => o.status === 'active').map((o) => el('div', { class: 'small', 'data-order': o.id },
+    el('b', {}, `${t(o.kind)} `), `${(o.grids || o.villages || []).join(', ') || t('polygon')} · ${o.households} / ${o.people} ${t('people')} `,
+    actions ? el('button', { class: 'link', onclick: () => actions.cancelEvacuation(o) }, t('cancel')) : null));
   root.replaceChildren(
+    ...orders,
     el('table', { class: 'grid' },
       el('tr', {}, ...['grid', 'ordered', 'at_shelter', 'moving', 'staying', 'unaccounted'].map((k) => el('th', {}, t(k)))),
       ...grids.map(row)),
     ...[...perHour].map(([g, n]) => el('div', { class: 'small muted' }, `${g || t('headcount')}: ${t('best_hour')} ${n} ${t('people')}`)),
-    ...(st.unaccounted || []).slice(0, 12).map((h) => el('div', { class: 'small' },
-      `${h.id} · ${h.address || ''} · ${h.members}${h.vulnerable ? ' ♿' + h.vulnerable : ''} · ${tr('st_', h.state)}${h.shelter ? ' → ' + h.shelter : ''}`)));
+    ...(st.unaccounted || []).slice(0, 12).map((h) => el('div', { class: 'small', 'data-household': h.id },
+      `${h.id} · ${h.address || ''} · ${h.members}${h.vulnerable ? ' ♿' + h.vulnerable : ''} · ${tr('st_', h.state)}${h.shelter ? ' → ' + h.shelter : ''} `,
+      actions ? el('button', { class: 'link', onclick: () => actions.household(h, 'notified') }, t('st_notified')) : null,
+      actions ? el('button', { class: 'link', onclick: () => actions.household(h, 'staying') }, t('st_staying')) : null)));
 }
 
 /** warnings lists active warnings and the actions they propose; an operator approves or dismisses. */
