@@ -18,6 +18,7 @@ import (
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/internal/testproc"
 	"github.com/floodcmd/floodcmd/warning"
 )
 
@@ -320,4 +321,18 @@ func TestIncidentIsAssignedWithinOneSecond(t *testing.T) {
 	require.Equal(t, 200, getJSON(t, p.url(fmt.Sprintf("/api/route?from=%f,%f&to=22.062,112.912", from[0], from[1])), &route))
 	assert.Greater(t, a.ETA, 0.0)
 	assert.InEpsilon(t, route.Seconds, a.ETA, 0.05, "ETA %0.f s against the route's %.0f s", a.ETA, route.Seconds)
+}
+
+// TestSecondFloodcmdForATownIsRefused: a second floodcmd for a town that one
+// already runs (another data directory, the same NATS) stops at start with a
+// message naming the holder; after the first stops, the town can be taken.
+func TestSecondFloodcmdForATownIsRefused(t *testing.T) {
+	first := startServe(t, t.TempDir(), nil)
+	first.waitReady(t)
+	second := exec.Command(testproc.Binary(t), "serve", "--town", "duhu", "--nats-url", first.natsURL(),
+		"--http", testproc.FreeAddr(t), "--data", t.TempDir())
+	out, err := second.CombinedOutput()
+	require.Error(t, err, "the second floodcmd must not run: %s", out)
+	assert.Contains(t, string(out), "already runs this town")
+	assert.Contains(t, string(out), "town duhu is run by")
 }

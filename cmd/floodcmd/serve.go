@@ -114,6 +114,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	holder, err := leaseHolder(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	lease, err := engine.AcquireLease(ctx, js, cfg.town, holder, cfg.replicas, log)
+	if err != nil {
+		return err
+	}
 
 	fsys, err := scenario.Open(cfg.scenario)
 	if err != nil {
@@ -206,6 +214,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { engErr <- eng.Run(runCtx) }()
 	go hub.Run(runCtx)
 	go proj.Run(runCtx)
+	leaseErr, leaseDone := make(chan error, 1), make(chan struct{})
+	go func() { leaseErr <- lease.Keep(runCtx); close(leaseDone) }()
 	replayer := &events.Replayer{Publisher: events.NewPublisher(js), Speed: cfg.speed}
 	if len(drill) > 0 {
 		go playDrill(runCtx, log, eng, replayer, drill)
@@ -236,11 +246,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			log.Error("engine stopped", "err", runErr)
 		}
 	case runErr = <-httpErr:
+	case runErr = <-leaseErr:
+		log.Error("lost the town's lease", "err", runErr)
 	}
 	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
 	_ = srv.Shutdown(shutdownCtx)
 	cancel()
+	select { // give the lease back, so another floodcmd may take the town at once
+	case <-leaseDone:
+	case <-time.After(3 * time.Second):
+	}
 	return runErr
 }
 
@@ -367,4 +383,15 @@ type publishFunc func(ctx context.Context, subject string, ev events.Event) erro
 
 func (f publishFunc) Publish(ctx context.Context, subject string, ev events.Event) error {
 	return f(ctx, subject, ev)
+}
+
+// leaseHolder names this process for the town's lease: the machine and the data
+// directory, so a restart on the same data takes the town back at once.
+func leaseHolder(dataDir string) (string, error) {
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return "", err
+	}
+	host, _ := os.Hostname()
+	return host + ":" + dir, nil
 }
