@@ -97,6 +97,7 @@ func (s *Server) appendAction(w http.ResponseWriter, r *http.Request, subject, t
 	in, err := events.Validate(s.deps.Town, subject, raw)
 	if err != nil {
 		inv, _ := events.AsInvalid(err)
+		s.noteRejection(r, subject, raw, inv) // refused at the door, still on flood.<town>.rejected
 		s.writeError(w, r, invalid(err.Error(), inv))
 		return
 	}
