@@ -336,3 +336,25 @@ func TestSecondFloodcmdForATownIsRefused(t *testing.T) {
 	assert.Contains(t, string(out), "already runs this town")
 	assert.Contains(t, string(out), "town duhu is run by")
 }
+
+// TestHTTPRefusalIsOnTheRejectedSubject: an operator action refused at the HTTP
+// door answers 400 with the reason and is reported on flood.<town>.rejected too.
+func TestHTTPRefusalIsOnTheRejectedSubject(t *testing.T) {
+	p := startServe(t, t.TempDir(), nil)
+	p.waitReady(t)
+	_, rejected := p.subscribe(t, "flood.duhu.rejected", 4)
+	code, body := request(t, "POST", p.url("/api/commands/close_road"), `{"reason":"no road named"}`)
+	assert.Equal(t, 400, code)
+	assert.Contains(t, string(body), "data.road")
+	select {
+	case m := <-rejected:
+		var ev events.Event
+		require.NoError(t, json.Unmarshal(m.Data, &ev))
+		var r events.Rejected
+		require.NoError(t, ev.DecodeData(&r))
+		assert.Equal(t, "data.road", r.Field)
+		assert.Equal(t, "flood.duhu.command", r.Subject)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the refusal is not on flood.duhu.rejected")
+	}
+}
