@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,13 +18,7 @@ func check(args []string, getenv func(string) string, stdout io.Writer) error {
 	fs.SetOutput(stdout)
 	name := fs.String("scenario", "duhu", "built-in scenario name or a scenario directory")
 	replay := fs.String("replay", "", "also check a replay (drill) file")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if err := envDefaults(fs, getenv); err != nil {
+	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
 	fsys, err := scenario.Open(*name)

@@ -26,6 +26,14 @@ Run "floodcmd serve -h" for the flags. Every flag also reads FLOODCMD_<FLAG>
 
 // run is the whole program: main only wires signals and the process's environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	err := runCommand(ctx, args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h printed the flags; asking for help is not a failure
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stdout, usage)
 		return errors.New("no command given")
@@ -46,6 +54,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// parseFlags reads a command's flags from the command line, then every flag not
+// given there from FLOODCMD_<FLAG>.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return envDefaults(fs, getenv)
 }
 
 // envDefaults sets every flag not given on the command line from FLOODCMD_<FLAG>.

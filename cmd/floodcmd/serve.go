@@ -70,10 +70,7 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 func parseServe(args []string, getenv func(string) string, out io.Writer) (serveConfig, error) {
 	var c serveConfig
 	fs := serveFlags(&c, out)
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if err := envDefaults(fs, getenv); err != nil {
+	if err := parseFlags(fs, args, getenv); err != nil {
 		return c, err
 	}
 	if c.simulate && c.replay == "" {
@@ -94,9 +91,6 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (serve
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := parseServe(args, getenv, stdout)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -21,13 +21,7 @@ func token(args []string, getenv func(string) string, stdout io.Writer) error {
 	ttl := fs.Duration("ttl", 72*time.Hour, "how long the token is valid")
 	data := fs.String("data", "./data", "data directory of the floodcmd serve that will check the token (its token.key)")
 	board := fs.String("board", "http://localhost:8080", "board address for the login link")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if err := envDefaults(fs, getenv); err != nil {
+	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
 	subject := *name
