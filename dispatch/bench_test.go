@@ -57,17 +57,7 @@ func problemOf(d *Dispatcher, tt TravelTimer) *assignProblem {
 	p.candidates(pl, classes, func(cls *slotClass, r *responderState) (bool, bool) {
 		return p.eligible(r, cls.inc, cls.capab, cls.prio)
 	})
-	prob := &assignProblem{ncols: len(free)}
-	for _, cls := range classes {
-		arcs := make([]arc, len(cls.cands))
-		for i, c := range cls.cands {
-			arcs[i] = arc{col: c.col, c: c.c}
-		}
-		for u := 0; u < cls.open; u++ {
-			prob.rows = append(prob.rows, arcs)
-			prob.skip = append(prob.skip, unfilledCost(cls.prio))
-		}
-	}
+	prob, _ := problemFor(classes, len(free))
 	return prob
 }
 

@@ -318,19 +318,7 @@ func (p *plan) optimise(pl *pool, classes []*slotClass, ok func(*slotClass, *res
 	}
 	p.candidates(pl, classes, ok)
 	for {
-		prob := &assignProblem{ncols: len(pl.members)}
-		var rowCls []*slotClass
-		for _, cls := range classes {
-			arcs := make([]arc, len(cls.cands))
-			for i, c := range cls.cands {
-				arcs[i] = arc{col: c.col, c: c.c}
-			}
-			for u := 0; u < cls.open; u++ {
-				prob.rows = append(prob.rows, arcs)
-				prob.skip = append(prob.skip, unfilledCost(cls.prio))
-				rowCls = append(rowCls, cls)
-			}
-		}
+		prob, rowCls := problemFor(classes, len(pl.members))
 		match, _ := solveAssignment(prob)
 		var widen []*slotClass
 		for i, col := range match {
@@ -370,6 +358,26 @@ func (p *plan) optimise(pl *pool, classes []*slotClass, ok func(*slotClass, *res
 		}
 		return out, short
 	}
+}
+
+// problemFor is the assignment problem of the classes' open slots: one row per
+// slot, its arcs the class's candidates, leaving it unfilled priced by its
+// priority; rowCls says which class each row belongs to.
+func problemFor(classes []*slotClass, ncols int) (*assignProblem, []*slotClass) {
+	prob := &assignProblem{ncols: ncols}
+	var rowCls []*slotClass
+	for _, cls := range classes {
+		arcs := make([]arc, len(cls.cands))
+		for i, c := range cls.cands {
+			arcs[i] = arc{col: c.col, c: c.c}
+		}
+		for u := 0; u < cls.open; u++ {
+			prob.rows = append(prob.rows, arcs)
+			prob.skip = append(prob.skip, unfilledCost(cls.prio))
+			rowCls = append(rowCls, cls)
+		}
+	}
+	return prob, rowCls
 }
 
 // candidates (re)builds the candidate lists of classes, with one travel-time
