@@ -144,16 +144,9 @@ func (d *doc) state(seq uint64) json.RawMessage {
 		if k == "seq" {
 			continue
 		}
-		if c, ok := d.colls[k]; ok {
+		if _, ok := d.colls[k]; ok {
 			writeKey(&b, k)
-			b.WriteByte('[')
-			for i, id := range c.ids {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.Write(c.items[id])
-			}
-			b.WriteByte(']')
+			b.Write(d.collJSON(k))
 		} else if v, ok := d.vals[k]; ok {
 			writeKey(&b, k)
 			b.Write(v)
