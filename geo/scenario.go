@@ -187,40 +187,31 @@ func (s *Scenario) FeatureCollection(kind string) json.RawMessage {
 
 // Village returns the village with the given id.
 func (s *Scenario) Village(id string) (Village, bool) {
-	for _, v := range s.Villages {
-		if v.ID == id {
-			return v, true
-		}
-	}
-	return Village{}, false
+	return byID(s.Villages, id, func(v Village) string { return v.ID })
 }
 
 // Grid returns the level-2 grid with the given id.
 func (s *Scenario) Grid(id string) (Grid, bool) {
-	for _, g := range s.Grids {
-		if g.ID == id {
-			return g, true
-		}
-	}
-	return Grid{}, false
+	return byID(s.Grids, id, func(g Grid) string { return g.ID })
 }
 
 // Shelter returns the shelter with the given id.
 func (s *Scenario) Shelter(id string) (Shelter, bool) {
-	for _, sh := range s.Shelters {
-		if sh.ID == id {
-			return sh, true
-		}
-	}
-	return Shelter{}, false
+	return byID(s.Shelters, id, func(sh Shelter) string { return sh.ID })
 }
 
 // Gauge returns the gauge with the given id.
 func (s *Scenario) Gauge(id string) (Gauge, bool) {
-	for _, g := range s.Gauges {
-		if g.ID == id {
-			return g, true
+	return byID(s.Gauges, id, func(g Gauge) string { return g.ID })
+}
+
+// byID finds the feature with the given id; scenarios are small, a scan will do.
+func byID[T any](xs []T, id string, idOf func(T) string) (T, bool) {
+	for _, x := range xs {
+		if idOf(x) == id {
+			return x, true
 		}
 	}
-	return Gauge{}, false
+	var zero T
+	return zero, false
 }
