@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
 )
 
@@ -87,6 +88,23 @@ func (p *proc) subscribe(tb testing.TB, subject string, buffer int) (*nats.Conn,
 	require.NoError(tb, err)
 	require.NoError(tb, nc.Flush())
 	return nc, ch
+}
+
+// nextRejection waits for a notice on a flood.<town>.rejected subscription.
+func nextRejection(tb testing.TB, ch <-chan *nats.Msg) events.Rejected {
+	tb.Helper()
+	select {
+	case m := <-ch:
+		var ev events.Event
+		require.NoError(tb, json.Unmarshal(m.Data, &ev))
+		require.Equal(tb, events.TypeEventRejected, ev.Type)
+		var r events.Rejected
+		require.NoError(tb, ev.DecodeData(&r))
+		return r
+	case <-time.After(5 * time.Second):
+		tb.Fatal("no notice on the rejected subject within 5 s")
+		return events.Rejected{}
+	}
 }
 
 func (p *proc) kill() {
