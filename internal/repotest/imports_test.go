@@ -17,11 +17,11 @@ func TestDomainPackagesImportNoTransport(t *testing.T) {
 	var domain []string
 	for _, p := range strings.Fields(string(all)) {
 		switch strings.TrimPrefix(p, "github.com/floodcmd/floodcmd/") {
-		case "geo", "dispatch", "evac":
+		case "geo", "dispatch", "evac", "warning":
 			domain = append(domain, p)
 		}
 	}
-	require.GreaterOrEqual(t, len(domain), 2, "geo and dispatch at least: %v", domain)
+	require.Len(t, domain, 4, "geo, dispatch, evac and warning: %v", domain)
 	for _, pkg := range domain {
 		t.Run(pkg, func(t *testing.T) {
 			out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
