@@ -31,13 +31,11 @@ func BenchmarkPublishToApplied(b *testing.B) {
 		publishBurst(b, l.js, "raw.rain", bodies, it)
 		rawRate = n / time.Since(start).Seconds()
 
-		target := e.AppliedSeq()
 		start = time.Now()
 		publishBurst(b, l.js, "flood.duhu.rain", bodies, it)
 		info, err := l.stream.Info(context.Background())
 		require.NoError(b, err)
-		target = info.State.LastSeq
-		for e.AppliedSeq() < target {
+		for e.AppliedSeq() < info.State.LastSeq {
 			time.Sleep(200 * time.Microsecond)
 		}
 		engRate = n / time.Since(start).Seconds()

@@ -14,14 +14,6 @@ import (
 	"github.com/floodcmd/floodcmd/geo"
 )
 
-// step is one input of a random evacuation log.
-type step struct {
-	op     string
-	hh, s  string
-	people int
-	at     time.Time
-}
-
 // The unaccounted list and the headcounts stay exact through random
 // sequences of orders, plans, notifications, check-ins and check-outs.
 func TestUnaccountedExactProperty(t *testing.T) {

@@ -29,9 +29,8 @@ func TestTokens(t *testing.T) {
 	assert.ErrorContains(t, err, "expired")
 	_, err = NewSigner([]byte("another key 0123"), "").Verify(tok, now)
 	assert.ErrorIs(t, err, errBadToken, "signed with another key")
-	forged := strings.Replace(tok, tok[4:10], "eyJyIj", 1) // same prefix, so swap a later byte instead
 	parts := strings.Split(tok, ".")
-	forged = parts[0] + "." + parts[1] + "x." + parts[2]
+	forged := parts[0] + "." + parts[1] + "x." + parts[2] // the payload altered, the signature kept
 	_, err = s.Verify(forged, now)
 	assert.ErrorIs(t, err, errBadToken, "altered payload")
 	p, err = s.Verify("adm", now)

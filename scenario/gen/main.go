@@ -271,15 +271,14 @@ type roadOut struct {
 }
 
 type town struct {
-	cfg      townCfg
-	rng      *rand.Rand
-	grids    []gridOut
-	lat      map[[2]int]node
-	roads    []roadOut
-	nodes    []pt // lattice nodes used by roads, in a fixed order
-	feats    map[string][]feature
-	ends     map[string]pt // named points other towns connect to
-	shelters []feature
+	cfg   townCfg
+	rng   *rand.Rand
+	grids []gridOut
+	lat   map[[2]int]node
+	roads []roadOut
+	nodes []pt // lattice nodes used by roads, in a fixed order
+	feats map[string][]feature
+	ends  map[string]pt // named points other towns connect to
 }
 
 func (t *town) villageAt(q pt) *villageDef {
