@@ -174,6 +174,9 @@ func (d *Dispatcher) Reassign(assignment, responder, operator, reason string, t 
 func (d *Dispatcher) Apply(dec Decision) error {
 	switch dec.Type {
 	case DecisionAssignmentCreated:
+		// The counter moves for every assignment decision in the log, void or
+		// not: an id handed out once is never handed out again.
+		d.assignSeq++
 		if _, dup := d.assignments[dec.Assignment]; dup || dec.Assignment == "" {
 			return fmt.Errorf("%w: assignment id %q already used", ErrConflict, dec.Assignment)
 		}
@@ -196,7 +199,6 @@ func (d *Dispatcher) Apply(dec Decision) error {
 			alternatives: dec.Alternatives, created: dec.Time, status: StatusAssigned,
 			history: []StatusChange{{Status: StatusAssigned, Time: dec.Time, Note: dec.Reason}}}
 		d.assignments[a.id] = a
-		d.assignSeq++
 		inc.assignments = append(inc.assignments, a.id)
 		r.assignment = a.id
 		kept := d.instructions[:0]

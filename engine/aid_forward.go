@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -81,25 +80,9 @@ func addressee(subject string) string {
 	return ""
 }
 
-// append writes one decision fenced on the town's decisions.
+// append writes one message of the engine's own (a delivered marker) as a
+// round of its own, fenced on the town's decisions only: it holds no choice an
+// input could make void.
 func (e *Engine) append(ctx context.Context, subject string, ev events.Event) error {
-	ack, err := e.pub.Publish(ctx, subject, ev,
-		jetstream.WithExpectLastSequenceForSubject(e.lastOutSeq, events.OutFilter(e.cfg.Town)))
-	if isWrongLastSeq(err) {
-		return fmt.Errorf("town %s: %w (decision %s refused by the log's fence)", e.cfg.Town, ErrFenced, ev.ID)
-	}
-	if err != nil {
-		return &transientError{fmt.Errorf("append decision %s: %w", ev.ID, err)}
-	}
-	e.lastOutSeq = ack.Sequence
-	e.pending[ev.ID] = struct{}{}
-	return nil
+	return e.appendRound(ctx, round{decisions: []Outgoing{{Subject: subject, Event: ev}}}, fenceDecisions, 0)
 }
-
-// transientError is a failed append whose outcome is unknown (a timeout while
-// the cluster elects a leader, a lost connection): the engine stops deciding
-// until it has read the log up to its current end, then carries on.
-type transientError struct{ err error }
-
-func (t *transientError) Error() string { return t.err.Error() }
-func (t *transientError) Unwrap() error { return t.err }

@@ -39,7 +39,9 @@ type Domain struct {
 	rainfall *rainfall
 	depths   map[string]float64
 	aid      *aidState
-	seq      uint64 // decisions made, for their ids
+	seq      uint64   // decisions made, for their ids
+	voids    []void   // decisions found void whose notice is not yet in the log
+	voidLog  []string // the last few voids, for the log and tests
 	// changed is set by every fold that can change what the dispatcher would
 	// decide; Decide skips the optimiser while nothing changed, except on a tick
 	// (ack timeouts fall due with the clock, not with events).
@@ -281,6 +283,12 @@ func domainErr(err error) error {
 func (d *Domain) ApplyDecision(ev events.Event) error {
 	d.changed.Store(true)
 	d.seq++
+	if ev.Type == TypeRoundDecided {
+		return nil // a round's marker: it carried an expectation, nothing more
+	}
+	if told, err := d.applyVoidNotice(ev); told {
+		return err
+	}
 	if strings.HasPrefix(ev.Type, "flood.evac.") {
 		return d.applyEvacDecision(ev)
 	}
@@ -362,6 +370,7 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 			out = append(out, Outgoing{Subject: subject, Event: ev})
 		}
 	}
+	d.decideVoidNotices(add)
 	for _, c := range d.warn.Evaluate(now) {
 		subject := events.OutSubject(d.town, "warning")
 		if c.Type == warning.ChangeProposed {

@@ -43,15 +43,29 @@ type Engine struct {
 	mu    sync.RWMutex
 	state *State
 
-	ready      atomic.Bool
-	applied    atomic.Uint64
-	lastOutSeq uint64              // sequence of the newest decision in the log, the fence
-	pending    map[string]struct{} // decisions appended, not yet read back
-	retryAt    map[string]time.Time
+	ready   atomic.Bool
+	applied atomic.Uint64
+	// filters are the subjects a round's expectations name (voidingFilters;
+	// the first is the fence on decisions), lastSeqOf the newest sequence of each.
+	filters   []string
+	lastSeqOf map[string]uint64
+	pending   map[string]struct{} // decisions appended, not yet read back
+	retryAt   map[string]time.Time
 	// resync is set after an append with an unknown outcome: no decision until
 	// the log has been read up to resyncTo-1, so the fence and the state are exact again.
 	resync   bool
 	resyncTo uint64
+	// stale counts rounds refused in a row because inputs arrived while they
+	// were decided; redecide asks the next pass to decide even without a
+	// change (the refused round, or the rest of a capped one, is owed).
+	stale      int
+	staleSince time.Time
+	staleAt    uint64 // the folded sequence the last stale round was decided at
+	redecide   bool
+	// foreign names a decision read live that this engine did not append.
+	foreign string
+	// fencedRounds counts rounds appended fenced on decisions only.
+	fencedRounds atomic.Int64
 
 	// The watchdog: a reader that stops delivering while the log grows (a
 	// consumer lost with a restarted server, never told) is made to start over.
@@ -97,7 +111,8 @@ func New(cfg Config) *Engine {
 		cfg.Tick = time.Second
 	}
 	return &Engine{cfg: cfg, pub: events.NewPublisher(cfg.JS), state: NewState(cfg.Town, cfg.Domain),
-		pending: map[string]struct{}{}, retryAt: map[string]time.Time{}}
+		pending: map[string]struct{}{}, retryAt: map[string]time.Time{},
+		filters: voidingFilters(cfg.Town), lastSeqOf: map[string]uint64{}}
 }
 
 // Ready reports whether the engine has caught up with the log as it was at start.
@@ -142,6 +157,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			return fmt.Errorf("read log: %w", err)
 		case m := <-msgs:
 			e.applyBatch(m, msgs)
+			if e.foreign != "" {
+				return fmt.Errorf("town %s: %w (%s)", e.cfg.Town, ErrFenced, e.foreign)
+			}
 		case <-ticker.C:
 			tick = true
 			e.watchReader(ctx)
@@ -283,11 +301,17 @@ func (e *Engine) applyOne(m jetstream.Msg) {
 	e.lastProgress = time.Now()
 	outcome, typ := e.state.Apply(seq, m.Subject(), m.Data())
 	e.applied.Store(seq)
-	if outcome == Decision || outcome == Notice {
+	e.track(seq, m.Subject())
+	if outcome == Decision || outcome == Notice || outcome == Void {
+		id := m.Headers().Get(events.HeaderMsgID)
 		if addr, err := events.ParseSubject(m.Subject()); err == nil && addr.Channel == events.ChanOut {
-			e.lastOutSeq = seq
+			if _, ours := e.pending[id]; !ours && e.ready.Load() && e.foreign == "" {
+				// Live, every decision in the log is one this engine appended:
+				// another writer's would interleave with ours.
+				e.foreign = fmt.Sprintf("decision %s at sequence %d", id, seq)
+			}
 		}
-		delete(e.pending, m.Headers().Get(events.HeaderMsgID))
+		delete(e.pending, id)
 	}
 	e.cfg.Metrics.observe(outcome, typ)
 	if e.cfg.OnApplied != nil {
@@ -295,36 +319,72 @@ func (e *Engine) applyOne(m jetstream.Msg) {
 	}
 }
 
-// decide publishes owed rejection notices and the domain's decisions.
+// decide appends one round: the domain's decisions at now, then owed rejection
+// notices, as one atomic batch computed from the state folded so far. A round
+// refused because the log moved on is dropped and decided again once the new
+// messages are folded; after strictTries refusals in a row the round goes in
+// fenced on decisions only, so a steady stream of inputs cannot starve them.
 func (e *Engine) decide(ctx context.Context, tick bool) error {
+	now := e.cfg.Now()
 	e.mu.RLock()
+	folded := e.state.Seq
+	if e.stale > 0 && folded == e.staleAt {
+		// The round was refused for what the log holds beyond this: fold it first.
+		e.mu.RUnlock()
+		return nil
+	}
 	owed := e.state.Owed()
-	decisions := e.state.Decide(e.cfg.Now(), tick)
+	decisions := e.state.Decide(now, tick || e.redecide)
 	e.mu.RUnlock()
-	for _, r := range owed {
+	notices := make([]Outgoing, 0, min(len(owed), noticesPerRound))
+	for _, r := range owed[:min(len(owed), noticesPerRound)] {
+		// The id is derived from the input's sequence, so a notice re-sent after a
+		// crash inside the dedup window is dropped by JetStream; beyond it the fold ignores it.
 		ev, err := events.New(fmt.Sprintf("%s-rejected-%d", e.cfg.Town, r.Seq), "floodcmd/"+e.cfg.Town,
-			events.TypeEventRejected, e.cfg.Now(), r)
+			events.TypeEventRejected, now, r)
 		if err != nil {
 			return err
 		}
-		// The id is derived from the input's sequence, so a notice re-sent after a
-		// crash inside the dedup window is dropped by JetStream; beyond it the fold ignores it.
-		if _, err := e.pub.Publish(ctx, events.RejectedSubject(e.cfg.Town), ev); err != nil {
-			return &transientError{fmt.Errorf("publish rejection of seq %d: %w", r.Seq, err)}
-		}
-		e.pending[ev.ID] = struct{}{}
+		notices = append(notices, Outgoing{Subject: events.RejectedSubject(e.cfg.Town), Event: ev})
 	}
-	for _, d := range decisions {
-		if err := e.append(ctx, d.Subject, d.Event); err != nil {
-			return err
-		}
+	rd := newRound(decisions, notices)
+	e.redecide = len(rd.decisions) < len(decisions) // what the round left out comes next pass
+	if rd.size() == 0 {
+		return nil
 	}
-	return nil
+	mode := fenceStrict
+	switch {
+	case e.stale >= strictTries && time.Since(e.staleSince) >= starveAfter:
+		mode = fenceDecisions
+	case e.stale > 0:
+		mode = fenceInputs
+	}
+	err := e.appendRound(ctx, rd, mode, folded)
+	if errors.Is(err, errStale) {
+		if e.stale == 0 {
+			e.staleSince = time.Now()
+		}
+		e.stale++
+		e.staleAt = folded
+		e.redecide = true
+		e.cfg.Metrics.round("stale")
+		return nil
+	}
+	if err == nil {
+		if mode == fenceDecisions {
+			e.fencedRounds.Add(1)
+			e.cfg.Logger.Info("round appended fenced on decisions only: inputs kept arriving while it was decided",
+				"town", e.cfg.Town, "refused", e.stale, "for", time.Since(e.staleSince).Round(time.Millisecond))
+		}
+		e.stale = 0
+		e.cfg.Metrics.round(mode.String())
+	}
+	return err
 }
 
 // resynced reports whether the engine, after an append with an unknown
 // outcome, has read the log up to its end as it was after the failure; only
-// then are lastOutSeq and the state exact, and deciding may resume.
+// then are the fence and the state exact, and deciding may resume.
 func (e *Engine) resynced(ctx context.Context) bool {
 	if e.resyncTo == 0 {
 		ictx, cancel := context.WithTimeout(ctx, forwardTimeout)
@@ -342,13 +402,4 @@ func (e *Engine) resynced(ctx context.Context) bool {
 	// Everything acknowledged before the failure is at or below the end just read.
 	clear(e.pending)
 	return true
-}
-
-func isWrongLastSeq(err error) bool {
-	var apiErr *jetstream.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
 }

@@ -7,6 +7,10 @@ type Metrics struct {
 	Received *prometheus.CounterVec
 	Applied  *prometheus.CounterVec
 	Rejected *prometheus.CounterVec
+	// Void counts decisions found void when folded; Rounds counts decision
+	// rounds appended, by fence, and those refused as stale.
+	Void   *prometheus.CounterVec
+	Rounds *prometheus.CounterVec
 }
 
 // NewMetrics registers the engine's series on reg.
@@ -20,7 +24,11 @@ func NewMetrics(reg prometheus.Registerer, town string) *Metrics {
 		Rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "floodcmd_events_rejected_total",
 			Help: "Inputs refused (invalid or duplicate), by event type and outcome.", ConstLabels: labels}, []string{"type", "outcome"}),
 	}
-	reg.MustRegister(m.Received, m.Applied, m.Rejected)
+	m.Void = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "floodcmd_decisions_void_total",
+		Help: "Decisions in the log that were void when folded (never carried out; their notice is appended), by event type.", ConstLabels: labels}, []string{"type"})
+	m.Rounds = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "floodcmd_decision_rounds_total",
+		Help: "Decision rounds: appended strict (nothing arrived meanwhile), appended fenced on decisions only, or refused as stale and decided again.", ConstLabels: labels}, []string{"outcome"})
+	reg.MustRegister(m.Received, m.Applied, m.Rejected, m.Void, m.Rounds)
 	return m
 }
 
@@ -35,7 +43,15 @@ func (m *Metrics) observe(o Outcome, typ string) {
 	switch o {
 	case Applied, Decision:
 		m.Applied.WithLabelValues(typ).Inc()
+	case Void:
+		m.Void.WithLabelValues(typ).Inc()
 	case Refused, Duplicate:
 		m.Rejected.WithLabelValues(typ, string(o)).Inc()
+	}
+}
+
+func (m *Metrics) round(outcome string) {
+	if m != nil {
+		m.Rounds.WithLabelValues(outcome).Inc()
 	}
 }

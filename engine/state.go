@@ -23,6 +23,7 @@ const (
 	Duplicate Outcome = "duplicate" // an id already applied; ignored, a notice is owed
 	Decision  Outcome = "decision"  // one of the engine's own decisions
 	Notice    Outcome = "notice"    // a rejection notice, already published
+	Void      Outcome = "void"      // one of the engine's decisions, void when folded (see void.go)
 )
 
 // rejectionsKept bounds the rejections listed in the state for the board.
@@ -64,7 +65,7 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 	s.Seq = seq
 	addr, err := events.ParseSubject(subject)
 	if err == nil && !addr.IsInput() {
-		return s.applyOwn(seq, addr, raw)
+		return s.applyOwn(seq, subject, addr, raw)
 	}
 	in, err := events.Validate(s.Town, subject, raw)
 	if err == nil {
@@ -105,7 +106,7 @@ func (s *State) owe(seq uint64, subject, id string, inv *events.Invalid) {
 }
 
 // applyOwn folds what the engine itself wrote: decisions and rejection notices.
-func (s *State) applyOwn(seq uint64, addr events.Address, raw []byte) (Outcome, string) {
+func (s *State) applyOwn(seq uint64, subject string, addr events.Address, raw []byte) (Outcome, string) {
 	ev, err := events.DecodeEnvelope(raw)
 	if err != nil {
 		// Someone else wrote garbage under out/rejected; it is not ours to fold.
@@ -120,12 +121,15 @@ func (s *State) applyOwn(seq uint64, addr events.Address, raw []byte) (Outcome, 
 		}
 		return Notice, ev.Type
 	}
-	if err := s.domain.ApplyDecision(ev); err != nil {
-		// A recorded decision that no longer fits (e.g. a responder went off duty
-		// before it was read back) is kept in the log and counted, not re-decided.
-		s.counts["decision_void"]++
-	}
 	s.counts["decisions"]++
+	if err := s.domain.ApplyDecision(ev); err != nil {
+		// A recorded decision that no longer fits (an input that arrived while it
+		// was appended closed its incident or took its responder) is kept in the
+		// log, never carried out, and a notice that it is void is owed.
+		s.counts["decision_void"]++
+		s.domain.recordVoid(seq, subject, ev, err)
+		return Void, ev.Type
+	}
 	return Decision, ev.Type
 }
 

@@ -35,7 +35,9 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, town string, repl
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardOld,
 		Duplicates:  DedupWindow,
-		Replicas:    replicas,
+		// Each decision round is one atomic batch (nats-server ≥ 2.12).
+		AllowAtomicPublish: true,
+		Replicas:           replicas,
 		// The log is the town's record: nothing ages out by default.
 		MaxAge: 0,
 	}

@@ -1,0 +1,224 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"github.com/floodcmd/floodcmd/events"
+)
+
+// A decision round is appended as one JetStream atomic batch: the log holds all
+// of it or none of it, so a crash never leaves half a round behind.
+const (
+	// roundLimit caps the messages of one round below the server's default
+	// atomic batch size (1,000). What a round leaves out is decided again
+	// from the next state: every domain decides from state, not from a queue.
+	roundLimit = 500
+	// noticesPerRound caps the rejection notices that ride behind a round's
+	// decisions: a flood of invalid inputs never delays a decision.
+	noticesPerRound = 200
+	// A round refused because inputs arrived while it was computed is decided
+	// again. Only when rounds have been refused for starveAfter (and at least
+	// strictTries times) is one appended fenced on decisions only: a steady
+	// stream of responder reports must not starve the town of decisions.
+	strictTries = 20
+	starveAfter = time.Second
+)
+
+// fenceMode is the expectation a round is appended under.
+type fenceMode int
+
+const (
+	// fenceStrict: the stream's last sequence must be the one the state was
+	// folded to. Nothing (input or decision) was appended in between, so no
+	// decision of the round can be void when folded.
+	fenceStrict fenceMode = iota
+	// fenceInputs: what may void a decision must be as folded — responder and
+	// shelter reports, commands, mutual aid, decisions — while rain, levels,
+	// CAP alerts and new incident reports may have arrived in between: they
+	// make no decision void (a reading changes the next round, not this one).
+	// A flood of readings cannot starve decisions.
+	fenceInputs
+	// fenceDecisions: only the last decision's sequence must match, so a second
+	// engine is still refused but any input may have arrived in between. It is
+	// folded first; a decision it made void is recorded as void, never
+	// carried out, and whoever saw it is told (see void.go).
+	fenceDecisions
+)
+
+func (m fenceMode) String() string {
+	return [...]string{"strict", "inputs", "decisions"}[m]
+}
+
+// voidingFilters are the subjects whose messages can make a decision void,
+// each checked as its own expectation in fenceInputs. The first is the fence
+// on decisions; flood.<town>.*.* covers responder and shelter reports (and
+// decisions of four tokens, ours, which the fold counts too).
+func voidingFilters(town string) []string {
+	return []string{events.OutFilter(town), events.Subject(town, "*", "*"), events.Subject(town, events.ChanCommand),
+		events.Prefix + ".aid." + town + ".*"}
+}
+
+// TypeRoundDecided marks a round appended under fenceInputs with fewer
+// messages than expectations: each message carries one. It changes no state.
+const TypeRoundDecided = "flood.round.decided"
+
+// RoundDecided is the data of a round marker.
+type RoundDecided struct {
+	DecidedAt uint64 `json:"decided_at"` // the sequence the round was decided at
+	Filter    string `json:"filter"`     // the expectation this marker carries
+}
+
+// subjectMatches reports whether a NATS subject matches filter (* one token, > the rest).
+func subjectMatches(filter, subject string) bool {
+	for {
+		f, frest, fmore := strings.Cut(filter, ".")
+		s, srest, smore := strings.Cut(subject, ".")
+		switch {
+		case f == ">":
+			return true
+		case f != "*" && f != s:
+			return false
+		case !fmore || !smore:
+			return fmore == smore
+		}
+		filter, subject = frest, srest
+	}
+}
+
+// errStale is a strict round refused because the log moved on since the state
+// it was computed from: read the log, decide again.
+var errStale = errors.New("the log moved on while the round was decided")
+
+// round is what one pass of the engine appends: its decisions, then owed
+// rejection notices.
+type round struct {
+	decisions []Outgoing
+	notices   []Outgoing
+}
+
+func (r round) size() int { return len(r.decisions) + len(r.notices) }
+
+// newRound caps decisions and notices to what one atomic batch takes.
+func newRound(decisions, notices []Outgoing) round {
+	if len(decisions) > roundLimit {
+		decisions = decisions[:roundLimit]
+	}
+	n := min(len(notices), noticesPerRound, roundLimit-len(decisions))
+	return round{decisions: decisions, notices: notices[:n]}
+}
+
+// appendRound writes a round as one atomic batch under mode, computed from the
+// state folded up to foldedSeq. On success every message is pending until read back.
+func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, foldedSeq uint64) error {
+	all := append(append(make([]Outgoing, 0, r.size()), r.decisions...), r.notices...)
+	msgs := make([]*nats.Msg, 0, len(all))
+	for _, o := range all {
+		m, err := events.Message(o.Subject, o.Event)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m)
+	}
+	// The stream-wide expectation is checked on the first message of a batch;
+	// a per-subject one on any message, so fenceInputs spreads its filters
+	// over the round, adding a marker where the round is shorter.
+	switch mode {
+	case fenceStrict:
+		msgs[0].Header.Set(jetstream.ExpectedLastSeqHeader, strconv.FormatUint(foldedSeq, 10))
+	case fenceDecisions:
+		expect(msgs[0], e.filters[0], e.lastSeqOf[e.filters[0]])
+	case fenceInputs:
+		for i, f := range e.filters {
+			if i == len(msgs) {
+				ev, err := events.New(fmt.Sprintf("%s-round-%d-%d", e.cfg.Town, foldedSeq, i), "floodcmd/"+e.cfg.Town,
+					TypeRoundDecided, e.cfg.Now(), RoundDecided{DecidedAt: foldedSeq, Filter: f})
+				if err != nil {
+					return err
+				}
+				o := Outgoing{Subject: events.OutSubject(e.cfg.Town, "round"), Event: ev}
+				m, err := events.Message(o.Subject, o.Event)
+				if err != nil {
+					return err
+				}
+				r.decisions, all, msgs = append(r.decisions, o), append(all, o), append(msgs, m)
+				// Markers go last, behind the notices: decisions stay contiguous at the front.
+			}
+			expect(msgs[i], f, e.lastSeqOf[f])
+		}
+	}
+	actx, cancel := context.WithTimeout(ctx, appendTimeout)
+	defer cancel()
+	// The first message is acknowledged before the rest is sent only for large
+	// rounds: a small round costs one round trip, a large one cannot overrun the server.
+	flow := jetstreamext.BatchFlowControl{AckFirst: len(msgs) > 64, AckTimeout: appendTimeout}
+	ack, err := jetstreamext.PublishMsgBatch(actx, e.cfg.JS, msgs, flow)
+	if isWrongLastSeq(err) {
+		if mode != fenceDecisions {
+			// An input moved on, or another engine's decision did: the fold
+			// tells them apart (a decision it did not append stops the engine).
+			return errStale
+		}
+		return fmt.Errorf("town %s: %w (round of %d decisions refused by the log's fence)", e.cfg.Town, ErrFenced, len(r.decisions))
+	}
+	if err != nil {
+		// The round may be in the log all the same: its decisions are ours when read back.
+		for _, o := range all {
+			e.pending[o.Event.ID] = struct{}{}
+		}
+		return &transientError{fmt.Errorf("append a round of %d decisions and %d notices: %w", len(r.decisions), len(r.notices), err)}
+	}
+	// A batch is stored contiguously, ending at the commit's sequence: the
+	// next append (a delivered marker, before this round is read back) fences on it.
+	firstSeq := ack.Sequence - uint64(len(msgs)) + 1
+	for i, m := range msgs {
+		e.track(firstSeq+uint64(i), m.Subject)
+	}
+	for _, o := range all {
+		e.pending[o.Event.ID] = struct{}{}
+	}
+	return nil
+}
+
+// track notes the message at seq on subject for the expectations it falls under.
+func (e *Engine) track(seq uint64, subject string) {
+	for _, f := range e.filters {
+		if subjectMatches(f, subject) && seq > e.lastSeqOf[f] {
+			e.lastSeqOf[f] = seq
+		}
+	}
+}
+
+func expect(m *nats.Msg, filter string, seq uint64) {
+	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(seq, 10))
+	m.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, filter)
+}
+
+// appendTimeout bounds one round's append: past it the outcome is unknown and
+// the engine re-reads the log before deciding again.
+const appendTimeout = 5 * time.Second
+
+// transientError is a failed append whose outcome is unknown (a timeout while
+// the cluster elects a leader, a lost connection): the engine stops deciding
+// until it has read the log up to its current end, then carries on.
+type transientError struct{ err error }
+
+func (t *transientError) Error() string { return t.err.Error() }
+func (t *transientError) Unwrap() error { return t.err }
+
+func isWrongLastSeq(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
