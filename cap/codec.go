@@ -83,7 +83,8 @@ func parse(data []byte, charset func(string, io.Reader) (io.Reader, error)) (Ale
 	if len(data) > MaxBytes {
 		return Alert{}, fmt.Errorf("CAP document of %d bytes: %w", len(data), ErrTooLarge)
 	}
-	dec := xml.NewDecoder(bytes.NewReader(data))
+	// A UTF-8 byte-order mark is allowed before the declaration; encoding/xml would call it text.
+	dec := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
 	dec.CharsetReader = charset
 	var root *xml.StartElement
 	for root == nil {
