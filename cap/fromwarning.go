@@ -145,7 +145,7 @@ func FromWarning(in WarningInput) (Alert, error) {
 	zhTitle, enTitle := zhEvent, enEvent
 	if in.Event != "" || in.EventEn != "" {
 		zhEvent, enEvent = firstOf(in.Event, in.EventEn), firstOf(in.EventEn, in.Event)
-		zhTitle, enTitle = zhEvent+" "+levelZh[in.Level], enEvent+" ("+in.Level+")"
+		zhTitle, enTitle = " "+zhEvent+" "+levelZh[in.Level], enEvent+" ("+in.Level+")"
 	}
 	cats := in.Categories
 	if len(cats) == 0 {

@@ -40,17 +40,18 @@ type CAPMessage struct {
 	Evidence []Evidence
 	// Replaces is the sent time of the message this one references (zero for the Alert).
 	Replaces time.Time
+	// Event, EventEn and Categories are the external alert's own when the
+	// warning stands on one (source cap), so that it keeps its name; else empty.
+	Event, EventEn string
+	Categories     []string
 }
 
 // capEpisode is one warning from issued to cleared: one CAP identifier.
 type capEpisode struct {
 	identifier      string
 	kind, scope, id string
-	// event names, categories: an external alert's own, kept at its Alert.
-	event, eventEn string
-	categories     []string
-	messages       []CAPMessage
-	ended          bool
+	messages        []CAPMessage
+	ended           bool
 }
 
 func (e *capEpisode) last() CAPMessage { return e.messages[len(e.messages)-1] }
@@ -87,22 +88,21 @@ func (w *Warnings) capRecord(c Change) {
 	case ChangeIssued, ChangeLowered:
 		if ep == nil {
 			ep = &capEpisode{identifier: l.newIdentifier(w.sc.Town.ID, c), kind: c.Kind, scope: c.Scope, id: c.ID}
-			ep.event, ep.eventEn, ep.categories = w.externalNames(c)
 			l.open[k], l.byID[ep.identifier] = ep, ep
-			l.add(ep, CAPMessage{MsgType: "Alert", Sent: c.Time, Level: c.Level, Evidence: slices.Clone(c.Evidence)})
+			l.add(ep, w.capMessage("Alert", c, time.Time{}))
 			return
 		}
 		if ep.last().Level == c.Level {
 			return // the same level with new evidence: nothing a receiver must act on
 		}
-		l.add(ep, CAPMessage{MsgType: "Update", Sent: c.Time, Level: c.Level, Evidence: slices.Clone(c.Evidence),
-			Replaces: ep.last().Sent})
+		l.add(ep, w.capMessage("Update", c, ep.last().Sent))
 	case ChangeCleared:
 		if ep == nil {
 			return
 		}
-		prev := ep.last()
-		l.add(ep, CAPMessage{MsgType: "Cancel", Sent: c.Time, Level: prev.Level, Evidence: prev.Evidence, Replaces: prev.Sent})
+		m := ep.last()
+		m.MsgType, m.Sent, m.Replaces = "Cancel", c.Time, m.Sent
+		l.add(ep, m)
 		ep.ended = true
 		delete(l.open, k)
 		l.ended = append(l.ended, ep)
@@ -156,20 +156,22 @@ func (l *capLedger) prune() {
 	l.ended = l.ended[drop:]
 }
 
-// externalNames are the event names and categories of the external alert a
-// change is made of (its first cap:<sender,identifier> evidence), if any.
-func (w *Warnings) externalNames(c Change) (string, string, []string) {
+// capMessage is the message a change calls for, named after the external
+// alert it stands on (its first cap:<sender,identifier> evidence), if any.
+func (w *Warnings) capMessage(msgType string, c Change, replaces time.Time) CAPMessage {
+	m := CAPMessage{MsgType: msgType, Sent: c.Time, Level: c.Level, Evidence: slices.Clone(c.Evidence), Replaces: replaces}
 	if c.Source != SourceCAP {
-		return "", "", nil
+		return m
 	}
 	for _, e := range c.Evidence {
 		if id, ok := strings.CutPrefix(e.Rule, "cap:"); ok {
 			if ex := w.external[id]; ex != nil {
-				return ex.event, ex.eventEn, slices.Clone(ex.categories)
+				m.Event, m.EventEn, m.Categories = ex.event, ex.eventEn, slices.Clone(ex.categories)
+				break
 			}
 		}
 	}
-	return "", "", nil
+	return m
 }
 
 // CAPEpisodes lists the identifiers held, newest message first (ties by
@@ -230,7 +232,7 @@ func (w *Warnings) CAPAlert(identifier string, i int, drill bool, zone *time.Loc
 		Identifier: ep.identifier, Town: town.ID, TownName: town.Name, TownNameEn: town.NameEn, Kind: ep.kind,
 		Level: m.Level, Drill: drill, Sent: m.Sent, Expires: m.Sent.Add(CAPValidFor), Zone: zone,
 		MsgType: m.MsgType, References: refs, Areas: []cap.WarningArea{area}, Evidence: evidenceWords(m.Evidence),
-		Event: ep.event, EventEn: ep.eventEn, Categories: ep.categories,
+		Event: m.Event, EventEn: m.EventEn, Categories: m.Categories,
 	})
 }
 
