@@ -22,6 +22,7 @@ import (
 const (
 	// CAPValidFor is how long a message holds (its <expires>) unless an Update
 	// or Cancel comes first: a backstop for a consumer that missed the Cancel.
+	// A warning that holds is renewed half-way (capRenew).
 	CAPValidFor = 24 * time.Hour
 	// CAPRetention is how long, in log time (the latest message sent), an
 	// ended episode's last message stays in the feed and at /api/cap/{id}.
@@ -108,6 +109,27 @@ func (w *Warnings) capRecord(c Change) {
 		l.ended = append(l.ended, ep)
 	}
 	l.prune()
+}
+
+// capRenew sends an Update, same level, for every open episode whose last
+// message is half-way to its expiry at reading time at, so that a warning
+// that holds for days never expires at a receiver. Readings drive it (Rain,
+// Level), so it is a fold like the rest.
+func (w *Warnings) capRenew(at time.Time) {
+	l := w.cap
+	keys := make([]string, 0, len(l.open))
+	for k, ep := range l.open {
+		if !at.Before(ep.last().Sent.Add(CAPValidFor / 2)) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys) // map order must not decide the order of messages
+	for _, k := range keys {
+		ep := l.open[k]
+		m := ep.last()
+		m.MsgType, m.Sent, m.Replaces = "Update", at, m.Sent
+		l.add(ep, m)
+	}
 }
 
 // newIdentifier names an episode by its target and start; a second episode

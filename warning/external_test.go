@@ -288,3 +288,22 @@ func TestCAPAlertOfAWarning(t *testing.T) {
 	cs := w2.Evaluate(end)
 	assert.Equal(t, Red, find(cs, ChangeIssued, ScopeGrid, "wet-low").Level)
 }
+
+// TestCAPRenewal: a warning that holds at one level for days is renewed by an
+// Update before its message expires.
+func TestCAPRenewal(t *testing.T) {
+	w := newW(t, DefaultConfig())
+	end := t0.Add(3 * time.Hour)
+	rainEven(t, w, "g1", 60, 18, end)
+	step(t, w, end)
+	ids := w.CAPEpisodes()
+	require.Len(t, ids, 1)
+	require.NoError(t, w.Level("res", 30, end.Add(11*time.Hour)))
+	assert.Len(t, w.CAPMessages(ids[0]), 1, "not yet half-way")
+	require.NoError(t, w.Level("res", 30, end.Add(12*time.Hour)))
+	msgs := w.CAPMessages(ids[0])
+	require.Len(t, msgs, 2)
+	assert.Equal(t, "Update", msgs[1].MsgType)
+	assert.Equal(t, msgs[0].Level, msgs[1].Level)
+	assert.True(t, msgs[1].Replaces.Equal(msgs[0].Sent))
+}

@@ -163,6 +163,7 @@ func (w *Warnings) Rain(gauge string, mm, minutes float64, end time.Time) error 
 	}
 	st.hasRead = true
 	st.acc = st.rain.accumulate(st.rain.maxEnd)
+	w.capRenew(end)
 	return nil
 }
 
@@ -183,6 +184,7 @@ func (w *Warnings) Level(gauge string, meters float64, at time.Time) error {
 		return nil
 	}
 	st.meters, st.lastAt, st.hasRead = meters, at, true
+	w.capRenew(at)
 	return nil
 }
 

@@ -32,24 +32,6 @@ func onDuhu(tb testing.TB, file string, edits ...string) []byte {
 
 const duhuPolygon = "21.95,112.80 21.95,113.00 22.15,113.00 22.15,112.80 21.95,112.80"
 
-type feedDoc struct {
-	Base  string `xml:"base,attr"`
-	Links []struct {
-		Rel  string `xml:"rel,attr"`
-		Href string `xml:"href,attr"`
-	} `xml:"link"`
-	Entries []struct {
-		ID    string `xml:"id"`
-		Title string `xml:"title"`
-		Link  struct {
-			Href string `xml:"href,attr"`
-		} `xml:"link"`
-		Content struct {
-			Inner []byte `xml:",innerxml"`
-		} `xml:"content"`
-	} `xml:"entry"`
-}
-
 // TestCAPDoor: public alerts moved onto Duhu come in over HTTP and raw on
 // NATS; the door refuses Unknown severity (400) and an oversized body (413,
 // never cut); the feed links itself absolutely and titles every entry apart; a
@@ -103,7 +85,7 @@ func TestCAPDoor(t *testing.T) {
 	r = nextRejection(t, rejected)
 	assert.Contains(t, r.Reason, "urn:oasis:names:tc:emergency:cap:1.2")
 
-	var feed feedDoc
+	var feed atomFeed
 	require.Eventually(t, func() bool {
 		feed = readFeed(t, p)
 		return strings.Contains(string(feedBytes(t, p)), "SEVERE THUNDERSTORM")
@@ -169,9 +151,9 @@ func feedBytes(tb testing.TB, p *proc) []byte {
 	return raw
 }
 
-func readFeed(tb testing.TB, p *proc) feedDoc {
+func readFeed(tb testing.TB, p *proc) atomFeed {
 	tb.Helper()
-	var f feedDoc
+	var f atomFeed
 	require.NoError(tb, xml.Unmarshal(feedBytes(tb, p), &f))
 	return f
 }
