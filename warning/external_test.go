@@ -173,13 +173,7 @@ func TestExternalWaitsForEffectiveAndOnset(t *testing.T) {
 // referencing the message before, a Cancel when it clears, expires on every
 // message, and the ended episode still answerable.
 func TestCAPLifecycle(t *testing.T) {
-	w := newW(t, DefaultConfig())
-	end := t0.Add(3 * time.Hour)
-	rainEven(t, w, "g1", 60, 18, end) // 60 mm in 3 h: orange
-	step(t, w, end)
-	ids := w.CAPEpisodes()
-	require.Len(t, ids, 1, "the village's rain signal only: gauges are their village's")
-	id := ids[0]
+	w, id, end := oneEpisode(t, 60) // 60 mm in 3 h: orange
 	assert.Equal(t, "test-village-wet-rain-20220512T070000Z", id)
 	rainEven(t, w, "g1", 60, 6, end.Add(time.Hour)) // 120 mm in 3 h: red
 	step(t, w, end.Add(time.Hour))
@@ -266,14 +260,21 @@ func TestExternalAlertKeepsItsEventName(t *testing.T) {
 	assert.True(t, found)
 }
 
-func TestCAPAlertOfAWarning(t *testing.T) {
+// oneEpisode: mm in 3 h at g1 (ending at the returned time) makes village wet's one CAP episode.
+func oneEpisode(t *testing.T, mm float64) (*Warnings, string, time.Time) {
+	t.Helper()
 	w := newW(t, DefaultConfig())
 	end := t0.Add(3 * time.Hour)
-	rainEven(t, w, "g1", 120, 18, end)
+	rainEven(t, w, "g1", mm, 18, end)
 	step(t, w, end)
 	ids := w.CAPEpisodes()
-	require.Len(t, ids, 1)
-	a, err := w.CAPAlert(ids[0], -1, true, cst)
+	require.Len(t, ids, 1, "the village's rain signal only: gauges are their village's")
+	return w, ids[0], end
+}
+
+func TestCAPAlertOfAWarning(t *testing.T) {
+	w, id, end := oneEpisode(t, 120)
+	a, err := w.CAPAlert(id, -1, true, cst)
 	require.NoError(t, err)
 	assert.Equal(t, "Exercise", a.Status)
 	assert.Equal(t, "floodcmd@test", a.Sender)
@@ -292,12 +293,8 @@ func TestCAPAlertOfAWarning(t *testing.T) {
 // TestCAPRenewal: a warning that holds at one level for days is renewed by an
 // Update before its message expires.
 func TestCAPRenewal(t *testing.T) {
-	w := newW(t, DefaultConfig())
-	end := t0.Add(3 * time.Hour)
-	rainEven(t, w, "g1", 60, 18, end)
-	step(t, w, end)
-	ids := w.CAPEpisodes()
-	require.Len(t, ids, 1)
+	w, id, end := oneEpisode(t, 60)
+	ids := []string{id}
 	require.NoError(t, w.Level("res", 30, end.Add(11*time.Hour)))
 	assert.Len(t, w.CAPMessages(ids[0]), 1, "not yet half-way")
 	require.NoError(t, w.Level("res", 30, end.Add(12*time.Hour)))
