@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -22,16 +23,23 @@ func isXML(raw []byte) bool {
 }
 
 // rawCAP wraps a raw CAP document as an input. Its event id is a hash of the
-// bytes (the engine knows the alert by sender, identifier and sent, once parsed).
+// bytes (the engine knows the alert by sender, identifier and sent, once
+// parsed); its data is the document in base64, so that the event stands as a
+// CloudEvent of its own where one is re-published (POST /api/events).
 func rawCAP(addr Address, subject string, raw []byte) (Input, error) {
 	sum := sha256.Sum256(raw)
 	ev := Event{SpecVersion: SpecVersion, ID: "cap-raw-" + hex.EncodeToString(sum[:20]), Source: "nats:" + subject,
-		Type: TypeCAPReceived, DataContentType: "application/cap+xml"}
+		Type: TypeCAPReceived, DataContentType: "application/json"}
 	in := Input{Event: ev, Address: addr}
 	if len(raw) > MaxCAPBytes {
 		return in, capTooLarge("", len(raw))
 	}
-	in.Data = &CAPReceived{Raw: bytes.Clone(raw)}
+	d := CAPReceived{XMLBase64: base64.StdEncoding.EncodeToString(raw), Raw: bytes.Clone(raw)}
+	data, err := json.Marshal(d)
+	if err != nil {
+		return in, Invalidf("", "", "CAP document: %v", err)
+	}
+	in.Event.Data, in.Data = data, &d
 	return in, nil
 }
 
