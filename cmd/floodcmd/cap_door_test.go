@@ -157,3 +157,79 @@ func readFeed(tb testing.TB, p *proc) atomFeed {
 	require.NoError(tb, xml.Unmarshal(feedBytes(tb, p), &f))
 	return f
 }
+
+// TestCAPFeedThroughADrill replays the whole 12 May 2022 storm fast and polls
+// /api/cap throughout, as a dissemination platform would: an identifier never
+// changes after its Cancel and never leaves the feed without one, each new
+// message references an earlier one of its identifier, and every message
+// polled validates against the official schema. (The storm ends with warnings
+// still up; engine.TestDrillFeedLifecycle folds the dry day after, to the Cancels.)
+func TestCAPFeedThroughADrill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	p := startServe(t, t.TempDir(), nil, "--replay", "storm-2022-05-12.jsonl", "--speed", "20000")
+	p.waitReady(t)
+	type seen struct {
+		last capxml.Alert
+		gone bool
+	}
+	ids := map[string]*seen{}
+	docs := map[string][]byte{}
+	var polls, messages int
+	deadline := time.Now().Add(60 * time.Second)
+	for quiet := 0; quiet < 20 && time.Now().Before(deadline); polls++ {
+		feed := readFeed(t, p)
+		now := map[string]bool{}
+		changed := false
+		for _, e := range feed.Entries {
+			a, err := capxml.Parse(e.Content.Inner)
+			require.NoError(t, err)
+			now[a.Identifier] = true
+			s := ids[a.Identifier]
+			if s != nil && s.last.Sent == a.Sent {
+				continue
+			}
+			changed = true
+			messages++
+			require.Equal(t, "Exercise", a.Status)
+			require.NotEmpty(t, a.Info[0].Expires)
+			if s == nil {
+				s = &seen{}
+				ids[a.Identifier] = s
+				if a.MsgType != "Alert" { // a fast replay may hide the Alert between two polls
+					require.Contains(t, a.References, ","+a.Identifier+",")
+				}
+			} else {
+				require.False(t, s.gone, "%s came back", a.Identifier)
+				require.NotEqual(t, "Cancel", s.last.MsgType, "%s changed after its Cancel", a.Identifier)
+				require.Contains(t, []string{"Update", "Cancel"}, a.MsgType)
+				ref := strings.Split(a.References, ",")
+				require.Len(t, ref, 3, a.References)
+				require.Equal(t, []string{"floodcmd@duhu", a.Identifier}, ref[:2])
+				prev, _ := capxml.ParseTime(s.last.Sent)
+				refSent, err := capxml.ParseTime(ref[2])
+				require.NoError(t, err)
+				require.False(t, refSent.Before(prev), "%s references a message before the one last seen", a.Identifier)
+			}
+			s.last = a
+			docs[a.Identifier+"-"+a.Sent] = append([]byte(xml.Header), e.Content.Inner...)
+		}
+		for id, s := range ids {
+			if !now[id] && !s.gone {
+				require.Equal(t, "Cancel", s.last.MsgType, "%s left the feed without a Cancel", id)
+				s.gone = true
+			}
+		}
+		if changed || len(ids) == 0 {
+			quiet = 0
+		} else {
+			quiet++
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Logf("%d polls, %d identifiers, %d messages seen", polls, len(ids), messages)
+	require.NotEmpty(t, ids, "the storm raises warnings")
+	assert.Greater(t, messages, len(ids), "levels change during the storm: Updates")
+	capxsd.Validate(t, docs)
+}
