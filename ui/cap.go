@@ -123,6 +123,18 @@ func (s *Server) handleCAPAlert(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(doc)
 }
 
+// handleCAPReceived serves GET /api/cap-received: the external alerts received
+// lately, oldest first, each with whether it acts and why (or why not: a Test, a
+// category that does not bear on floods).
+func (s *Server) handleCAPReceived(w http.ResponseWriter, r *http.Request) {
+	var list []warning.Received
+	s.deps.Engine.Read(func(st *engine.State) { list = st.CAPReceived() })
+	if list == nil {
+		list = []warning.Received{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
 // tooLarge is the answer to a CAP document over the limit: 413, never a cut.
 func tooLarge(n int64) *apiError {
 	size := "larger"

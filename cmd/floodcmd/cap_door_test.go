@@ -14,6 +14,7 @@ import (
 
 	capxml "github.com/floodcmd/floodcmd/cap"
 	"github.com/floodcmd/floodcmd/internal/capxsd"
+	"github.com/floodcmd/floodcmd/warning"
 )
 
 // onDuhu is a public alert moved onto Duhu: its first polygon replaced by one
@@ -142,6 +143,15 @@ func TestCAPDoor(t *testing.T) {
 	assert.Contains(t, string(raw), "<msgType>Cancel</msgType>")
 	code, _ = request(t, "GET", p.url("/api/cap/no-such-alert"), "")
 	assert.Equal(t, 404, code)
+
+	// Every alert taken is listed with what became of it.
+	var received []warning.Received
+	require.Equal(t, 200, getJSON(t, p.url("/api/cap-received"), &received))
+	require.Len(t, received, 6, "storm, RFS, USGS, 169 KB, raw, cancel")
+	for _, r := range received {
+		assert.True(t, r.Acts, "%+v", r)
+	}
+	assert.Equal(t, "Cancel: 3 alert(s) withdrawn", received[5].Note)
 }
 
 func feedBytes(tb testing.TB, p *proc) []byte {
