@@ -63,6 +63,9 @@ type capLedger struct {
 	byID   map[string]*capEpisode
 	ended  []*capEpisode // in the order they ended
 	latest time.Time     // the latest message sent: the ledger's clock
+	// due is the earliest time an open episode is due for renewal (zero:
+	// none open), so that a reading looks at the episodes only when one is.
+	due time.Time
 }
 
 func newCAPLedger() *capLedger {
@@ -117,10 +120,16 @@ func (w *Warnings) capRecord(c Change) {
 // Level), so it is a fold like the rest.
 func (w *Warnings) capRenew(at time.Time) {
 	l := w.cap
+	if l.due.IsZero() || at.Before(l.due) {
+		return
+	}
+	l.due = time.Time{}
 	keys := make([]string, 0, len(l.open))
 	for k, ep := range l.open {
-		if !at.Before(ep.last().Sent.Add(CAPValidFor / 2)) {
+		if due := ep.last().Sent.Add(CAPValidFor / 2); !at.Before(due) {
 			keys = append(keys, k)
+		} else if l.due.IsZero() || due.Before(l.due) {
+			l.due = due
 		}
 	}
 	sort.Strings(keys) // map order must not decide the order of messages
@@ -153,6 +162,9 @@ func (l *capLedger) add(ep *capEpisode, m CAPMessage) {
 		}
 	}
 	ep.messages = append(ep.messages, m)
+	if due := m.Sent.Add(CAPValidFor / 2); m.MsgType != "Cancel" && (l.due.IsZero() || due.Before(l.due)) {
+		l.due = due
+	}
 	if len(ep.messages) > capMessagesKept {
 		ep.messages = append(ep.messages[:1], ep.messages[len(ep.messages)-capMessagesKept+1:]...)
 	}
