@@ -43,10 +43,10 @@ func (s *State) CAPAlert(identifier string) (cap.Alert, error) {
 // CAPReceived lists the external alerts received lately and what became of each.
 func (s *State) CAPReceived() []warning.Received { return s.domain.warn.ReceivedAlerts() }
 
-// CAPDocument is the CAP XML an input carries: raw XML on flood.<town>.cap, a
+// capDocument is the CAP XML an input carries: raw XML on flood.<town>.cap, a
 // CloudEvent's data.xml_base64 (bytes exact: charset and signature kept), or
 // its data.xml (already characters: the XML declaration's charset is moot).
-func CAPDocument(d *events.CAPReceived) ([]byte, bool, error) {
+func capDocument(d *events.CAPReceived) ([]byte, bool, error) {
 	switch {
 	case d.Raw != nil:
 		return d.Raw, true, nil
@@ -63,7 +63,7 @@ func CAPDocument(d *events.CAPReceived) ([]byte, bool, error) {
 // applyCAP folds an external CAP alert: Exercise alerts act only once the town
 // runs a drill (this event, or one before it, marked drill).
 func (d *Domain) applyCAP(in events.Input, data *events.CAPReceived) error {
-	doc, bytesExact, err := CAPDocument(data)
+	doc, bytesExact, err := capDocument(data)
 	if err != nil {
 		return err
 	}
