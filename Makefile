@@ -7,7 +7,7 @@ NATSCLI_VERSION := v0.5.0
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: run build test test-race test-short bench lint fuzz tools browser clean
+.PHONY: run build test test-race test-short bench lint fuzz tools browser xmllint clean
 
 ## run: the command system on embedded defaults with the Duhu scenario (board on :8080, NATS on
 ## 127.0.0.1:4222), playing the 12 May 2022 storm as a drill at 120× (24 hours in 12 minutes),
@@ -19,17 +19,17 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/floodcmd
 
 ## test: vet, every test (real JetStream, the real nats CLI, a throwaway PostgreSQL), a short fuzz of each decoder
-test: tools browser
+test: tools browser xmllint
 	$(GO) vet ./...
 	PATH="$(TOOLS):$$PATH" scripts/with-postgres.sh $(GO) test -count=1 -timeout 15m ./...
 	$(MAKE) fuzz FUZZTIME=5s
 
 ## test-race: every test under the race detector, the floodcmd binary of the end-to-end tests too
-test-race: tools browser
+test-race: tools browser xmllint
 	FLOODCMD_TEST_RACE=1 PATH="$(TOOLS):$$PATH" scripts/with-postgres.sh $(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-short: the fast unit tests only
-test-short:
+test-short: xmllint
 	$(GO) test -short -count=1 ./...
 
 ## bench: every benchmark, figures and ratios printed (see docs/BENCHMARKS.md)
@@ -56,6 +56,12 @@ browser:
 	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || { \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
+
+## xmllint: libxml2's xmllint, which checks every CAP alert floodcmd sends against the official CAP 1.2 schema
+xmllint:
+	@command -v xmllint >/dev/null || { \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libxml2-utils; }
 
 ## tools: the nats CLI, for docs/EVENTS.md examples and the end-to-end tests
 tools: $(NATS_CLI)

@@ -19,6 +19,7 @@ var cst = time.FixedZone("CST", 8*3600)
 func duhuWarning() WarningInput {
 	return WarningInput{Identifier: "duhu-village-nancun-rain-20220512T175000Z", Town: "duhu", TownName: "都斛镇", TownNameEn: "Duhu",
 		Kind: "rain", Level: "red", Drill: true, Sent: time.Date(2022, 5, 13, 1, 50, 0, 0, time.UTC), Zone: cst,
+		Expires:  time.Date(2022, 5, 14, 1, 50, 0, 0, time.UTC),
 		Areas:    []WarningArea{{Name: "南村", NameEn: "Nancun", Polygons: []orb.Ring{{{112.9, 22.05}, {112.93, 22.05}, {112.93, 22.07}, {112.9, 22.05}}}}},
 		Evidence: []string{"rain-nancun: 101.2 mm in 3 h (red ≥100mm/3h)"}}
 }
@@ -60,7 +61,7 @@ func TestEncodeFromWarningElementByElement(t *testing.T) {
 	assert.True(t, strings.HasPrefix(s, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">`), s)
 	assert.Equal(t, []string{"identifier", "sender", "sent", "status", "msgType", "scope", "note", "info", "info"}, elements(t, doc, "alert"))
 	assert.Equal(t, []string{"language", "category", "event", "responseType", "responseType", "urgency", "severity", "certainty",
-		"senderName", "headline", "description", "instruction", "parameter", "area"}, elements(t, doc, "info"))
+		"expires", "senderName", "headline", "description", "instruction", "parameter", "area"}, elements(t, doc, "info"))
 	assert.Equal(t, []string{"areaDesc", "polygon"}, elements(t, doc, "area"))
 	for _, want := range []string{
 		"<sender>floodcmd@duhu</sender>", "<sent>2022-05-13T09:50:00+08:00</sent>", "<status>Exercise</status>",
@@ -68,6 +69,7 @@ func TestEncodeFromWarningElementByElement(t *testing.T) {
 		"<event>暴雨红色预警</event>", "<event>Rainstorm red warning</event>", "<urgency>Immediate</urgency>",
 		"<severity>Extreme</severity>", "<certainty>Observed</certainty>", "<responseType>Evacuate</responseType>",
 		"<polygon>22.05,112.9 22.05,112.93 22.07,112.93 22.05,112.9</polygon>", "<areaDesc>南村 Nancun</areaDesc>",
+		"<expires>2022-05-14T09:50:00+08:00</expires>", "<headline>都斛镇南村暴雨红色预警</headline>", "<headline>Duhu, Nancun: Rainstorm red warning</headline>",
 	} {
 		assert.Contains(t, s, want)
 	}

@@ -8,9 +8,11 @@ import (
 
 // FuzzParse: Parse never panics, and whatever it accepts encodes and parses
 // back. Seeds: the spec-shaped examples in testdata (also checked in as the
-// corpus under testdata/fuzz/FuzzParse).
+// corpus under testdata/fuzz/FuzzParse) and the public alerts of testdata/public.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.xml")
+	public, _ := filepath.Glob("testdata/public/*.xml")
+	files = append(files, public...)
 	for _, name := range files {
 		if data, err := os.ReadFile(name); err == nil {
 			f.Add(data)

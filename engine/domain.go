@@ -11,7 +11,6 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/floodcmd/floodcmd/cap"
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
@@ -40,6 +39,7 @@ type Domain struct {
 	depths   map[string]float64
 	aid      *aidState
 	seq      uint64   // decisions made, for their ids
+	drill    bool     // an exercise event has been folded: Exercise CAP alerts act
 	voids    []void   // decisions found void whose notice is not yet in the log
 	voidLog  []string // the last few voids, for the log and tests
 	// changed is set by every fold that can change what the dispatcher would
@@ -126,6 +126,7 @@ func wgs84(lat, lon float64, crs string) orb.Point {
 // Apply folds a validated input.
 func (d *Domain) Apply(in events.Input) error {
 	d.changed.Store(true)
+	d.drill = d.drill || in.Event.Drill
 	t := in.Event.Time
 	switch data := in.Data.(type) {
 	case *events.IncidentReported:
@@ -157,11 +158,7 @@ func (d *Domain) Apply(in events.Input) error {
 	case *events.LevelObserved:
 		return domainErr(d.warn.Level(data.Gauge, data.Meters, t))
 	case *events.CAPReceived:
-		alert, err := cap.Parse([]byte(data.XML))
-		if err != nil {
-			return events.Invalidf("data.xml", "", "not a CAP 1.2 alert: %v", err)
-		}
-		return domainErr(d.warn.ExternalAlert(alert))
+		return d.applyCAP(in, data)
 	case *events.ShelterCheck:
 		if in.Event.Type == events.TypeShelterCheckin {
 			return domainErr(d.evac.CheckIn(in.Address.Key, data.Household, data.People, t))

@@ -15,6 +15,8 @@ func FuzzValidate(f *testing.F) {
 	f.Add("flood.duhu.shelter.s1", string(envelope(TypeShelterCheckout, `{"people":2}`)))
 	f.Add("flood.duhu.incident", `{"specversion":"1.0","id":"x","data":null}`)
 	f.Add("flood..", `[]`)
+	f.Add("flood.duhu.cap", "\xef\xbb\xbf<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"/>")
+	f.Add("flood.duhu.cap", string(envelope(TypeCAPReceived, `{"xml_base64":"PGFsZXJ0Lz4="}`)))
 	f.Fuzz(func(t *testing.T, subject, body string) {
 		in, err := Validate("duhu", subject, []byte(body))
 		if err != nil {

@@ -143,10 +143,19 @@ type Command struct {
 	Town       string `json:"town,omitempty"`
 }
 
-// CAPReceived carries a CAP 1.2 alert from the meteorological service, as XML.
+// CAPReceived carries a CAP 1.2 alert from the meteorological service: as
+// XML text (xml), as the document's exact bytes in base64 (xml_base64: its
+// charset and any signature kept; what POST /api/cap writes), or, on
+// flood.<town>.cap, as the raw XML message itself (Raw, never JSON).
 type CAPReceived struct {
-	XML string `json:"xml"`
+	XML       string `json:"xml,omitempty"`
+	XMLBase64 string `json:"xml_base64,omitempty"`
+	Raw       []byte `json:"-"`
 }
+
+// MaxCAPBytes bounds one CAP document, raw or inside a CloudEvent: the one
+// limit of CAP (cap.MaxBytes is the same). Base64 of it (4/3) still fits an event.
+const MaxCAPBytes = 180 << 10
 
 // Rejected reports an input that was refused, with the reason in words and in parts.
 type Rejected struct {

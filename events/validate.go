@@ -37,6 +37,9 @@ func Validate(town, subject string, raw []byte) (Input, error) {
 	if addr.Town != town {
 		return Input{}, Invalidf("subject", subject, "addressed to town %q, not %q", addr.Town, town)
 	}
+	if addr.Channel == ChanCAP && isXML(raw) {
+		return rawCAP(addr, subject, raw)
+	}
 	ev, err := DecodeEnvelope(raw)
 	if err != nil {
 		return Input{}, err
@@ -140,14 +143,7 @@ func decodeData(ev Event) (any, error) {
 		return &d, checkAll(rangeField("data.people", float64(d.People), 1, 100000, "people is 1…100000"),
 			optionalSlug("data.household", d.Household), textField("data.note", d.Note, 2000))
 	case ev.Type == TypeCAPReceived:
-		var d CAPReceived
-		if err := strictData(ev.Data, &d, "xml"); err != nil {
-			return nil, err
-		}
-		if !strings.Contains(d.XML, "<alert") {
-			return nil, Invalidf("data.xml", abbreviate(d.XML), "a CAP 1.2 <alert> document")
-		}
-		return &d, nil
+		return decodeCAP(ev)
 	case strings.HasPrefix(ev.Type, TypeCommandPrefix):
 		return decodeCommand(ev)
 	case AidKindOf(ev.Type) != "":

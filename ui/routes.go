@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/cap", s.allow(s.handleCAPFeed, anyRole...))
 	s.mux.Handle("GET /api/cap/{identifier}", s.allow(s.handleCAPAlert, anyRole...))
 	s.mux.Handle("POST /api/cap", s.allow(s.handleCAPIn, operator...))
+	s.mux.Handle("GET /api/cap-received", s.allow(s.handleCAPReceived, anyRole...))
 	s.mux.Handle("POST /api/events", s.allow(s.handlePostEvent, operator...))
 	s.mux.Handle("POST /api/commands/{verb}", s.allow(s.handleCommand, operator...))
 	s.mux.Handle("POST /api/incidents", s.allow(s.handleIncident, reporter...))

@@ -27,11 +27,13 @@ func (w *Warnings) Apply(c Change) error {
 		}
 		a.Level, a.Source, a.Since, a.Evidence = c.Level, c.Source, c.Time, slices.Clone(c.Evidence)
 		w.rearm(c.Scope, c.ID, c.Level)
+		w.capRecord(c)
 	case ChangeCleared:
 		if err := w.checkTarget(c.Scope, c.ID); err != nil {
 			return err
 		}
 		delete(w.active, key(c.Scope, c.ID, c.Kind))
+		w.capRecord(c)
 		if c.Kind != KindSilent {
 			w.rearm(c.Scope, c.ID, None)
 		}

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/floodcmd/floodcmd/cap"
 )
 
 // Windows are the accumulation windows, in hours, that rules may use.
@@ -33,6 +36,9 @@ type Config struct {
 	// reservoir's 32 m would be metres of water).
 	LevelBandM float64      `json:"level_band_m"`
 	Actions    []ActionRule `json:"actions"`
+	// CAPCategories are the CAP categories through which an external alert acts
+	// (empty: DefaultCAPCategories); alerts in others are recorded only.
+	CAPCategories []string `json:"cap_categories,omitempty"`
 }
 
 // RainRule raises Level when MM or more fell within the last Hours.
@@ -191,6 +197,11 @@ func (c Config) Validate() error {
 	}
 	if !(c.LevelBandM >= 0) {
 		bad("level_band_m must be ≥ 0")
+	}
+	for _, cat := range c.CAPCategories {
+		if !slices.Contains(cap.Categories, cat) {
+			bad("cap_categories: %q is not a CAP 1.2 category (%s)", cat, strings.Join(cap.Categories, ", "))
+		}
 	}
 	ids := map[string]bool{}
 	for i, a := range c.Actions {

@@ -2,6 +2,7 @@ package warning
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,57 +13,169 @@ import (
 	"github.com/floodcmd/floodcmd/geo"
 )
 
+// DefaultCAPCategories are the CAP categories that bear on floods, used when
+// the configuration names none (Config.CAPCategories): an external alert
+// acts only through its info blocks in one of them; the others are recorded.
+var DefaultCAPCategories = []string{"Met", "Geo", "Env", "Infra", "Safety", "Rescue"}
+
 // external is an external CAP alert as it bears on the town's grids.
 type external struct {
-	id      string // sender,identifier
+	id      string // sender,identifier: an Update with the same replaces it
 	level   string
 	grids   []string // sorted
 	sent    time.Time
+	from    time.Time // acts from: the latest of sent, effective and onset
 	expires time.Time // zero: until cancelled
+	// event names (the alert's own, in Chinese and in English when it has
+	// them) and categories, for the warnings floodcmd sends of it.
+	event, eventEn string
+	categories     []string
 }
 
-// gridShape is what coverage needs of a grid: its interior point and vertices.
-type gridShape struct {
-	center orb.Point
-	area   orb.MultiPolygon
+// Received is an external alert as it came in and what floodcmd made of it.
+type Received struct {
+	Sender     string `json:"sender"`
+	Identifier string `json:"identifier"`
+	Sent       string `json:"sent"`
+	Status     string `json:"status"`
+	MsgType    string `json:"msg_type"`
+	Event      string `json:"event,omitempty"`
+	// Acts says whether it changed the warnings; Note says why or why not.
+	Acts bool   `json:"acts"`
+	Note string `json:"note"`
 }
 
-func newGridShape(g geo.Grid) gridShape { return gridShape{center: g.Center, area: g.Area} }
+// receivedKept bounds the received alerts listed (identities are kept for ever).
+const receivedKept = 200
 
-// ExternalAlert folds an external CAP alert (e.g. the meteorological bureau's)
-// into grid warnings with source "cap". A grid is covered when its interior
-// point or any of its vertices lies inside one of the alert's polygons or
-// circles. The level is the floodcmd:level parameter when present, else the
-// severity (Minor→blue … Extreme→red); the highest over the info blocks wins.
-// Alert and Update replace the alerts they reference; Cancel removes them.
-func (w *Warnings) ExternalAlert(a cap.Alert) error {
+type receivedLog struct {
+	seen map[string]bool // sender,identifier,sent
+	list []Received
+}
+
+func newReceivedLog() *receivedLog { return &receivedLog{seen: map[string]bool{}} }
+
+// ReceivedAlerts lists the latest external alerts received, oldest first.
+func (w *Warnings) ReceivedAlerts() []Received { return slices.Clone(w.received.list) }
+
+// CheckExternal is what an external alert must be for floodcmd to take it at
+// all, so that the door (HTTP, NATS) and the fold refuse the same: valid CAP
+// 1.2, and an Alert or Update with info must say how serious it is.
+func CheckExternal(a cap.Alert) error {
 	if err := cap.Validate(a); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	sent, _ := cap.ParseTime(a.Sent) // Validate has checked it
-	for _, ref := range strings.Fields(a.References) {
-		parts := strings.Split(ref, ",")
-		delete(w.external, parts[0]+","+parts[1])
+	if (a.MsgType == "Alert" || a.MsgType == "Update") && len(a.Info) > 0 {
+		for _, in := range a.Info {
+			if infoLevel(in) != None {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: alert %s has severity Unknown: floodcmd cannot tell how serious it is (send Minor, Moderate, Severe or Extreme)", ErrInvalid, a.Identifier)
 	}
+	return nil
+}
+
+// infoLevel is an info block's level: its floodcmd:level parameter, else its
+// severity (Minor→blue … Extreme→red), None for Unknown.
+func infoLevel(in cap.Info) string {
+	for _, p := range in.Parameter {
+		if p.ValueName == cap.ParamLevel && Rank(p.Value) > 0 {
+			return p.Value
+		}
+	}
+	return cap.LevelOf(in.Severity)
+}
+
+// ExternalAlert folds an external CAP alert (e.g. the meteorological bureau's)
+// into grid warnings with source "cap". Its identity is sender, identifier and
+// sent: the same three again is a duplicate (ErrConflict). Every alert is
+// recorded (ReceivedAlerts); it acts only when its status is Actual, or
+// Exercise while the town runs a drill (Test, System and Draft never act),
+// and then only through its info blocks in a flood category (Met, Geo, …, as
+// configured). Alert and Update replace the alerts they reference; Cancel
+// removes them. A grid is covered when its interior point or any of its
+// vertices lies inside one of the alert's polygons or circles; the level is
+// the highest over the info blocks; the alert acts from the latest of its
+// sent, effective and onset, until it expires.
+func (w *Warnings) ExternalAlert(a cap.Alert, drill bool) (Received, error) {
+	if err := CheckExternal(a); err != nil {
+		return Received{}, err
+	}
+	k := a.Key()
+	if w.received.seen[k] {
+		return Received{}, fmt.Errorf("%w: duplicate CAP alert: sender %s, identifier %s, sent %s was received already; ignored", ErrConflict, a.Sender, a.Identifier, a.Sent)
+	}
+	w.received.seen[k] = true
+	rec := Received{Sender: a.Sender, Identifier: a.Identifier, Sent: a.Sent, Status: a.Status, MsgType: a.MsgType}
+	if len(a.Info) > 0 {
+		rec.Event = a.Info[0].Event
+	}
+	rec.Acts, rec.Note = w.externalAct(a, drill)
+	w.received.list = append(w.received.list, rec)
+	if len(w.received.list) > receivedKept {
+		w.received.list = w.received.list[len(w.received.list)-receivedKept:]
+	}
+	return rec, nil
+}
+
+// externalAct carries out an alert that acts, and says why it does or not.
+func (w *Warnings) externalAct(a cap.Alert, drill bool) (bool, string) {
+	switch {
+	case a.Status == "Exercise" && !drill:
+		return false, "status Exercise: acts only while the town runs a drill; recorded"
+	case a.Status != "Actual" && a.Status != "Exercise":
+		return false, "status " + a.Status + ": recorded, never acts"
+	case a.MsgType == "Ack" || a.MsgType == "Error":
+		return false, "msgType " + a.MsgType + ": recorded"
+	}
+	sent, _ := cap.ParseTime(a.Sent) // CheckExternal has validated it
 	if sent.After(w.extAt) {
 		w.extAt = sent
 	}
-	if a.MsgType == "Cancel" || a.MsgType == "Ack" || a.MsgType == "Error" {
-		return nil
+	replaced := 0
+	for _, ref := range strings.Fields(a.References) {
+		parts := strings.Split(ref, ",")
+		if _, ok := w.external[parts[0]+","+parts[1]]; ok {
+			delete(w.external, parts[0]+","+parts[1])
+			replaced++
+		}
+	}
+	if a.MsgType == "Cancel" {
+		delete(w.external, a.Sender+","+a.Identifier)
+		return true, fmt.Sprintf("Cancel: %d alert(s) withdrawn", replaced)
+	}
+	delete(w.external, a.Sender+","+a.Identifier) // an Update that reuses its identifier
+	cats := w.cfg.CAPCategories
+	if len(cats) == 0 {
+		cats = DefaultCAPCategories
 	}
 	ex := &external{id: a.Sender + "," + a.Identifier, sent: sent}
 	var polys []orb.Ring
 	var circles []cap.Circle
+	var acting []cap.Info
 	for _, in := range a.Info {
-		lvl := cap.LevelOf(in.Severity)
-		for _, p := range in.Parameter {
-			if p.ValueName == cap.ParamLevel && Rank(p.Value) > 0 {
-				lvl = p.Value
+		if !slices.ContainsFunc(in.Category, func(c string) bool { return slices.Contains(cats, c) }) {
+			continue
+		}
+		acting = append(acting, in)
+		ex.level = maxLevel(ex.level, infoLevel(in))
+		from := sent
+		for _, s := range []string{in.Effective, in.Onset} {
+			if t, err := cap.ParseTime(s); err == nil && t.After(from) {
+				from = t
 			}
 		}
-		ex.level = maxLevel(ex.level, lvl)
+		if ex.from.IsZero() || from.Before(ex.from) {
+			ex.from = from
+		}
 		if t, err := cap.ParseTime(in.Expires); err == nil && (ex.expires.IsZero() || t.After(ex.expires)) {
 			ex.expires = t
+		}
+		for _, c := range in.Category {
+			if slices.Contains(cats, c) && !slices.Contains(ex.categories, c) {
+				ex.categories = append(ex.categories, c)
+			}
 		}
 		for _, ar := range in.Area {
 			for _, s := range ar.Polygon {
@@ -77,16 +190,47 @@ func (w *Warnings) ExternalAlert(a cap.Alert) error {
 			}
 		}
 	}
-	if ex.level == None {
-		return fmt.Errorf("%w: alert %s has no severity floodcmd can map to a level", ErrInvalid, a.Identifier)
+	if len(acting) == 0 {
+		return replaced > 0, fmt.Sprintf("no info block in a flood category (%s): recorded", strings.Join(cats, ", "))
 	}
+	ex.event, ex.eventEn = eventNames(acting)
 	for _, id := range w.grids { // sorted, so ex.grids is too
 		if covered(w.gridArea[id], polys, circles) {
 			ex.grids = append(ex.grids, id)
 		}
 	}
 	w.external[ex.id] = ex
-	return nil
+	if len(ex.grids) == 0 {
+		return true, "covers none of the town's grids"
+	}
+	return true, fmt.Sprintf("%s over %d grid(s) from %s", ex.level, len(ex.grids), cap.FormatTime(ex.from))
+}
+
+// eventNames are an alert's own event names: in Chinese (an info in zh-*) and
+// in English (en-* or no language, CAP's default en-US), each falling back on
+// the other, then on the first info's.
+func eventNames(infos []cap.Info) (string, string) {
+	var zh, en string
+	for _, in := range infos {
+		lang := strings.ToLower(in.Language)
+		switch {
+		case zh == "" && strings.HasPrefix(lang, "zh"):
+			zh = in.Event
+		case en == "" && (lang == "" || strings.HasPrefix(lang, "en")):
+			en = in.Event
+		}
+	}
+	if zh == "" && en == "" {
+		zh = infos[0].Event
+	}
+	return firstNonEmpty(zh, en), firstNonEmpty(en, zh)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // covered reports whether a grid's interior point or any vertex lies in a shape.
@@ -119,12 +263,18 @@ func covered(g gridShape, polys []orb.Ring, circles []cap.Circle) bool {
 	return false
 }
 
+// inForce reports whether an external alert acts at now: from its effective
+// time (or onset) until its expiry.
+func (ex *external) inForce(now time.Time) bool {
+	return !now.Before(ex.from) && (ex.expires.IsZero() || now.Before(ex.expires))
+}
+
 // externalLevels is the level every grid takes from the external alerts in
-// force at now (an alert past its expiry no longer counts).
+// force at now (one not yet effective, or past its expiry, does not count).
 func (w *Warnings) externalLevels(now time.Time) map[string]string {
 	out := map[string]string{}
 	for _, ex := range w.external {
-		if !ex.expires.IsZero() && !now.Before(ex.expires) {
+		if !ex.inForce(now) {
 			continue
 		}
 		for _, g := range ex.grids {
@@ -138,7 +288,7 @@ func (w *Warnings) externalLevels(now time.Time) map[string]string {
 func (w *Warnings) externalEvidence(grid, level string, now time.Time) []Evidence {
 	var ev []Evidence
 	for _, ex := range w.external {
-		if ex.level != level || (!ex.expires.IsZero() && !now.Before(ex.expires)) {
+		if ex.level != level || !ex.inForce(now) {
 			continue
 		}
 		for _, g := range ex.grids {
@@ -152,12 +302,17 @@ func (w *Warnings) externalEvidence(grid, level string, now time.Time) []Evidenc
 }
 
 // externalTime is when the external picture of grid last changed: the latest
-// sent time of its alerts, or an expiry that has passed by now.
+// sent time of its alerts, or an effective time or expiry that has passed by now.
 func (w *Warnings) externalTime(grid string, now time.Time) time.Time {
 	t := w.extAt
 	for _, ex := range w.external {
-		if !ex.expires.IsZero() && !now.Before(ex.expires) && ex.expires.After(t) && containsStr(ex.grids, grid) {
-			t = ex.expires
+		if !containsStr(ex.grids, grid) {
+			continue
+		}
+		for _, at := range []time.Time{ex.from, ex.expires} {
+			if !at.IsZero() && !now.Before(at) && at.After(t) {
+				t = at
+			}
 		}
 	}
 	return t
@@ -171,3 +326,11 @@ func containsStr(list []string, s string) bool {
 	}
 	return false
 }
+
+// gridShape is what coverage needs of a grid: its interior point and vertices.
+type gridShape struct {
+	center orb.Point
+	area   orb.MultiPolygon
+}
+
+func newGridShape(g geo.Grid) gridShape { return gridShape{center: g.Center, area: g.Area} }

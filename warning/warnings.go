@@ -37,6 +37,10 @@ type Warnings struct {
 	// extAt is the time of the latest external alert folded: a cancellation
 	// takes effect then.
 	extAt time.Time
+	// cap is the CAP lifecycle of the town's own warnings (capout.go);
+	// received records the external alerts as they came (external.go).
+	cap      *capLedger
+	received *receivedLog
 }
 
 // gaugeState is what is known of one gauge.
@@ -62,7 +66,7 @@ func New(cfg Config, sc *geo.Scenario) (*Warnings, error) {
 	w := &Warnings{cfg: cfg, sc: sc, gauges: map[string]*gaugeState{}, villageGauges: map[string][]string{},
 		villageGrids: map[string][]geo.Grid{}, villageByID: map[string]geo.Village{}, gridVillage: map[string]string{},
 		gridArea: map[string]gridShape{}, active: map[string]*Warning{}, proposals: map[string]*Proposal{},
-		armed: map[string]string{}, external: map[string]*external{}}
+		armed: map[string]string{}, external: map[string]*external{}, cap: newCAPLedger(), received: newReceivedLog()}
 	for _, r := range cfg.Rain {
 		w.byLevel[Rank(r.Level)] = append(w.byLevel[Rank(r.Level)], r)
 	}
@@ -159,6 +163,7 @@ func (w *Warnings) Rain(gauge string, mm, minutes float64, end time.Time) error 
 	}
 	st.hasRead = true
 	st.acc = st.rain.accumulate(st.rain.maxEnd)
+	w.capRenew(end)
 	return nil
 }
 
@@ -179,6 +184,7 @@ func (w *Warnings) Level(gauge string, meters float64, at time.Time) error {
 		return nil
 	}
 	st.meters, st.lastAt, st.hasRead = meters, at, true
+	w.capRenew(at)
 	return nil
 }
 

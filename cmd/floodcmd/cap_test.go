@@ -32,9 +32,19 @@ func request(tb testing.TB, method, url, body string) (int, []byte) {
 	return resp.StatusCode, raw
 }
 
+// atomFeed is GET /api/cap as a consumer reads it.
 type atomFeed struct {
+	Base  string `xml:"base,attr"`
+	Links []struct {
+		Rel  string `xml:"rel,attr"`
+		Href string `xml:"href,attr"`
+	} `xml:"link"`
 	Entries []struct {
-		ID      string `xml:"id"`
+		ID    string `xml:"id"`
+		Title string `xml:"title"`
+		Link  struct {
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
 		Content struct {
 			Type  string `xml:"type,attr"`
 			Inner []byte `xml:",innerxml"`
