@@ -21,7 +21,7 @@ const (
 	// roundLimit caps the messages of one round below the server's default
 	// atomic batch size (1,000). What a round leaves out is decided again
 	// from the next state: every domain decides from state, not from a queue.
-	roundLimit = 500
+	roundLimit = 996
 	// noticesPerRound caps the rejection notices that ride behind a round's
 	// decisions: a flood of invalid inputs never delays a decision.
 	noticesPerRound = 200
