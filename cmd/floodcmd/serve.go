@@ -94,6 +94,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	holder, err := leaseHolder(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	// One process per data directory, before anything in it is opened.
+	unlock, err := lockDataDir(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 
 	nc, closeNATS, err := connectNATS(cfg, log)
 	if err != nil {
@@ -105,10 +115,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	stream, err := events.EnsureStream(ctx, js, cfg.town, cfg.replicas)
-	if err != nil {
-		return err
-	}
-	holder, err := leaseHolder(cfg.dataDir)
 	if err != nil {
 		return err
 	}
@@ -380,12 +386,14 @@ func (f publishFunc) Publish(ctx context.Context, subject string, ev events.Even
 }
 
 // leaseHolder names this process for the town's lease: the machine and the data
-// directory, so a restart on the same data takes the town back at once.
-func leaseHolder(dataDir string) (string, error) {
+// directory (which this process holds locked), its pid and a random instance
+// id, so a restart on the same data takes the town back at once and a second
+// live process never does.
+func leaseHolder(dataDir string) (engine.LeaseHolder, error) {
 	dir, err := filepath.Abs(dataDir)
 	if err != nil {
-		return "", err
+		return engine.LeaseHolder{}, err
 	}
 	host, _ := os.Hostname()
-	return host + ":" + dir, nil
+	return engine.LeaseHolder{Place: host + ":" + dir, PID: os.Getpid(), Instance: engine.NewInstance(), PlaceLocked: true}, nil
 }
