@@ -105,7 +105,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer unlock()
 
-	nc, closeNATS, err := connectNATS(cfg, log)
+	nc, ns, closeNATS, err := connectNATS(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -173,14 +173,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer proj.Close()
 
-	deps := ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: events.NewPublisher(js),
+	health := &townHealth{town: cfg.town, nc: nc, stream: stream, pub: events.NewPublisher(js), lease: lease, proj: proj}
+	if ns != nil {
+		dir, _ := filepath.Abs(cfg.dataDir)
+		health.disk = newDiskWatch(ns, nc, dir, cfg.town, log)
+	}
+	deps := ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: health,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Tokens: tokens, Hub: hub, AllowedOrigins: splitList(cfg.origins), Logger: log,
-		Ready: func(ctx context.Context) error {
-			if nc.Status() != nats.CONNECTED {
-				return fmt.Errorf("NATS connection is %s", nc.Status())
-			}
-			return proj.Ready(ctx)
-		}}
+		Ready: health.Ready}
 	if proj.store != nil {
 		deps.Reports = proj.store
 	}
@@ -214,6 +214,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { engErr <- eng.Run(runCtx) }()
 	go hub.Run(runCtx)
 	go proj.Run(runCtx)
+	if health.disk != nil {
+		go health.disk.run(runCtx)
+	}
 	leaseErr, leaseDone := make(chan error, 1), make(chan struct{})
 	go func() { leaseErr <- lease.Keep(runCtx); close(leaseDone) }()
 	replayer := &events.Replayer{Publisher: events.NewPublisher(js), Speed: cfg.speed}
@@ -260,26 +263,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return runErr
 }
 
-// connectNATS joins --nats-url, or starts the embedded server and connects in-process.
-func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, func(), error) {
+// connectNATS joins --nats-url, or starts the embedded server (returned, else
+// nil) and connects in-process.
+func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, *server.Server, func(), error) {
 	opts := []nats.Option{nats.Name("floodcmd " + cfg.town), nats.MaxReconnects(-1)}
 	if cfg.natsURL != "" {
 		nc, err := nats.Connect(cfg.natsURL, opts...)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--nats-url %s: %w", cfg.natsURL, err)
+			return nil, nil, nil, fmt.Errorf("--nats-url %s: %w", cfg.natsURL, err)
 		}
-		return nc, func() { _ = nc.Drain() }, nil
+		return nc, nil, func() { _ = nc.Drain() }, nil
 	}
 	dir, err := filepath.Abs(cfg.dataDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, nil, fmt.Errorf("--data %s: %w", dir, err)
+		return nil, nil, nil, fmt.Errorf("--data %s: %w", dir, err)
 	}
 	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: cfg.natsListen, StoreDir: dir, SyncAlways: true})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if cfg.natsListen != "-" {
 		log.Info("embedded NATS listening", "url", ns.ClientURL(), "data", dir)
@@ -287,9 +291,9 @@ func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, func(), error) 
 	nc, err := nats.Connect("", append(opts, nats.InProcessServer(ns))...)
 	if err != nil {
 		ns.Shutdown()
-		return nil, nil, fmt.Errorf("connect to embedded NATS: %w", err)
+		return nil, nil, nil, fmt.Errorf("connect to embedded NATS: %w", err)
 	}
-	return nc, func() {
+	return nc, ns, func() {
 		_ = nc.Drain()
 		shutdownEmbedded(ns)
 	}, nil
