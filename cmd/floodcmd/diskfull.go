@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,29 +18,37 @@ import (
 	"github.com/floodcmd/floodcmd/ui"
 )
 
-// diskRoomToResume is the free space --data needs before JetStream is enabled
-// again after a full disk made the embedded server disable it.
+// diskRoomToResume is the free space --data needs before JetStream is started
+// again after a full disk stopped the town's stream.
 const diskRoomToResume = 4 << 20
 
+// diskRoomToRefuse is the free space under which inputs are refused before a
+// write fails: a write that fails leaves the stream stopped until restarted.
+const diskRoomToRefuse = 1 << 20
+
 // diskWatch keeps the embedded server taking events through a full disk. When
-// a write finds no room, nats-server disables JetStream (and would stay so
-// until restarted); then every input is refused at once with the reason (HTTP
-// 507 through townHealth; NATS publishers get a JetStream error reply, code
-// 507), /readyz says why, and once the disk has room again JetStream is
-// enabled again from its files, which hold every acknowledged event.
+// a write finds no room, nats-server stops the stream for good (a "critical
+// write error", no answer to publishers, until a restart). From then on,
+// and as soon as the disk is nearly full, every input is refused at once with
+// the reason (HTTP 507 through townHealth; NATS publishers get a JetStream
+// error reply, code 507), /readyz says why; once the disk has room again,
+// JetStream is restarted in-process from its files, which hold every
+// acknowledged event (SyncAlways).
 type diskWatch struct {
 	ns   *server.Server
 	nc   *nats.Conn
 	dir  string // --data, the embedded server's StoreDir
 	town string
 	log  *slog.Logger
-	// maxMemory is the server's JetStream memory limit, kept for enabling it again.
+	// maxMemory is the server's JetStream memory limit, kept for starting it again.
 	maxMemory int64
 
-	mu    sync.Mutex
-	off   time.Time // when JetStream was found disabled; zero while it runs
-	subs  []*nats.Subscription
-	tries int
+	mu sync.Mutex
+	// off is when the log was found unable to write (zero while it can);
+	// why says what failed.
+	off  time.Time
+	why  string
+	subs []*nats.Subscription
 }
 
 func newDiskWatch(ns *server.Server, nc *nats.Conn, dir, town string, log *slog.Logger) *diskWatch {
@@ -50,17 +59,22 @@ func newDiskWatch(ns *server.Server, nc *nats.Conn, dir, town string, log *slog.
 	return d
 }
 
-// disabled reports whether the embedded server's JetStream is off.
-func (d *diskWatch) disabled() bool { return !d.ns.JetStreamEnabled() }
+// disabled reports whether the embedded server cannot write the log now.
+func (d *diskWatch) disabled() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !d.off.IsZero() || !d.ns.JetStreamEnabled()
+}
 
-// full says why the log takes nothing now, or nil while JetStream runs.
+// full says why the log takes nothing now, or nil while it can write.
 func (d *diskWatch) full() *ui.NotReady {
-	if !d.disabled() {
+	free := freeBytes(d.dir)
+	if !d.disabled() && free >= diskRoomToRefuse {
 		return nil
 	}
 	return &ui.NotReady{Check: ui.CheckStorage, Status: http.StatusInsufficientStorage,
 		Message: fmt.Sprintf("the disk of --data %s is full (%s free): the town's log takes nothing until there is room; "+
-			"free space there and floodcmd resumes by itself (it needs %d MiB)", d.dir, mib(freeBytes(d.dir)), diskRoomToResume>>20)}
+			"free space there and floodcmd resumes by itself (it needs %d MiB)", d.dir, mib(free), diskRoomToResume>>20)}
 }
 
 // run looks twice a second until ctx ends.
@@ -78,38 +92,58 @@ func (d *diskWatch) run(ctx context.Context) {
 	}
 }
 
-func (d *diskWatch) look() {
-	if !d.disabled() {
-		d.mu.Lock()
-		off := d.off
-		d.off = time.Time{}
-		d.mu.Unlock()
-		if !off.IsZero() {
-			d.log.Info("JetStream taking events again after the full disk", "town", d.town, "data", d.dir,
-				"stopped_for", time.Since(off).Round(time.Millisecond), "free", mib(freeBytes(d.dir)))
+// writeFailure is the embedded server's word that a stream cannot write ("" if none).
+func (d *diskWatch) writeFailure() string {
+	if !d.ns.JetStreamEnabled() {
+		return "JetStream is disabled"
+	}
+	for _, e := range d.ns.Healthz(&server.HealthzOptions{Details: true}).Errors {
+		if strings.Contains(e.Error, "write error") {
+			return e.Error
 		}
+	}
+	return ""
+}
+
+func (d *diskWatch) look() {
+	free := freeBytes(d.dir)
+	why := d.writeFailure()
+	d.mu.Lock()
+	off := d.off
+	switch {
+	case why == "" && !off.IsZero():
+		d.off, d.why = time.Time{}, ""
+		d.log.Info("the town's log takes events again after the full disk", "town", d.town, "data", d.dir,
+			"stopped_for", time.Since(off).Round(time.Millisecond), "free", mib(free))
+	case why != "" && off.IsZero():
+		d.off, d.why = time.Now(), why
+		d.log.Error("the town's log cannot write: inputs are refused until the disk of --data has room",
+			"town", d.town, "data", d.dir, "free", mib(free), "server", why)
+	}
+	broken := !d.off.IsZero()
+	d.mu.Unlock()
+	if !broken {
+		d.refuse(false)
 		return
 	}
-	d.mu.Lock()
-	if d.off.IsZero() {
-		d.off = time.Now()
-		d.log.Error("the disk of --data is full: JetStream is disabled, inputs are refused until there is room",
-			"town", d.town, "data", d.dir, "free", mib(freeBytes(d.dir)))
-	}
-	d.mu.Unlock()
 	d.refuse(true)
-	if freeBytes(d.dir) < diskRoomToResume {
+	if free < diskRoomToResume {
 		return
 	}
-	d.refuse(false) // the stream answers publishers again, not us
-	// The server may still be shutting JetStream down; EnableJetStream says so and we retry.
-	err := d.ns.EnableJetStream(&server.JetStreamConfig{StoreDir: d.dir, MaxMemory: d.maxMemory})
-	d.mu.Lock()
-	d.tries++
-	d.mu.Unlock()
-	if err != nil {
-		d.log.Warn("could not enable JetStream again yet", "town", d.town, "err", err)
+	// Room again: restart JetStream in-process, which reopens the stream from
+	// its files; the stream answers publishers again, not us.
+	d.refuse(false)
+	if d.ns.JetStreamEnabled() {
+		if err := d.ns.ShutdownJetStream(); err != nil {
+			d.log.Warn("could not stop JetStream to restart it", "town", d.town, "err", err)
+			return
+		}
 	}
+	if err := d.ns.EnableJetStream(&server.JetStreamConfig{StoreDir: d.dir, MaxMemory: d.maxMemory, SyncAlways: true}); err != nil {
+		d.log.Warn("could not start JetStream again yet; retrying", "town", d.town, "err", err)
+		return
+	}
+	d.log.Info("JetStream restarted in-process after the full disk", "town", d.town, "free", mib(freeBytes(d.dir)))
 }
 
 // refuse answers (on) or stops answering (off) the town's input subjects

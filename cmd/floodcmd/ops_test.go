@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,4 +103,165 @@ func TestStreamDeletedNotReady(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second, "answered at once")
 	assert.Contains(t, string(body), "not answering")
 	t.Logf("POST /api/incidents with the stream gone, after %s: %d %s", time.Since(start).Round(time.Millisecond), code, body)
+}
+
+// smallDisk mounts a tmpfs of size MiB for the test (root only) and returns its path.
+func smallDisk(t *testing.T, size int) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small filesystem needs root")
+	}
+	dir := filepath.Join(t.TempDir(), "disk")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%dm", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// fill writes zeros into path until the filesystem has no room left.
+func fill(t *testing.T, path string) int64 {
+	t.Helper()
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	defer f.Close()
+	block := make([]byte, 64<<10)
+	var n int64
+	for {
+		w, err := f.Write(block)
+		n += int64(w)
+		if err != nil {
+			return n
+		}
+	}
+}
+
+// The disk of --data fills up during a burst of gauge readings: publishers are
+// refused at once with the reason, HTTP inputs get 507, /readyz is not ready
+// saying why; once space is freed, inputs are taken again within 10 s by
+// themselves, and every event acknowledged before, during and after is in the log.
+func TestDiskFullDuringBurst(t *testing.T) {
+	data := smallDisk(t, 24)
+	p := startServe(t, data, nil)
+	p.waitReady(t)
+	nc, err := nats.Connect(p.natsURL())
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+
+	var mu sync.Mutex
+	var acked []string
+	var lastErr error
+	var refusedAt, acceptedAt time.Time
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := fmt.Sprintf("burst-%d", i)
+			msg := nats.NewMsg("flood.duhu.rain")
+			msg.Header.Set("Nats-Msg-Id", id)
+			msg.Data = fmt.Appendf(nil, `{"specversion":"1.0","id":%q,"source":"gauge/rain-nancun","type":"flood.rain.observed","time":"2022-05-12T23:%02d:00+08:00","data":{"gauge":"rain-nancun","mm":%.1f,"minutes":5}}`,
+				id, i%60, float64(i%40)/4)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err := js.PublishMsg(ctx, msg, jetstream.WithRetryAttempts(0))
+			cancel()
+			mu.Lock()
+			if err == nil {
+				acked = append(acked, id)
+				acceptedAt = time.Now()
+			} else {
+				lastErr, refusedAt = err, time.Now()
+			}
+			mu.Unlock()
+			if err != nil {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	}()
+	ackedNow := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+	require.Eventually(t, func() bool { return ackedNow() >= 200 }, 30*time.Second, 50*time.Millisecond)
+
+	filler := filepath.Join(data, "filler")
+	filled := time.Now()
+	t.Logf("filled the disk with %d MiB after %d acknowledged events", fill(t, filler)>>20, ackedNow())
+
+	// Refused within seconds, with the reason.
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return refusedAt.After(filled) }, 15*time.Second, 50*time.Millisecond,
+		"publishers never refused; output:\n%s", p.out.String())
+	mu.Lock()
+	t.Logf("first refusal %s after the disk filled: %v", refusedAt.Sub(filled).Round(time.Millisecond), lastErr)
+	mu.Unlock()
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return lastErr != nil && strings.Contains(lastErr.Error(), "full")
+	}, 10*time.Second, 50*time.Millisecond, "the refusal names the full disk: %v", lastErr)
+	mu.Lock()
+	t.Logf("a NATS publisher is told: %v", lastErr)
+	mu.Unlock()
+	code, r := p.readyz(t)
+	assert.Equal(t, 503, code)
+	assert.True(t, r.StorageFull, "%+v", r)
+	assert.Contains(t, r.checks(), "storage")
+	start := time.Now()
+	code, body := request(t, "POST", p.url("/api/events?subject=flood.duhu.incident"), string(incident("while-full", 1)))
+	assert.Equal(t, 507, code, "%s", body)
+	assert.Contains(t, string(body), "full")
+	assert.Less(t, time.Since(start), time.Second, "refused at once")
+	t.Logf("HTTP while full: %d %s; /readyz: %s", code, body, r.Message)
+	assert.Equal(t, 200, getJSON(t, p.url("/healthz"), nil), "alive all the while")
+
+	// Space returns: taken again within 10 s, by itself.
+	require.NoError(t, os.Remove(filler))
+	freed := time.Now()
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return acceptedAt.After(freed) }, 10*time.Second, 50*time.Millisecond,
+		"nothing accepted within 10 s of space returning; output:\n%s", p.out.String())
+	mu.Lock()
+	t.Logf("accepted again %s after space returned", acceptedAt.Sub(freed).Round(time.Millisecond))
+	mu.Unlock()
+	p.waitReady(t)
+	before := ackedNow()
+	require.Eventually(t, func() bool { return ackedNow() >= before+100 }, 20*time.Second, 50*time.Millisecond)
+	close(stop)
+	<-done
+
+	// Nothing acknowledged is lost: every id is in the stream.
+	stream, err := js.Stream(context.Background(), "FLOOD_DUHU")
+	require.NoError(t, err)
+	cons, err := stream.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	info, err := stream.Info(context.Background())
+	require.NoError(t, err)
+	inLog := map[string]bool{}
+	for seq := uint64(0); seq < info.State.LastSeq-info.State.FirstSeq+1; seq++ {
+		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		require.NoError(t, err)
+		inLog[m.Headers().Get("Nats-Msg-Id")] = true
+	}
+	lost := 0
+	for _, id := range acked {
+		if !inLog[id] {
+			lost++
+		}
+	}
+	t.Logf("%d events acknowledged, %d in the log, %d lost", len(acked), len(inLog), lost)
+	assert.Zero(t, lost)
+	// The engine folds on after JetStream's restart.
+	require.Eventually(t, func() bool {
+		var r struct {
+			Lag map[string]int64 `json:"lag"`
+		}
+		getJSON(t, p.url("/readyz"), &r)
+		return r.Lag["engine"] == 0
+	}, 20*time.Second, 100*time.Millisecond, "the engine stopped folding after the restart")
+	assert.Equal(t, 200, getJSON(t, p.url("/healthz"), nil))
 }
