@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/floodcmd/floodcmd/events"
 )
 
 // LeaseBucket is the JetStream key-value bucket where each town's engine holds its lease.
@@ -74,10 +76,9 @@ type Lease struct {
 // on the same locked data directory; from anyone else, only once their lease
 // has expired (LeaseTTL after they stopped renewing it).
 func AcquireLease(ctx context.Context, js jetstream.JetStream, town string, holder LeaseHolder, replicas int, log *slog.Logger) (*Lease, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: LeaseBucket, TTL: LeaseTTL,
-		Storage: jetstream.FileStorage, Replicas: max(replicas, 1), Description: "floodcmd: which process runs each town"})
+	kv, err := leaseBucket(ctx, js, replicas)
 	if err != nil {
-		return nil, fmt.Errorf("lease bucket: %w", err)
+		return nil, err
 	}
 	if holder.Instance == "" {
 		holder.Instance = NewInstance()
@@ -108,6 +109,33 @@ func AcquireLease(ctx context.Context, js jetstream.JetStream, town string, hold
 	l.rev = rev
 	l.renewed.Store(time.Now().UnixNano())
 	return l, nil
+}
+
+// leaseBucket opens the bucket every town shares, or creates it; one that
+// exists is never rewritten (another town may have made it with its own
+// replicas), but one whose keys never expire would keep a crashed town's lease
+// for ever, so that is refused as a conflict.
+func leaseBucket(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, LeaseBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: LeaseBucket, TTL: LeaseTTL,
+			Storage: jetstream.FileStorage, Replicas: max(replicas, 1), Description: "floodcmd: which process runs each town"})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = js.KeyValue(ctx, LeaseBucket) // another town made it meanwhile
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lease bucket %s: %w", LeaseBucket, err)
+	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lease bucket %s: %w", LeaseBucket, err)
+	}
+	if st.TTL() != LeaseTTL {
+		return nil, fmt.Errorf("lease bucket %s %w: its keys live %s, floodcmd needs %s; it is left as it is: remove it (nats kv del %s) once no floodcmd runs",
+			LeaseBucket, events.ErrConflict, st.TTL(), LeaseTTL, LeaseBucket)
+	}
+	return kv, nil
 }
 
 // mayTake says whether h may take a lease held as held while it has not expired.

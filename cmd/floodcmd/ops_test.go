@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"github.com/nats-io/nats-server/v2/server"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -264,4 +267,99 @@ func TestDiskFullDuringBurst(t *testing.T) {
 		return r.Lag["engine"] == 0
 	}, 20*time.Second, 100*time.Millisecond, "the engine stopped folding after the restart")
 	assert.Equal(t, 200, getJSON(t, p.url("/healthz"), nil))
+}
+
+// freshCluster starts n routed NATS servers with JetStream and returns their
+// client URLs at once, without waiting for a meta leader: what floodcmd meets
+// when the whole province starts together.
+func freshCluster(t *testing.T, n int) []string {
+	t.Helper()
+	routes := make([]string, n)
+	for i := range routes {
+		routes[i] = "nats://" + testproc.FreeAddr(t)
+	}
+	urls := make([]string, n)
+	for i := range urls {
+		host, port := splitHostPort(t, strings.TrimPrefix(routes[i], "nats://"))
+		client := testproc.FreeAddr(t)
+		chost, cport := splitHostPort(t, client)
+		ns, err := server.NewServer(&server.Options{ServerName: fmt.Sprintf("n%d", i+1), Host: chost, Port: cport,
+			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
+			Cluster: server.ClusterOpts{Name: "fresh", Host: host, Port: port},
+			Routes:  server.RoutesFromStr(strings.Join(routes, ","))})
+		require.NoError(t, err)
+		go ns.Start()
+		t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+		urls[i] = "nats://" + client
+	}
+	return urls
+}
+
+// townScenario copies the duhu scenario as town slug.
+func townScenario(t *testing.T, slug string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), slug)
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "scenario", "duhu"))))
+	town := filepath.Join(dir, "town.geojson")
+	raw, err := os.ReadFile(town)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(town, []byte(strings.Replace(string(raw), `"id":"duhu"`, fmt.Sprintf(`"id":%q`, slug), 1)), 0o644))
+	return dir
+}
+
+// launch starts `floodcmd serve` without waiting for it.
+func launch(t *testing.T, args ...string) *proc {
+	t.Helper()
+	p := &proc{httpAddr: testproc.FreeAddr(t), natsAddr: "-", out: &bytes.Buffer{}}
+	p.cmd = exec.Command(testproc.Binary(t), append([]string{"serve", "--http", p.httpAddr, "--data", t.TempDir()}, args...)...)
+	p.cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	require.NoError(t, p.cmd.Start())
+	t.Cleanup(func() { keepLog(t, p) })
+	t.Cleanup(p.kill)
+	return p
+}
+
+// Four towns started at the same moment as a fresh 3-node cluster all come
+// up: each waits, saying for what, until JetStream has a meta leader and its
+// stream and the lease bucket are placed.
+func TestManyTownsOnAFreshCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: a NATS cluster and four floodcmd processes")
+	}
+	towns := []string{"t1", "t2", "t3", "t4"}
+	dirs := map[string]string{}
+	for _, town := range towns {
+		dirs[town] = townScenario(t, town)
+	}
+	testproc.Binary(t) // built before the cluster starts, so the towns meet it fresh
+	urls := freshCluster(t, 3)
+	start := time.Now()
+	t.Logf("cluster started at %s", start.UTC().Format("15:04:05.000"))
+	procs := map[string]*proc{}
+	for _, town := range towns {
+		procs[town] = launch(t, "--town", town, "--scenario", dirs[town], "--nats-url", strings.Join(urls, ","), "--replicas", "3")
+	}
+	for _, town := range towns {
+		p := procs[town]
+		require.Eventually(t, func() bool {
+			if p.cmd.ProcessState != nil {
+				return false
+			}
+			resp, err := http.Get(p.url("/readyz"))
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		}, 90*time.Second, 100*time.Millisecond, "town %s never ready; output:\n%s", town, p.out.String())
+		t.Logf("town %s ready %s after the cluster started", town, time.Since(start).Round(time.Millisecond))
+	}
+	waited := 0
+	for _, p := range procs {
+		if strings.Contains(p.out.String(), "msg=waiting") {
+			waited++
+		}
+	}
+	t.Logf("%d of %d towns logged what they waited for", waited, len(towns))
 }

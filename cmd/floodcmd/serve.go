@@ -46,6 +46,8 @@ type serveConfig struct {
 	adminToken string
 	origins    string
 	secret     string
+	// startTimeout bounds the wait at start for NATS, JetStream, the stream and the lease.
+	startTimeout time.Duration
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -64,6 +66,8 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.simulate, "simulate", false, "drill only: simulated responders answer their assignments and households reach their shelters")
 	fs.StringVar(&c.origins, "allowed-origins", "", "other origins (comma-separated) that may open the board's websocket")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
+	fs.DurationVar(&c.startTimeout, "start-timeout", 2*time.Minute,
+		"how long start-up waits, with back-off, for NATS, a JetStream meta leader, the town's stream and its lease before giving up")
 	return fs
 }
 
@@ -114,11 +118,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	stream, err := events.EnsureStream(ctx, js, cfg.town, cfg.replicas)
+	// A cluster just started may have no JetStream meta leader yet: wait, saying for what.
+	stream, err := events.Await(ctx, log, cfg.startTimeout, "the town's stream "+events.StreamName(cfg.town),
+		func(ctx context.Context) (jetstream.Stream, error) {
+			return events.EnsureStream(ctx, js, cfg.town, cfg.replicas)
+		})
 	if err != nil {
 		return err
 	}
-	lease, err := engine.AcquireLease(ctx, js, cfg.town, holder, cfg.replicas, log)
+	lease, err := events.Await(ctx, log, cfg.startTimeout, "the town's lease in "+engine.LeaseBucket,
+		func(ctx context.Context) (*engine.Lease, error) {
+			l, err := engine.AcquireLease(ctx, js, cfg.town, holder, cfg.replicas, log)
+			if errors.Is(err, engine.ErrTownTaken) {
+				err = events.Permanent(err)
+			}
+			return l, err
+		})
 	if err != nil {
 		return err
 	}
@@ -129,6 +144,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	town, err := engine.LoadTown(fsys, cfg.town)
 	if err != nil {
+		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
+	}
+	if err := events.StreamNameClash(append([]string{cfg.town}, town.Aid.Neighbours...)); err != nil {
 		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
 	}
 	if _, err := engine.AddNeighbourRoads(town, scenario.Open); err != nil {
@@ -268,7 +286,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, *server.Server, func(), error) {
 	opts := []nats.Option{nats.Name("floodcmd " + cfg.town), nats.MaxReconnects(-1)}
 	if cfg.natsURL != "" {
-		nc, err := nats.Connect(cfg.natsURL, opts...)
+		// Servers still starting are waited for (--start-timeout), not an error.
+		nc, err := nats.Connect(cfg.natsURL, append(opts, nats.RetryOnFailedConnect(true))...)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("--nats-url %s: %w", cfg.natsURL, err)
 		}
