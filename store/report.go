@@ -39,14 +39,17 @@ type Report struct {
 }
 
 // IncidentStats counts incidents reported in the period and the assignments
-// made to them (one incident may need several responders).
+// made to them (one incident may need several responders); OtherAssignments
+// are those made in the period to incidents the engine opened itself (a
+// warning's patrol, an evacuation escort), which no one reported.
 type IncidentStats struct {
-	Total       int     `json:"total"`
-	Resolved    int     `json:"resolved"`
-	Assigned    int     `json:"assigned"`
-	Assignments int     `json:"assignments"`
-	ByKind      []Count `json:"by_kind"`
-	ByVillage   []Count `json:"by_village"`
+	Total            int     `json:"total"`
+	Resolved         int     `json:"resolved"`
+	Assigned         int     `json:"assigned"`
+	Assignments      int     `json:"assignments"`
+	OtherAssignments int     `json:"other_assignments"`
+	ByKind           []Count `json:"by_kind"`
+	ByVillage        []Count `json:"by_village"`
 }
 
 // Count is a number of things under a key (an id), with its names where known.
@@ -188,7 +191,10 @@ func (s *Store) Report(ctx context.Context, town string, from, to time.Time) (Re
 			(SELECT count(*) FROM incidents WHERE town=$1 AND reported_at >= $2 AND reported_at < $3 AND resolved_at IS NOT NULL),
 			(SELECT count(DISTINCT i.incident) FROM incidents i JOIN assignments a ON a.town = i.town AND a.incident = i.incident
 				WHERE i.town=$1 AND i.reported_at >= $2 AND i.reported_at < $3),
-			(SELECT count(*) FROM assignments a JOIN clock c ON c.seq = a.seq WHERE a.town=$1 AND c.at >= $2 AND c.at < $3),
+			(SELECT count(*) FROM incidents i JOIN assignments a ON a.town = i.town AND a.incident = i.incident
+				WHERE i.town=$1 AND i.reported_at >= $2 AND i.reported_at < $3),
+			(SELECT count(*) FROM assignments a JOIN clock c ON c.seq = a.seq WHERE a.town=$1 AND c.at >= $2 AND c.at < $3
+				AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.town = a.town AND i.incident = a.incident)),
 			(SELECT count(*) FROM audit WHERE town=$1 AND at >= $2 AND at < $3),
 			(SELECT count(*) FROM rejections j JOIN clock c ON c.seq = j.seq WHERE j.town=$1 AND c.at >= $2 AND c.at < $3),
 			(SELECT count(*) FROM clock WHERE at >= $2 AND at < $3),
@@ -196,7 +202,7 @@ func (s *Store) Report(ctx context.Context, town string, from, to time.Time) (Re
 			(SELECT max(at) FROM clock WHERE at >= $2 AND at < $3),
 			(SELECT coalesce(bool_or(drill_decision), false) FROM clock WHERE at >= $2 AND at < $3)`,
 				func(rows pgx.Rows) error {
-					return rows.Scan(&r.Incidents.Total, &r.Incidents.Resolved, &r.Incidents.Assigned, &r.Incidents.Assignments,
+					return rows.Scan(&r.Incidents.Total, &r.Incidents.Resolved, &r.Incidents.Assigned, &r.Incidents.Assignments, &r.Incidents.OtherAssignments,
 						&r.Commands, &r.Rejections, &r.EventsTotal, &first, &last, &r.Drill)
 				})
 		},

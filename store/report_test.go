@@ -221,8 +221,17 @@ func TestReportDrillClock(t *testing.T) {
 	// Restricting to the storm's first ten minutes keeps the decisions made then.
 	r, err = st.Report(context.Background(), "duhu", storm, s(600))
 	require.NoError(t, err)
-	assert.Equal(t, 2, r.Incidents.Assignments, "a1 and a2 were decided in the first ten minutes of the storm")
-	assert.Equal(t, s(260), r.To)
+	assert.Equal(t, 3, r.Incidents.Assignments, "i1's and i2's, both reported in the first ten minutes")
+	assert.Equal(t, s(260), r.To, "the last event of the range")
+	assert.Equal(t, 2, byPhaseOf(r)["turnout"].N, "a1 and a2, decided in the range")
+}
+
+func byPhaseOf(r Report) map[string]PhaseStats {
+	out := map[string]PhaseStats{}
+	for _, ph := range r.Response {
+		out[ph.Phase] = ph
+	}
+	return out
 }
 
 // The printable page names things in Chinese with English beside, dates its

@@ -204,7 +204,7 @@ th:first-child,td:first-child{text-align:left}.ok{color:#2b6b2b;font-weight:bold
 {{if .Drill}}<p class="muted">演练：决策按其前一条演练事件的时间计时 · Drill: each decision is timed by the drill event it followed, on the storm's own clock.</p>{{end}}
 
 <h2>Incidents 警情</h2>
-<p>{{.Incidents.Total}} reported 上报, {{.Incidents.Resolved}} resolved 办结, {{.Incidents.Assigned}} given responders 已派; {{.Incidents.Assignments}} assignments 派单 in all (an incident may need several responders).</p>
+<p>{{.Incidents.Total}} reported 上报, {{.Incidents.Resolved}} resolved 办结, {{.Incidents.Assigned}} given responders 已派; {{.Incidents.Assignments}} assignments 派单 to them (an incident may need several responders){{if .Incidents.OtherAssignments}}, and {{.Incidents.OtherAssignments}} to incidents the system opened itself (patrols on a warning, evacuation escorts){{end}}.</p>
 <h3>类型 By kind</h3>{{template "bars" .KindChart}}
 <h3>村 By village</h3>{{template "bars" .VillageChart}}
 

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"github.com/floodcmd/floodcmd/store"
+	"github.com/floodcmd/floodcmd/store/storetest"
 	"github.com/nats-io/nats-server/v2/server"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -362,4 +366,134 @@ func TestManyTownsOnAFreshCluster(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d towns logged what they waited for", waited, len(towns))
+}
+
+// percentile is PostgreSQL's percentile_cont: linear between the sorted values.
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	pos := p * float64(len(sorted)-1)
+	lo := int(pos)
+	if lo+1 >= len(sorted) {
+		return sorted[lo]
+	}
+	return sorted[lo] + (pos-float64(lo))*(sorted[lo+1]-sorted[lo])
+}
+
+// The after-action report of a real drill (the 12 May storm replayed with
+// simulated responders) tells the truth: its period is the storm's, dispatch
+// times are seconds to minutes on the drill's clock, and its counts agree with
+// the test's own reading of the town's log.
+func TestDrillReportTellsTheTruth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: a 24-hour storm replayed with PostgreSQL")
+	}
+	db := storetest.URL(t)
+	p := startServe(t, t.TempDir(), nil, "--db", db, "--replay", "storm-2022-05-12.jsonl", "--speed", "5000", "--simulate")
+	p.waitReady(t)
+	require.Eventually(t, func() bool { return strings.Contains(p.out.String(), "drill replay finished") }, 120*time.Second, 200*time.Millisecond)
+	var ready struct {
+		Lag map[string]int64 `json:"lag"`
+	}
+	require.Eventually(t, func() bool {
+		var s struct {
+			Counters struct {
+				Open int `json:"open_incidents"`
+			} `json:"counters"`
+		}
+		getJSON(t, p.url("/api/state"), &s)
+		getJSON(t, p.url("/readyz"), &ready)
+		return s.Counters.Open == 0 && ready.Lag["postgres"] == 0 && ready.Lag["engine"] == 0
+	}, 120*time.Second, 200*time.Millisecond, "every drill incident resolved and projected")
+
+	// The test's own reading of the log: the drill's clock is the time of the last drill input.
+	nc, err := nats.Connect(p.natsURL())
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	stream, err := js.Stream(context.Background(), "FLOOD_DUHU")
+	require.NoError(t, err)
+	cons, err := stream.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	info, err := stream.Info(context.Background())
+	require.NoError(t, err)
+	var clock, first time.Time
+	reported := map[string]time.Time{}
+	assigned := map[string]bool{}
+	var dispatch []float64
+	assignments, other := 0, 0
+	for range info.State.Msgs {
+		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		require.NoError(t, err)
+		var ev struct {
+			Type  string          `json:"type"`
+			ID    string          `json:"id"`
+			Time  time.Time       `json:"time"`
+			Drill bool            `json:"drill"`
+			Data  json.RawMessage `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(m.Data(), &ev))
+		decision := strings.HasPrefix(m.Subject(), "flood.duhu.out.") || m.Subject() == "flood.duhu.rejected"
+		if !decision && ev.Drill {
+			clock = ev.Time
+			if first.IsZero() {
+				first = ev.Time
+			}
+		}
+		var d struct {
+			Incident string `json:"incident"`
+		}
+		_ = json.Unmarshal(ev.Data, &d)
+		switch ev.Type {
+		case "flood.incident.reported":
+			if d.Incident == "" {
+				d.Incident = ev.ID
+			}
+			reported[d.Incident] = ev.Time
+		case "flood.assignment.created":
+			if _, ok := reported[d.Incident]; !ok {
+				other++ // an incident the engine opened itself: a warning's patrol
+				continue
+			}
+			assignments++
+			if !assigned[d.Incident] {
+				assigned[d.Incident] = true
+				dispatch = append(dispatch, clock.Sub(reported[d.Incident]).Seconds())
+			}
+		}
+	}
+	sort.Float64s(dispatch)
+
+	var r store.Report
+	require.Equal(t, 200, getJSON(t, p.url("/api/report"), &r))
+	t.Logf("report %s — %s: %d incidents, %d assignments (+%d to patrols); dispatch p50 %.0f s p90 %.0f s (the log says %.0f s, %.0f s)",
+		r.From, r.To, r.Incidents.Total, r.Incidents.Assignments, r.Incidents.OtherAssignments, r.Response[0].P50, r.Response[0].P90,
+		percentile(dispatch, 0.5), percentile(dispatch, 0.9))
+	assert.True(t, r.Drill)
+	assert.Equal(t, first.UTC(), r.From, "the period starts with the storm")
+	assert.Equal(t, 2022, r.To.Year(), "and ends in it, not on the wall clock")
+	assert.Equal(t, len(reported), r.Incidents.Total)
+	assert.Equal(t, len(reported), r.Incidents.Resolved)
+	assert.Equal(t, len(assigned), r.Incidents.Assigned)
+	assert.Equal(t, assignments, r.Incidents.Assignments)
+	assert.Equal(t, other, r.Incidents.OtherAssignments)
+	assert.Equal(t, "dispatch", r.Response[0].Phase)
+	assert.Equal(t, len(dispatch), r.Response[0].N)
+	assert.InDelta(t, percentile(dispatch, 0.5), r.Response[0].P50, 1e-3)
+	assert.InDelta(t, percentile(dispatch, 0.9), r.Response[0].P90, 1e-3)
+	assert.Less(t, r.Response[0].P90, 3600.0, "dispatch in seconds to minutes, not years")
+	for _, ph := range r.Response[1:] {
+		assert.Equal(t, "assignments", ph.Unit)
+		assert.LessOrEqual(t, ph.N, assignments+other)
+	}
+	for _, k := range r.Incidents.ByKind {
+		assert.NotEqual(t, k.Key, k.Name, "kinds named in Chinese")
+	}
+	assert.Equal(t, "都斛镇", r.TownName)
+	code, page := request(t, "GET", p.url("/report"), "")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, string(page), "都斛镇")
+	assert.NotContains(t, string(page), "1970")
 }
