@@ -15,19 +15,31 @@ import (
 
 var pubLine = regexp.MustCompile(`^nats pub (\S+) (?:-H Nats-Msg-Id:(\S+) )?'(.*)'$`)
 
+// example is one `nats pub` line of EVENTS.md.
+type example struct {
+	line, subject, msgID, body string
+}
+
+// examples reads EVENTS.md's `nats pub` examples in the document's order.
+func examples(t *testing.T) []example {
+	raw, err := os.ReadFile("EVENTS.md")
+	require.NoError(t, err)
+	var out []example
+	for _, line := range strings.Split(string(raw), "\n") {
+		if m := pubLine.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+			out = append(out, example{line: line, subject: m[1], msgID: m[2], body: m[3]})
+		}
+	}
+	return out
+}
+
 // TestEventsExamplesAreValid checks every `nats pub` example in EVENTS.md with the
 // engine's own validator: the good ones pass, the one shown as bad is refused.
 func TestEventsExamplesAreValid(t *testing.T) {
-	raw, err := os.ReadFile("EVENTS.md")
-	require.NoError(t, err)
 	var n int
-	for _, line := range strings.Split(string(raw), "\n") {
-		m := pubLine.FindStringSubmatch(strings.TrimSpace(line))
-		if m == nil {
-			continue
-		}
+	for _, ex := range examples(t) {
 		n++
-		subject, msgID, body := m[1], m[2], m[3]
+		subject, msgID, body, line := ex.subject, ex.msgID, ex.body, ex.line
 		in, err := events.Validate("duhu", subject, []byte(body))
 		if strings.Contains(body, `"id":"bad-`) {
 			assert.Error(t, err, "example meant to be refused: %s", body)

@@ -55,8 +55,8 @@ func TestReport(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, r.Incidents.Total)
 	assert.Equal(t, 1, r.Incidents.Resolved)
-	assert.ElementsMatch(t, []Count{{"trapped", 1}, {"flooding", 1}}, r.Incidents.ByKind)
-	assert.ElementsMatch(t, []Count{{"nancun", 1}, {"dahe", 1}}, r.Incidents.ByVillage)
+	assert.ElementsMatch(t, []Count{{Key: "trapped", N: 1}, {Key: "flooding", N: 1}}, r.Incidents.ByKind)
+	assert.ElementsMatch(t, []Count{{Key: "nancun", N: 1}, {Key: "dahe", N: 1}}, r.Incidents.ByVillage)
 	byPhase := map[string]PhaseStats{}
 	for _, ph := range r.Response {
 		byPhase[ph.Phase] = ph
@@ -76,12 +76,17 @@ func TestReport(t *testing.T) {
 	assert.Equal(t, "g0", r.Rain[0].Gauge)
 	assert.InDelta(t, 30, r.Rain[0].Total, 1e-9)
 	assert.Equal(t, AidStats{Received: 1}, r.Aid)
+	assert.False(t, r.Drill, "live: decisions keep their own times")
+	assert.Equal(t, t0, r.From, "the period starts at the first event")
+	assert.Equal(t, t0.Add(6000*time.Second), r.To, "and ends at the last (the 6th rain reading)")
+	assert.Equal(t, 2, r.Incidents.Assignments)
+	assert.Equal(t, 2, r.Incidents.Assigned)
 	assert.Equal(t, 1, r.Commands)
 
 	var buf bytes.Buffer
 	require.NoError(t, WriteReportHTML(&buf, r, time.FixedZone("CST", 8*3600)))
 	page := buf.String()
-	for _, want := range []string{"<svg", "<polyline", "trapped", "nancun", "NFPA 1225", "75 s", "2022-05-12 22:00 CST"} {
+	for _, want := range []string{"<svg", "<polyline", "trapped", "nancun", "NFPA 1225", "75 s", "2022-05-12 23:00 CST"} {
 		assert.Contains(t, page, want)
 	}
 	assert.NotContains(t, page, "http://", "a printable page with nothing to fetch")
@@ -102,4 +107,156 @@ func TestAuditAppendOnlyAndMigrateTwice(t *testing.T) {
 		assert.Contains(t, err.Error(), "append-only", sql)
 	}
 	assert.Equal(t, 1, count(t, st, `SELECT count(*) FROM audit WHERE operator = 'op'`))
+}
+
+// drillMessage is one message of a known drill, with what the test itself
+// knows of it to compute the report's figures independently.
+type drillMessage struct {
+	subject, typ string
+	at           time.Time // the envelope's time: the storm's for inputs, the wall clock for decisions
+	drill        bool
+	data         string
+}
+
+// A drill's report puts decisions on the drill's clock: the inputs carry the
+// storm's times (2022) and the engine's decisions the wall clock (years later);
+// each decision is timed by the drill event it followed. The figures are
+// checked against a computation of the test's own over the same messages.
+func TestReportDrillClock(t *testing.T) {
+	st := testStore(t)
+	l := newTestLog(t, "duhu")
+	storm := time.Date(2022, 5, 12, 4, 10, 0, 0, time.UTC)
+	wall := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
+	s := func(sec int) time.Time { return storm.Add(time.Duration(sec) * time.Second) }
+	w := func(ms int) time.Time { return wall.Add(time.Duration(ms) * time.Millisecond) }
+	in := func(subject, typ string, at time.Time, data string) drillMessage {
+		return drillMessage{subject, typ, at, true, data}
+	}
+	dec := func(subject, typ string, at time.Time, data string) drillMessage {
+		return drillMessage{subject, typ, at, false, strings.Replace(data, "}", fmt.Sprintf(`,"time":%q}`, at.Format(time.RFC3339Nano)), 1)}
+	}
+	msgs := []drillMessage{
+		in("flood.duhu.rain", "flood.rain.observed", s(0), `{"gauge":"g1","mm":3,"minutes":10}`),
+		in("flood.duhu.incident", "flood.incident.reported", s(100), `{"kind":"trapped","lat":22.05,"lon":112.9,"incident":"i1"}`),
+		dec("flood.duhu.out.assignment.r1", "flood.assignment.created", w(10), `{"type":"assignment.created","assignment":"a1","incident":"i1","responder":"r1"}`),
+		dec("flood.duhu.out.assignment.r2", "flood.assignment.created", w(11), `{"type":"assignment.created","assignment":"a2","incident":"i1","responder":"r2"}`),
+		in("flood.duhu.incident", "flood.incident.reported", s(200), `{"kind":"flooding","lat":22.06,"lon":112.9,"incident":"i2"}`),
+		in("flood.duhu.responder.r1", "flood.responder.status", s(230), `{"status":"accepted","assignment":"a1"}`),
+		in("flood.duhu.responder.r2", "flood.responder.status", s(260), `{"status":"en_route","assignment":"a2"}`),
+		in("flood.duhu.rain", "flood.rain.observed", s(600), `{"gauge":"g1","mm":8,"minutes":10}`),
+		in("flood.duhu.responder.r1", "flood.responder.status", s(700), `{"status":"done","assignment":"a1"}`),
+		// i2 waited for a free responder: r1's "done" freed one, 500 s after the report.
+		dec("flood.duhu.out.assignment.r1", "flood.assignment.created", w(20000), `{"type":"assignment.created","assignment":"a3","incident":"i2","responder":"r1"}`),
+		in("flood.duhu.responder.r2", "flood.responder.status", s(800), `{"status":"on_scene","assignment":"a2"}`),
+		dec("flood.duhu.out.incident", "flood.incident.resolved", w(30000), `{"type":"incident.resolved","incident":"i1"}`),
+		// Mutual aid: one request reached us; of our two answers only one reached its town.
+		in("flood.aid.duhu.request", "flood.aid.requested", s(900), `{"request":"q1","from":"chixi"}`),
+		dec("flood.duhu.out.aid.responded", "flood.aid.responded", w(31000), `{"request":"q1","to":"chixi"}`),
+		dec("flood.duhu.out.aid.responded", "flood.aid.responded", w(32000), `{"request":"q2","to":"xinhui"}`),
+		dec("flood.duhu.out.aid.delivered", "flood.aid.delivered", w(33000), `{"event":"d-14","to":"chixi","subject":"flood.aid.chixi.response"}`),
+		in("flood.duhu.rain", "flood.rain.observed", s(3600), `{"gauge":"g2","mm":1,"minutes":10}`),
+	}
+	for i, m := range msgs {
+		l.publish(t, m.subject, fmt.Appendf(nil, `{"specversion":"1.0","id":"d-%d","source":"drill/test","type":%q,"time":%q,"drill":%t,"data":%s}`,
+			i+1, m.typ, m.at.Format(time.RFC3339Nano), m.drill, m.data))
+	}
+	p := startProjector(t, st, Config{Town: "duhu", Stream: l.stream})
+	waitProjected(t, p.Projector, l.lastSeq(t), 10*time.Second)
+
+	// The test's own computation: walk the log in order, keeping the drill's clock.
+	var clock time.Time
+	reported := map[string]time.Time{}
+	created := map[string]time.Time{}
+	firstAssigned := map[string]time.Time{}
+	incidents, assignments := 0, 0
+	var dispatch []float64
+	for _, m := range msgs {
+		if m.drill {
+			clock = m.at
+		}
+		switch m.typ {
+		case "flood.incident.reported":
+			incidents++
+			reported[field([]byte(m.data), "incident")] = m.at
+		case "flood.assignment.created":
+			assignments++
+			inc := field([]byte(m.data), "incident")
+			created[field([]byte(m.data), "assignment")] = clock
+			if _, ok := firstAssigned[inc]; !ok {
+				firstAssigned[inc] = clock
+				dispatch = append(dispatch, clock.Sub(reported[inc]).Seconds())
+			}
+		}
+	}
+	require.Equal(t, []float64{0, 500}, dispatch, "the test's own reading of the drill")
+
+	r, err := st.Report(context.Background(), "duhu", time.Time{}, time.Time{})
+	require.NoError(t, err)
+	assert.True(t, r.Drill)
+	assert.Equal(t, storm, r.From, "the drill's period, not 1970 nor the wall clock")
+	assert.Equal(t, s(3600), r.To)
+	assert.Equal(t, incidents, r.Incidents.Total)
+	assert.Equal(t, assignments, r.Incidents.Assignments)
+	assert.Equal(t, len(firstAssigned), r.Incidents.Assigned)
+	assert.Equal(t, 1, r.Incidents.Resolved)
+	assert.Equal(t, len(msgs), r.EventsTotal)
+	byPhase := map[string]PhaseStats{}
+	for _, ph := range r.Response {
+		byPhase[ph.Phase] = ph
+	}
+	d := byPhase["dispatch"]
+	assert.Equal(t, len(dispatch), d.N)
+	assert.Equal(t, "incidents", d.Unit)
+	assert.InDelta(t, (dispatch[0]+dispatch[1])/2, d.P50, 1e-6)
+	assert.InDelta(t, dispatch[0]+0.9*(dispatch[1]-dispatch[0]), d.P90, 1e-6)
+	assert.InDelta(t, 0.5, d.Within, 1e-9)
+	turnout := byPhase["turnout"]
+	assert.Equal(t, "assignments", turnout.Unit)
+	assert.Equal(t, 2, turnout.N, "a1 accepted, a2 en route")
+	assert.InDelta(t, (s(230).Sub(created["a1"]).Seconds()+s(260).Sub(created["a2"]).Seconds())/2, turnout.P50, 1e-6)
+	assert.Equal(t, 1, byPhase["travel"].N)
+	assert.InDelta(t, 540, byPhase["travel"].P50, 1e-6)
+	assert.Equal(t, AidStats{Received: 1, Given: 1, Undelivered: 1}, r.Aid, "only the answer chixi's stream acknowledged counts as given")
+
+	// Restricting to the storm's first ten minutes keeps the decisions made then.
+	r, err = st.Report(context.Background(), "duhu", storm, s(600))
+	require.NoError(t, err)
+	assert.Equal(t, 3, r.Incidents.Assignments, "i1's and i2's, both reported in the first ten minutes")
+	assert.Equal(t, s(260), r.To, "the last event of the range")
+	assert.Equal(t, 2, byPhaseOf(r)["turnout"].N, "a1 and a2, decided in the range")
+}
+
+func byPhaseOf(r Report) map[string]PhaseStats {
+	out := map[string]PhaseStats{}
+	for _, ph := range r.Response {
+		out[ph.Phase] = ph
+	}
+	return out
+}
+
+// The printable page names things in Chinese with English beside, dates its
+// axes and gives each of many gauges its own line.
+func TestReportPageNamesAndColours(t *testing.T) {
+	h := func(n int) time.Time {
+		return time.Date(2022, 5, 12, 20, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Hour)
+	}
+	r := Report{Town: "duhu", TownName: "都斛镇", TownNameEn: "Duhu", Drill: true, From: h(0), To: h(6), EventsTotal: 3,
+		Incidents: IncidentStats{Total: 1, ByKind: []Count{{Key: "trapped", N: 1}}, ByVillage: []Count{{Key: "nancun", N: 1}}},
+		CheckIns:  []HourCount{{h(0), 3}, {h(5), 4}}}
+	for i := range 14 {
+		r.Rain = append(r.Rain, GaugeRain{Gauge: fmt.Sprintf("g%d", i), Hours: []HourRain{{h(0), 1}, {h(1), float64(i)}}})
+	}
+	NameReport(&r, nil)
+	var buf bytes.Buffer
+	require.NoError(t, WriteReportHTML(&buf, r, time.FixedZone("CST", 8*3600)))
+	page := buf.String()
+	for _, want := range []string{"都斛镇 Duhu", "演练", "被困 trapped", "05-13 04h", "05-13 04:00"} {
+		assert.Contains(t, page, want)
+	}
+	styles := map[string]bool{}
+	for _, l := range rainLines(r.Rain, time.UTC).Lines {
+		styles[l.Color+"/"+l.Dash] = true
+	}
+	assert.Len(t, styles, 14, "no two gauges drawn alike")
+	assert.Len(t, hourBars(r.CheckIns, time.UTC).Bars, 2)
 }

@@ -18,7 +18,7 @@ type Reporter interface {
 var _ Reporter = (*store.Store)(nil)
 
 // reportRange reads ?from=&to= as RFC 3339 times or dates (town time); both are
-// optional: the report covers all of the record by default.
+// optional (zero: open), so the report covers all of the record by default.
 func reportRange(r *http.Request) (from, to time.Time, err error) {
 	parse := func(name, v string, def time.Time, endOfDay bool) (time.Time, error) {
 		if v == "" {
@@ -36,13 +36,13 @@ func reportRange(r *http.Request) (from, to time.Time, err error) {
 		}
 		return d, nil
 	}
-	if from, err = parse("from", r.URL.Query().Get("from"), time.Unix(0, 0), false); err != nil {
+	if from, err = parse("from", r.URL.Query().Get("from"), time.Time{}, false); err != nil {
 		return
 	}
-	if to, err = parse("to", r.URL.Query().Get("to"), time.Now().Add(24*time.Hour), true); err != nil {
+	if to, err = parse("to", r.URL.Query().Get("to"), time.Time{}, true); err != nil {
 		return
 	}
-	if !to.After(from) {
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
 		err = invalid("to must be after from", nil)
 	}
 	return
@@ -63,6 +63,9 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) (store.Report, b
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("report %s…%s: %w", from, to, err))
 		return store.Report{}, false
+	}
+	if s.deps.Domain != nil {
+		store.NameReport(&rep, s.deps.Domain.Scenario())
 	}
 	return rep, true
 }

@@ -105,6 +105,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError answers with the error's kind and message; internal details go to the log only.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
+	var nr *NotReady
+	if errors.As(err, &nr) && nr.Status != 0 {
+		// The log cannot take input now (disk full, stream gone): say so, not "internal".
+		s.deps.Logger.Warn("input refused: the log cannot take it", "method", r.Method, "path", r.URL.Path, "check", nr.Check, "err", err)
+		writeJSON(w, nr.Status, &apiError{Status: nr.Status, Kind: nr.Check, Message: nr.Message})
+		return
+	}
 	if !errors.As(err, &ae) {
 		s.deps.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = &apiError{Status: http.StatusInternalServerError, Kind: "internal",

@@ -46,6 +46,8 @@ type serveConfig struct {
 	adminToken string
 	origins    string
 	secret     string
+	// startTimeout bounds the wait at start for NATS, JetStream, the stream and the lease.
+	startTimeout time.Duration
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -64,6 +66,8 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.simulate, "simulate", false, "drill only: simulated responders answer their assignments and households reach their shelters")
 	fs.StringVar(&c.origins, "allowed-origins", "", "other origins (comma-separated) that may open the board's websocket")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
+	fs.DurationVar(&c.startTimeout, "start-timeout", 2*time.Minute,
+		"how long start-up waits, with back-off, for NATS, a JetStream meta leader, the town's stream and its lease before giving up")
 	return fs
 }
 
@@ -94,8 +98,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	holder, err := leaseHolder(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	// One process per data directory, before anything in it is opened.
+	unlock, err := lockDataDir(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 
-	nc, closeNATS, err := connectNATS(cfg, log)
+	nc, ns, closeNATS, err := connectNATS(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -104,15 +118,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	stream, err := events.EnsureStream(ctx, js, cfg.town, cfg.replicas)
+	// A cluster just started may have no JetStream meta leader yet: wait, saying for what.
+	stream, err := events.Await(ctx, log, cfg.startTimeout, "the town's stream "+events.StreamName(cfg.town),
+		func(ctx context.Context) (jetstream.Stream, error) {
+			return events.EnsureStream(ctx, js, cfg.town, cfg.replicas)
+		})
 	if err != nil {
 		return err
 	}
-	holder, err := leaseHolder(cfg.dataDir)
-	if err != nil {
-		return err
-	}
-	lease, err := engine.AcquireLease(ctx, js, cfg.town, holder, cfg.replicas, log)
+	lease, err := events.Await(ctx, log, cfg.startTimeout, "the town's lease in "+engine.LeaseBucket,
+		func(ctx context.Context) (*engine.Lease, error) {
+			l, err := engine.AcquireLease(ctx, js, cfg.town, holder, cfg.replicas, log)
+			if errors.Is(err, engine.ErrTownTaken) {
+				err = events.Permanent(err)
+			}
+			return l, err
+		})
 	if err != nil {
 		return err
 	}
@@ -123,6 +144,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	town, err := engine.LoadTown(fsys, cfg.town)
 	if err != nil {
+		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
+	}
+	if err := events.StreamNameClash(append([]string{cfg.town}, town.Aid.Neighbours...)); err != nil {
 		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
 	}
 	if _, err := engine.AddNeighbourRoads(town, scenario.Open); err != nil {
@@ -167,14 +191,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer proj.Close()
 
-	deps := ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: events.NewPublisher(js),
+	health := &townHealth{town: cfg.town, nc: nc, stream: stream, pub: events.NewPublisher(js), lease: lease, proj: proj}
+	if ns != nil {
+		dir, _ := filepath.Abs(cfg.dataDir)
+		health.disk = newDiskWatch(ns, nc, dir, cfg.town, log)
+	}
+	deps := ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: health,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Tokens: tokens, Hub: hub, AllowedOrigins: splitList(cfg.origins), Logger: log,
-		Ready: func(ctx context.Context) error {
-			if nc.Status() != nats.CONNECTED {
-				return fmt.Errorf("NATS connection is %s", nc.Status())
-			}
-			return proj.Ready(ctx)
-		}}
+		Ready: health.Ready}
 	if proj.store != nil {
 		deps.Reports = proj.store
 	}
@@ -208,6 +232,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { engErr <- eng.Run(runCtx) }()
 	go hub.Run(runCtx)
 	go proj.Run(runCtx)
+	if health.disk != nil {
+		go health.disk.run(runCtx)
+	}
 	leaseErr, leaseDone := make(chan error, 1), make(chan struct{})
 	go func() { leaseErr <- lease.Keep(runCtx); close(leaseDone) }()
 	replayer := &events.Replayer{Publisher: events.NewPublisher(js), Speed: cfg.speed}
@@ -254,26 +281,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return runErr
 }
 
-// connectNATS joins --nats-url, or starts the embedded server and connects in-process.
-func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, func(), error) {
+// connectNATS joins --nats-url, or starts the embedded server (returned, else
+// nil) and connects in-process.
+func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, *server.Server, func(), error) {
 	opts := []nats.Option{nats.Name("floodcmd " + cfg.town), nats.MaxReconnects(-1)}
 	if cfg.natsURL != "" {
-		nc, err := nats.Connect(cfg.natsURL, opts...)
+		// Servers still starting are waited for (--start-timeout), not an error.
+		nc, err := nats.Connect(cfg.natsURL, append(opts, nats.RetryOnFailedConnect(true))...)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--nats-url %s: %w", cfg.natsURL, err)
+			return nil, nil, nil, fmt.Errorf("--nats-url %s: %w", cfg.natsURL, err)
 		}
-		return nc, func() { _ = nc.Drain() }, nil
+		return nc, nil, func() { _ = nc.Drain() }, nil
 	}
 	dir, err := filepath.Abs(cfg.dataDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, nil, fmt.Errorf("--data %s: %w", dir, err)
+		return nil, nil, nil, fmt.Errorf("--data %s: %w", dir, err)
 	}
 	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: cfg.natsListen, StoreDir: dir, SyncAlways: true})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if cfg.natsListen != "-" {
 		log.Info("embedded NATS listening", "url", ns.ClientURL(), "data", dir)
@@ -281,9 +310,9 @@ func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, func(), error) 
 	nc, err := nats.Connect("", append(opts, nats.InProcessServer(ns))...)
 	if err != nil {
 		ns.Shutdown()
-		return nil, nil, fmt.Errorf("connect to embedded NATS: %w", err)
+		return nil, nil, nil, fmt.Errorf("connect to embedded NATS: %w", err)
 	}
-	return nc, func() {
+	return nc, ns, func() {
 		_ = nc.Drain()
 		shutdownEmbedded(ns)
 	}, nil
@@ -380,12 +409,14 @@ func (f publishFunc) Publish(ctx context.Context, subject string, ev events.Even
 }
 
 // leaseHolder names this process for the town's lease: the machine and the data
-// directory, so a restart on the same data takes the town back at once.
-func leaseHolder(dataDir string) (string, error) {
+// directory (which this process holds locked), its pid and a random instance
+// id, so a restart on the same data takes the town back at once and a second
+// live process never does.
+func leaseHolder(dataDir string) (engine.LeaseHolder, error) {
 	dir, err := filepath.Abs(dataDir)
 	if err != nil {
-		return "", err
+		return engine.LeaseHolder{}, err
 	}
 	host, _ := os.Hostname()
-	return host + ":" + dir, nil
+	return engine.LeaseHolder{Place: host + ":" + dir, PID: os.Getpid(), Instance: engine.NewInstance(), PlaceLocked: true}, nil
 }
