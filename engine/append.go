@@ -161,6 +161,9 @@ func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, folde
 	// rounds: a small round costs one round trip, a large one cannot overrun the server.
 	flow := jetstreamext.BatchFlowControl{AckFirst: len(msgs) > 64, AckTimeout: appendTimeout}
 	ack, err := jetstreamext.PublishMsgBatch(actx, e.cfg.JS, msgs, flow)
+	if e.cfg.OnAppend != nil && !isWrongLastSeq(err) {
+		e.cfg.OnAppend(err)
+	}
 	if isWrongLastSeq(err) {
 		if mode != fenceDecisions {
 			// An input moved on, or another engine's decision did: the fold

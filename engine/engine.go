@@ -32,6 +32,9 @@ type Config struct {
 	Tick time.Duration
 	// Metrics receives counts; nil records nothing.
 	Metrics *Metrics
+	// OnAppend, if set, hears the outcome of each append of the engine's own
+	// (nil, or why the log did not take it), for readiness.
+	OnAppend func(error)
 	// OnApplied, if set, is called after each message is folded, under the write lock.
 	OnApplied func(seq uint64, subject string, outcome Outcome, typ string)
 }

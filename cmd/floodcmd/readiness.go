@@ -119,3 +119,18 @@ func (h *townHealth) Publish(ctx context.Context, subject string, ev events.Even
 	}
 	return nil, err
 }
+
+// engineAppended hears how each of the engine's own appends went: /readyz
+// names a decision round the log did not take, as it does an HTTP input.
+func (h *townHealth) engineAppended(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil {
+		h.appendErr = nil
+		return
+	}
+	var nr *ui.NotReady
+	if errors.As(ui.AppendFailure(err), &nr) {
+		h.appendErr, h.appendAt = nr, time.Now()
+	}
+}

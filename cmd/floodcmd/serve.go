@@ -173,8 +173,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		eng.Read(func(st *engine.State) { seq, v = st.Seq, st.View() })
 		return seq, v
 	}})
-	eng = engine.New(engine.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain,
-		Logger: log, Metrics: metrics, OnApplied: hub.Applied})
+	// A drill's decisions are on the drill's clock, like the events that cause
+	// them: response times and ack time-outs are then the drill's own.
+	replayer := &events.Replayer{Publisher: events.NewPublisher(js), Speed: cfg.speed}
+	var clock func() time.Time
+	if cfg.replay != "" {
+		clock = replayer.Now
+	}
+	health := &townHealth{town: cfg.town, nc: nc, stream: stream, pub: events.NewPublisher(js), lease: lease}
+	eng = engine.New(engine.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain, Now: clock,
+		Logger: log, Metrics: metrics, OnApplied: hub.Applied, OnAppend: health.engineAppended})
 	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "floodcmd_engine_lag_events",
 		Help: "Messages in the town's log not yet folded by the engine.", ConstLabels: prometheus.Labels{"town": cfg.town}},
 		func() float64 {
@@ -191,7 +199,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer proj.Close()
 
-	health := &townHealth{town: cfg.town, nc: nc, stream: stream, pub: events.NewPublisher(js), lease: lease, proj: proj}
+	health.proj = proj
 	if ns != nil {
 		dir, _ := filepath.Abs(cfg.dataDir)
 		health.disk = newDiskWatch(ns, nc, dir, cfg.town, log)
@@ -237,7 +245,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	leaseErr, leaseDone := make(chan error, 1), make(chan struct{})
 	go func() { leaseErr <- lease.Keep(runCtx); close(leaseDone) }()
-	replayer := &events.Replayer{Publisher: events.NewPublisher(js), Speed: cfg.speed}
 	if len(drill) > 0 {
 		go playDrill(runCtx, log, eng, replayer, drill)
 	}
