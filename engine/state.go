@@ -133,6 +133,9 @@ func (s *State) applyOwn(seq uint64, subject string, addr events.Address, raw []
 	return Decision, ev.Type
 }
 
+// Voided counts the decisions in the log the fold found void (see void.go).
+func (s *State) Voided() int { return s.counts["decision_void"] }
+
 // Applied reports whether an event id has been folded (or was one of the engine's own).
 func (s *State) Applied(id string) bool {
 	_, ok := s.applied[id]

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"github.com/floodcmd/floodcmd/engine"
 	"net/http"
 	"strings"
 
@@ -101,6 +102,9 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 // "storage_full" is true while the disk is full, for the board's banner.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{"town": s.deps.Town, "applied_seq": s.deps.Engine.AppliedSeq()}
+	// Decisions in the log the fold found void (never carried out, told on
+	// their subject): 0 unless rounds had to go in while inputs kept coming.
+	s.deps.Engine.Read(func(st *engine.State) { body["decisions_void"] = st.Voided() })
 	if s.deps.Lags != nil {
 		// How far each follower of the log is behind, ready or not: an operator
 		// sees at once that the town's record in PostgreSQL is lagging.
