@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
 )
 
 // container answers "is this point inside the town outline" for millions of
@@ -12,6 +13,7 @@ import (
 // thousands of vertices a real boundary has.
 type container struct {
 	bound      orb.Bound
+	rect       bool // the outline is its bounding box (--bbox): edges count as inside
 	bands      [][]edge
 	minY, step float64
 }
@@ -22,6 +24,7 @@ const containerBands = 1024
 
 func newContainer(mp orb.MultiPolygon) *container {
 	c := &container{bound: mp.Bound(), bands: make([][]edge, containerBands)}
+	c.rect = len(mp) == 1 && len(mp[0]) == 1 && isBoxRing(mp[0][0], c.bound)
 	c.minY = c.bound.Min[1]
 	c.step = (c.bound.Max[1] - c.bound.Min[1]) / containerBands
 	if c.step <= 0 {
@@ -51,6 +54,9 @@ func (c *container) contains(p orb.Point) bool {
 	if !c.bound.Contains(p) {
 		return false
 	}
+	if c.rect {
+		return true
+	}
 	in := false
 	for _, e := range c.bands[c.band(p[1])] {
 		if (e.a[1] > p[1]) != (e.b[1] > p[1]) {
@@ -61,6 +67,56 @@ func (c *container) contains(p orb.Point) bool {
 		}
 	}
 	return in
+}
+
+// crossing is where the segment from a (inside) to b (outside) first meets
+// the outline, so a road cut at the boundary still reaches it.
+func (c *container) crossing(a, b orb.Point) (orb.Point, bool) {
+	if c.rect {
+		ls := clip.LineString(c.bound, orb.LineString{a, b})
+		if len(ls) > 0 && len(ls[0]) == 2 {
+			return ls[0][1], true
+		}
+		return orb.Point{}, false
+	}
+	lo, hi := c.band(math.Min(a[1], b[1])), c.band(math.Max(a[1], b[1]))
+	best, found := 2.0, false
+	for band := lo; band <= hi; band++ {
+		for _, e := range c.bands[band] {
+			if t, ok := intersect(a, b, e.a, e.b); ok && t < best {
+				best, found = t, true
+			}
+		}
+	}
+	if !found {
+		return orb.Point{}, false
+	}
+	return orb.Point{a[0] + best*(b[0]-a[0]), a[1] + best*(b[1]-a[1])}, true
+}
+
+// intersect returns t in [0,1] where segment p→q meets segment r→s.
+func intersect(p, q, r, s orb.Point) (float64, bool) {
+	dx, dy := q[0]-p[0], q[1]-p[1]
+	ex, ey := s[0]-r[0], s[1]-r[1]
+	den := dx*ey - dy*ex
+	if den == 0 {
+		return 0, false
+	}
+	t := ((r[0]-p[0])*ey - (r[1]-p[1])*ex) / den
+	u := ((r[0]-p[0])*dy - (r[1]-p[1])*dx) / den
+	return t, t >= 0 && t <= 1 && u >= 0 && u <= 1
+}
+
+func isBoxRing(r orb.Ring, b orb.Bound) bool {
+	if len(r) != 5 || r[0] != r[4] {
+		return false
+	}
+	for _, p := range r {
+		if (p[0] != b.Min[0] && p[0] != b.Max[0]) || (p[1] != b.Min[1] && p[1] != b.Max[1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // haversine is the great-circle distance in metres.

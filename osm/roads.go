@@ -10,54 +10,83 @@ import (
 	"github.com/floodcmd/floodcmd/geo"
 )
 
+// run is a stretch of a way inside the outline: its nodes, and where it was
+// cut, the point where it crosses the outline (head before, tail after).
+type run struct {
+	nodes      []int64
+	head, tail *orb.Point
+}
+
 // runs cuts a way into the stretches whose nodes are inside the outline and
-// present in the extract. cut says the outline cut the way; outside that no
-// node was inside; missing that the extract lacked some of its nodes.
-func (im *importer) runs(w keptWay) (runs [][]int64, cut, outside, missing bool) {
-	var cur []int64
+// present in the extract. cut says the outline cut the way; outside that
+// nothing of it was inside; missing that the extract lacked some of its nodes.
+func (im *importer) runs(w keptWay) (runs []run, cut, outside, missing bool) {
+	var cur run
+	var prev orb.Point
+	prevIn, prevOK := false, false
 	flush := func() {
-		if len(cur) >= 2 {
+		if len(cur.nodes) >= 2 || (len(cur.nodes) == 1 && (cur.head != nil || cur.tail != nil)) {
 			runs = append(runs, cur)
 		}
-		cur = nil
+		cur = run{}
 	}
 	for _, id := range w.nodes {
 		p, ok := im.point(id)
 		if !ok {
 			missing = true
 		}
-		if ok && im.inside.contains(p) {
-			cur = append(cur, id)
-			continue
-		}
-		if ok {
+		in := ok && im.inside.contains(p)
+		if ok && !in {
 			cut = true
 		}
-		flush()
+		switch {
+		case in && prevOK && !prevIn: // entering: start at the outline
+			if x, found := im.inside.crossing(p, prev); found && x != p {
+				cur.head = &x
+			}
+		case !in && ok && prevIn: // leaving: end at the outline
+			if x, found := im.inside.crossing(prev, p); found && x != prev {
+				cur.tail = &x
+			}
+		}
+		if in {
+			cur.nodes = append(cur.nodes, id)
+		} else {
+			flush()
+		}
+		prev, prevIn, prevOK = p, in, ok
 	}
 	flush()
 	outside = len(runs) == 0
 	return runs, cut && !outside, outside, missing
 }
 
-// line turns node ids into a line, dropping repeated positions (two OSM nodes
+// line turns a run into a line, dropping repeated positions (two OSM nodes
 // at one spot would make a zero-length segment).
-func (im *importer) line(ids []int64) orb.LineString {
-	ls := make(orb.LineString, 0, len(ids))
-	for _, id := range ids {
-		p, _ := im.point(id)
-		if len(ls) > 0 && ls[len(ls)-1] == p {
-			continue
+func (im *importer) line(r run) orb.LineString {
+	ls := make(orb.LineString, 0, len(r.nodes)+2)
+	add := func(p orb.Point) {
+		if len(ls) == 0 || ls[len(ls)-1] != p {
+			ls = append(ls, p)
 		}
-		ls = append(ls, p)
+	}
+	if r.head != nil {
+		add(orb.Point{round7(r.head[0]), round7(r.head[1])})
+	}
+	for _, id := range r.nodes {
+		p, _ := im.point(id)
+		add(p)
+	}
+	if r.tail != nil {
+		add(orb.Point{round7(r.tail[0]), round7(r.tail[1])})
 	}
 	return ls
 }
 
 type piece struct {
-	w     *keptWay
-	nodes []int64
-	dir   Direction
+	w   *keptWay
+	run run
+	dir Direction
 }
 
 // roads builds road sections from the kept highways: cut at the outline,
@@ -73,10 +102,11 @@ func (im *importer) roads() []Feature {
 		dir := ParseOneway(w.tags["oneway"], w.tags["junction"], rc.oneway)
 		for _, r := range rs {
 			if dir == Backward {
-				r = slices.Clone(r)
-				slices.Reverse(r)
+				r.nodes = slices.Clone(r.nodes)
+				slices.Reverse(r.nodes)
+				r.head, r.tail = r.tail, r.head
 			}
-			pieces = append(pieces, piece{w: w, nodes: r, dir: dir})
+			pieces = append(pieces, piece{w: w, run: r, dir: dir})
 		}
 	}
 	keep := im.largestNetwork(pieces)
@@ -93,7 +123,7 @@ func (im *importer) roads() []Feature {
 			speed = rc.speedKmh
 		}
 		name, nameEn := names(p.w.tags, "无名"+rc.zh, "unnamed "+rc.en)
-		line := im.line(p.nodes)
+		line := im.line(p.run)
 		if len(line) < 2 {
 			im.rep.RoadsZeroLength++
 			continue
@@ -141,8 +171,8 @@ func (im *importer) largestNetwork(pieces []piece) map[int]bool {
 		return x
 	}
 	for _, p := range pieces {
-		a := int32(im.nodes.index(p.nodes[0]))
-		for _, id := range p.nodes[1:] {
+		a := int32(im.nodes.index(p.run.nodes[0]))
+		for _, id := range p.run.nodes[1:] {
 			b := int32(im.nodes.index(id))
 			if ra, rb := find(a), find(b); ra != rb {
 				parent[ra] = rb
@@ -153,8 +183,8 @@ func (im *importer) largestNetwork(pieces []piece) map[int]bool {
 	length := map[int32]float64{}
 	lens := make([]float64, len(pieces))
 	for i, p := range pieces {
-		lens[i] = lineMeters(im.line(p.nodes))
-		length[find(int32(im.nodes.index(p.nodes[0])))] += lens[i]
+		lens[i] = lineMeters(im.line(p.run))
+		length[find(int32(im.nodes.index(p.run.nodes[0])))] += lens[i]
 	}
 	best, bestLen := int32(-1), -1.0
 	for root, l := range length {
@@ -165,7 +195,7 @@ func (im *importer) largestNetwork(pieces []piece) map[int]bool {
 	keep := map[int]bool{}
 	dropped := map[int32]bool{}
 	for i, p := range pieces {
-		if root := find(int32(im.nodes.index(p.nodes[0]))); root == best {
+		if root := find(int32(im.nodes.index(p.run.nodes[0]))); root == best {
 			keep[i] = true
 		} else {
 			dropped[root] = true
