@@ -272,7 +272,7 @@ func TestImportAdminVillages(t *testing.T) {
 	add(2004, 113.0, 22.03)
 	add(2005, 113.03, 22.0)
 	add(2006, 113.03, 22.03)
-		// the border the two villages share is one way, as OSM maps it
+	// the border the two villages share is one way, as OSM maps it
 	f.ways = append(f.ways, fway{id: 3001, nodes: []int64{2002, 2003}}, fway{id: 3002, nodes: []int64{2003, 2004, 2001, 2002}})
 	f.ways = append(f.ways, fway{id: 3003, nodes: []int64{2002, 2005, 2006, 2003}})
 	f.rels = append(f.rels,
