@@ -13,9 +13,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/paulmach/orb"
 	osmlib "github.com/paulmach/osm"
 	"github.com/paulmach/osm/osmxml"
-	"github.com/paulmach/orb"
 
 	"github.com/floodcmd/floodcmd/geo"
 )
