@@ -151,7 +151,7 @@ func (im *importer) read(ctx context.Context) error {
 		if len(n.Tags) > 0 {
 			tags := tagMap(n.Tags, keptKeys)
 			k, _, _ := shelterKind(mapTag(tags))
-			if k != "" || placeKinds[tags["place"]] {
+			if (k != "" || placeKinds[tags["place"]]) && validLonLat(n.Lon, n.Lat) {
 				im.pois = append(im.pois, poi{id: int64(n.ID), lon: round7(n.Lon), lat: round7(n.Lat), tags: tags})
 			}
 		}

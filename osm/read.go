@@ -110,7 +110,16 @@ func (t *nodeTable) index(id int64) int {
 	return i
 }
 
+// validLonLat rejects positions a broken file may carry (NaN, ±Inf, out of
+// range): such a node counts as missing from the extract.
+func validLonLat(lon, lat float64) bool {
+	return lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90 // false for NaN too
+}
+
 func (t *nodeTable) set(id int64, lon, lat float64) {
+	if !validLonLat(lon, lat) {
+		return
+	}
 	if i := t.index(id); i >= 0 {
 		t.lon[i], t.lat[i] = round7(lon), round7(lat)
 	}

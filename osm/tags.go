@@ -192,7 +192,7 @@ var placeKinds = map[string]bool{
 func names(tags map[string]string, zh, en string) (name, nameEn string) {
 	name = firstOf(tags, "name:zh", "name:zh-Hans", "name")
 	nameEn = firstOf(tags, "name:en", "int_name")
-	ref := tags["ref"]
+	local, ref := firstOf(tags, "name"), firstOf(tags, "ref")
 	if name == "" && ref != "" {
 		name = ref
 	}
@@ -201,12 +201,12 @@ func names(tags map[string]string, zh, en string) (name, nameEn string) {
 	}
 	if nameEn == "" {
 		switch {
-		case tags["name"] != "" && isLatin(tags["name"]):
-			nameEn = tags["name"]
+		case local != "" && isLatin(local):
+			nameEn = local
 		case ref != "":
 			nameEn = ref
-		case tags["name"] != "":
-			nameEn = tags["name"] // a Chinese name is better than none
+		case local != "":
+			nameEn = local // a Chinese name is better than none
 		default:
 			nameEn = en
 		}
