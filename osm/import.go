@@ -3,7 +3,6 @@ package osm
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -28,14 +27,13 @@ var DefaultVillageLevels = []int{10, 9}
 
 // Options says what to import.
 type Options struct {
-	Town           string           // slug of the town, the scenario's town id
-	Name, NameEn   string           // the town's names; from the boundary file when empty
-	Outline        orb.MultiPolygon // the town's outline: everything is cut at it
-	Illustrative   bool             // the outline is a box, not the town's real boundary
-	VillageLevels  []int            // admin_level values for villages, DefaultVillageLevels when nil
-	Paths          bool             // also import footways, paths, steps, cycleways
-	SectionMeters  float64          // DefaultSectionMeters when 0
-	SnapToleranceM float64          // how close geo joins vertices; only to report the graph check
+	Town          string           // slug of the town, the scenario's town id
+	Name, NameEn  string           // the town's names; from the boundary file when empty
+	Outline       orb.MultiPolygon // the town's outline: everything is cut at it
+	Illustrative  bool             // the outline is a box, not the town's real boundary
+	VillageLevels []int            // admin_level values for villages, DefaultVillageLevels when nil
+	Paths         bool             // also import footways, paths, steps, cycleways
+	SectionMeters float64          // DefaultSectionMeters when 0
 }
 
 // Result is the imported scenario as GeoJSON features, one list per file,
@@ -240,7 +238,5 @@ func (im *importer) town() Feature {
 }
 
 func round7(x float64) float64 { return math.Round(x*1e7) / 1e7 }
-
-func fmtKm(m float64) string { return fmt.Sprintf("%.1f km", m/1000) }
 
 func mapTag(m map[string]string) func(string) string { return func(k string) string { return m[k] } }

@@ -76,8 +76,7 @@ func importOSM(ctx context.Context, args []string, getenv func(string) string, s
 	case (*boundary == "") == (*bbox == ""):
 		return errors.New("import osm: give the town's outline with either --boundary FILE.geojson or --bbox minlon,minlat,maxlon,maxlat")
 	}
-	opt := osm.Options{Town: *town, Name: *name, NameEn: *nameEn, Paths: *paths, SectionMeters: *section,
-		SnapToleranceM: engine.SnapToleranceMeters}
+	opt := osm.Options{Town: *town, Name: *name, NameEn: *nameEn, Paths: *paths, SectionMeters: *section}
 	for _, l := range strings.Split(*levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(l))
 		if err != nil || n < 1 || n > 12 {
