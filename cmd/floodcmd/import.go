@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -107,7 +108,8 @@ func importOSM(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("import osm: %w", err)
 	}
-	if err := res.Write(*out); err != nil {
+	aside, err := writeImport(res, *out)
+	if err != nil {
 		return fmt.Errorf("import osm: %w", err)
 	}
 	// A fresh roster file (header only) lets serve start; an existing one is the
@@ -119,9 +121,41 @@ func importOSM(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	}
 	fmt.Fprintf(stdout, "imported %s into %s\n", src, *out)
+	if len(aside) > 0 {
+		fmt.Fprintf(stdout, "kept the town's own %s; the fresh import of them is in %s to compare\n",
+			strings.Join(aside, ", "), filepath.Join(*out, importAside))
+	}
 	res.Report.Print(stdout)
 	fmt.Fprintf(stdout, "\nfloodcmd check --scenario %s:\n", *out)
 	return check([]string{"--scenario", *out}, func(string) string { return "" }, stdout)
+}
+
+// handEdited are the files a town fills in after the first import (capacities,
+// populations, its own village lines): a re-import, to pick up new roads,
+// never overwrites them but puts its version in importAside.
+var handEdited = map[string]bool{"town.geojson": true, "villages.geojson": true, "grids.geojson": true, "shelters.geojson": true}
+
+const importAside = "osm-latest" // a folder: LoadScenario reads only the scenario's top level
+
+func writeImport(res *osm.Result, dir string) (aside []string, err error) {
+	fresh := &osm.Result{Files: map[string][]osm.Feature{}}
+	later := &osm.Result{Files: map[string][]osm.Feature{}}
+	for name, feats := range res.Files {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil && handEdited[name] {
+			later.Files[name] = feats
+			aside = append(aside, name)
+			continue
+		}
+		fresh.Files[name] = feats
+	}
+	sort.Strings(aside)
+	if err := fresh.Write(dir); err != nil {
+		return nil, err
+	}
+	if len(aside) > 0 {
+		return aside, later.Write(filepath.Join(dir, importAside))
+	}
+	return nil, nil
 }
 
 func parseBBox(s string) (orb.Bound, error) {

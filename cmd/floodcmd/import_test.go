@@ -39,7 +39,8 @@ func TestImportRealTownAndServe(t *testing.T) {
 		"--village-levels", "7", "--out", dir}, os.Getenv, &out)
 	require.NoError(t, err, out.String())
 	for _, want := range []string{"roads: ", "dropped, not connected to the main network", "candidate shelters: ", "villages: 7, grids: 7",
-		"still missing:", "安道尔 Andorra (andorra): OK", "1 connected piece(s)", "warning: shelters.geojson", "warning: roster.csv: no responders"} {
+		"still missing:", "安道尔 Andorra (andorra): OK", "1 connected piece(s)", "warning: shelters.geojson", "more like these",
+		"warning: roster.csv: no responders"} {
 		assert.Contains(t, out.String(), want)
 	}
 
@@ -82,6 +83,20 @@ func TestImportRealTownAndServe(t *testing.T) {
 	kept, err := os.ReadFile(filepath.Join(dir, "roster.csv"))
 	require.NoError(t, err)
 	assert.Equal(t, 3, strings.Count(string(kept), "\n"), "the good roster is still there")
+
+	// Re-importing the map (new roads) keeps the town's own shelters and villages.
+	shelters := filepath.Join(dir, "shelters.geojson")
+	edited := []byte(`{"type":"FeatureCollection","features":[]}`)
+	require.NoError(t, os.WriteFile(shelters, edited, 0o644))
+	out.Reset()
+	require.NoError(t, run(context.Background(), []string{"import", "osm", "--osm", "../../osm/testdata/andorra-latest.osm.bz2",
+		"--bbox", "1.30,42.30,1.90,42.80", "--town", "andorra", "--village-levels", "7", "--out", dir}, os.Getenv, &out), out.String())
+	assert.Contains(t, out.String(), "kept the town's own grids.geojson, shelters.geojson, town.geojson, villages.geojson")
+	got, err := os.ReadFile(shelters)
+	require.NoError(t, err)
+	assert.Equal(t, edited, got)
+	_, err = os.Stat(filepath.Join(dir, "osm-latest", "shelters.geojson"))
+	require.NoError(t, err)
 
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"check", "--scenario", dir}, os.Getenv, &out), out.String())

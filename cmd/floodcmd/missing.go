@@ -12,7 +12,12 @@ import (
 // duty officer would otherwise find in the middle of a storm.
 func printStillMissing(w io.Writer, t *engine.Town) {
 	var lines []string
-	for _, p := range t.Scenario.Warnings {
+	const listed = 10 // a county has hundreds of candidate shelters: name a few, count the rest
+	for i, p := range t.Scenario.Warnings {
+		if i == listed {
+			lines = append(lines, fmt.Sprintf("… and %d more like these", len(t.Scenario.Warnings)-listed))
+			break
+		}
 		lines = append(lines, p.String())
 	}
 	if len(t.Scenario.Gauges) == 0 {
@@ -30,7 +35,7 @@ func printStillMissing(w io.Writer, t *engine.Town) {
 	if len(lines) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "  still to fill in (%d warning(s), not errors):\n", len(lines))
+	fmt.Fprintln(w, "  still to fill in (warnings, not errors):")
 	for _, l := range lines {
 		fmt.Fprintf(w, "    warning: %s\n", l)
 	}
