@@ -56,7 +56,7 @@ func (r *Report) missing() {
 	}
 	r.Missing = append(r.Missing,
 		"gauges: OSM has no rain or water-level gauges; add gauges.geojson with warning_m and danger_m",
-		"roster: roster.csv has only its header; floodcmd import roster --xlsx FILE writes it from the town's spreadsheet",
+		"roster: a new roster.csv has only its header; floodcmd import roster --xlsx FILE writes it from the town's spreadsheet",
 		"households: floodcmd import households --xlsx FILE writes households.csv from the registry",
 		"population and households of each village and grid (OSM rarely has them; they are 0)")
 	if strings.Contains(r.VillagesFrom, "illustrative") {
