@@ -168,7 +168,7 @@ func NewGraph(roads []Road, snapToleranceMeters float64) (*Graph, GraphReport) {
 		}
 		return [2]int64{int64(math.Floor(x / tol)), int64(math.Floor(y / tol))}
 	}
-	nodeFor := func(p orb.Point) int32 {
+	nodeNear := func(p orb.Point) int32 {
 		x, y := g.project(p)
 		c := cellOf(x, y)
 		best, bestD := int32(-1), math.Inf(1)
@@ -201,6 +201,19 @@ func NewGraph(roads []Road, snapToleranceMeters float64) (*Graph, GraphReport) {
 		}
 		heads[c] = id
 		return id
+	}
+	// A position seen before always gets the node it got then: a vertex that
+	// two roads share (an OpenStreetMap junction) must join them, even when
+	// snapping had moved it onto a neighbouring node that the second road's
+	// copy would not have chosen.
+	exact := map[orb.Point]int32{}
+	nodeFor := func(p orb.Point) int32 {
+		if n, ok := exact[p]; ok {
+			return n
+		}
+		n := nodeNear(p)
+		exact[p] = n
+		return n
 	}
 
 	for _, r := range roads {

@@ -162,6 +162,21 @@ func TestSnapTolerance(t *testing.T) {
 	}
 }
 
+// A vertex two roads share stays one junction even when snapping would send
+// the second road's copy to a nearer node: OpenStreetMap junctions are shared
+// vertices, and splitting one forced detours on a real extract.
+func TestSharedVertexStaysAJunction(t *testing.T) {
+	roads := []geo.Road{
+		road("north", 36, false, at(-4, 0), at(0, 0), at(0, 800)), // (0,0) snaps onto (-4,0)
+		road("east", 36, false, at(3, 0), at(800, 0)),             // 7 m from (-4,0): a node of its own
+		road("south", 36, false, at(0, 0), at(0, -800)),           // shares (0,0) with north; east's node is nearer
+	}
+	g, _ := geo.NewGraph(roads, 5)
+	r, err := g.Route(at(0, 800), at(0, -800))
+	require.NoError(t, err)
+	assert.InDelta(t, 1602, r.Meters, 3, "north to south through the shared junction")
+}
+
 func TestGraphReport(t *testing.T) {
 	_, rep := geo.NewGraph(square(road("far", 36, true, at(5000, 0), at(6000, 0)),
 		road("bad", 0, false, at(0, 0), at(1, 1))), 1)

@@ -339,9 +339,26 @@ func (ld *loader) feature(file string, idx int, raw json.RawMessage, inNeighbour
 		g.Center = interiorPoint(g.Area)
 		ld.s.Grids = append(ld.s.Grids, g)
 	case KindShelter:
+		// verify: true marks a candidate (e.g. imported from OpenStreetMap) whose
+		// capacity nobody has counted yet: missing capacities are then a warning
+		// (counted as 0) instead of an error, so the town can start with it.
+		verify := p.boolean("verify")
 		sh := Shelter{ID: id, Name: name, NameEn: nameEn, Kind: p.str("shelter_kind", true),
-			Village: village(false), CapacityDay: p.count("capacity_day", true),
-			CapacityNight: p.count("capacity_night", true), Illustrative: illustrative}
+			Village: village(false), CapacityDay: p.count("capacity_day", !verify),
+			CapacityNight: p.count("capacity_night", !verify), Verify: verify, Illustrative: illustrative}
+		if verify {
+			var unknown []string
+			for _, k := range []string{"capacity_day", "capacity_night"} {
+				if m[k] == nil {
+					unknown = append(unknown, k)
+				}
+			}
+			what := "inspect it and remove verify"
+			if len(unknown) > 0 {
+				what = "fill in " + strings.Join(unknown, " and ") + " (counted as 0 until then), then remove verify"
+			}
+			ld.s.Warnings = append(ld.s.Warnings, Problem{File: file, FeatureID: p.id, Reason: "candidate shelter " + name + " needs checking: " + what})
+		}
 		sh.Point, _ = geom.(orb.Point)
 		ld.s.Shelters = append(ld.s.Shelters, sh)
 	case KindGauge:

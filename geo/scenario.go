@@ -34,6 +34,10 @@ type Scenario struct {
 	Hazards    []Hazard  `json:"hazards"`
 	Neighbours []Town    `json:"neighbours"`
 
+	// Warnings are things to fill in that do not stop the scenario from
+	// running (e.g. candidate shelters with unknown capacity); check prints them.
+	Warnings []Problem `json:"-"`
+
 	raw map[string][]json.RawMessage
 }
 
@@ -86,6 +90,10 @@ type Shelter struct {
 	CapacityNight int       `json:"capacity_night"`
 	Point         orb.Point `json:"point"`
 	Illustrative  bool      `json:"illustrative,omitempty"`
+
+	// Verify marks a candidate (imported from OpenStreetMap) whose suitability
+	// and capacity nobody has checked yet.
+	Verify bool `json:"verify,omitempty"`
 }
 
 // Gauge kinds.

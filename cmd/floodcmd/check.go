@@ -39,6 +39,7 @@ func check(args []string, getenv func(string) string, stdout io.Writer) error {
 		return fmt.Errorf("scenario %s: %w", *name, err)
 	}
 	summarise(stdout, town)
+	printStillMissing(stdout, town)
 	if *replay != "" {
 		evs, err := readReplay(*replay, fsys, sc.Town.ID)
 		if err != nil {

@@ -18,6 +18,7 @@ Usage:
   floodcmd serve [flags]     run the command system (embedded NATS by default)
   floodcmd token [flags]     print an access token (--role operator|responder|partner|viewer)
   floodcmd check [flags]     load a scenario folder as serve would: every problem, or a summary
+  floodcmd import osm|roster|households  build a scenario folder from OpenStreetMap and spreadsheets
   floodcmd version           print the version
 
 Run "floodcmd serve -h" for the flags. Every flag also reads FLOODCMD_<FLAG>
@@ -45,6 +46,8 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		return check(args[1:], getenv, stdout)
 	case "token":
 		return token(args[1:], getenv, stdout)
+	case "import":
+		return importCmd(ctx, args[1:], getenv, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "floodcmd", version)
 		return nil
