@@ -34,7 +34,7 @@ type State struct {
 	Town string
 	Seq  uint64
 
-	applied map[string]uint64 // event id → sequence where it was applied: dedup forever
+	applied *idIndex // event id → sequence where it was applied: dedup forever
 	// owed are inputs refused whose rejection notice is not yet in the log:
 	// notices are published only when live, and a crash between the two is healed on replay.
 	owed       map[uint64]events.Rejected
@@ -53,7 +53,7 @@ type DrillView struct {
 
 // NewState returns the empty state of a town over its domain.
 func NewState(town string, d *Domain) *State {
-	return &State{Town: town, applied: map[string]uint64{}, owed: map[uint64]events.Rejected{},
+	return &State{Town: town, applied: newIDIndex(), owed: map[uint64]events.Rejected{},
 		counts: map[string]int{}, domain: d}
 }
 
@@ -69,7 +69,7 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 	}
 	in, err := events.Validate(s.Town, subject, raw)
 	if err == nil {
-		if first, dup := s.applied[in.Event.ID]; dup {
+		if first, dup := s.applied.seen(in.Event.ID); dup {
 			s.owe(seq, subject, in.Event.ID, &events.Invalid{Field: "id", Value: in.Event.ID,
 				Rule: fmt.Sprintf("duplicate: this event id was applied at sequence %d; ignored", first)})
 			s.counts["duplicate"]++
@@ -87,7 +87,7 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 		s.counts["rejected"]++
 		return Refused, typ
 	}
-	s.applied[in.Event.ID] = seq
+	s.applied.add(in.Event.ID, seq)
 	s.counts["applied"]++
 	if in.Event.Drill {
 		s.drill.Events++
@@ -113,7 +113,7 @@ func (s *State) applyOwn(seq uint64, subject string, addr events.Address, raw []
 		s.counts["foreign"]++
 		return Notice, ""
 	}
-	s.applied[ev.ID] = seq
+	s.applied.add(ev.ID, seq)
 	if addr.Channel == events.ChanRejected {
 		var r events.Rejected
 		if json.Unmarshal(ev.Data, &r) == nil {
@@ -138,7 +138,7 @@ func (s *State) Voided() int { return s.counts["decision_void"] }
 
 // Applied reports whether an event id has been folded (or was one of the engine's own).
 func (s *State) Applied(id string) bool {
-	_, ok := s.applied[id]
+	_, ok := s.applied.seen(id)
 	return ok
 }
 
