@@ -42,6 +42,10 @@ type Domain struct {
 	drill    bool     // an exercise event has been folded: Exercise CAP alerts act
 	voids    []void   // decisions found void whose notice is not yet in the log
 	voidLog  []string // the last few voids, for the log and tests
+	// dataTime is the newest event time folded; finished work older than
+	// retention by it leaves the live view (retention.go).
+	dataTime  time.Time
+	retention time.Duration
 	// changed is set by every fold that can change what the dispatcher would
 	// decide; Decide skips the optimiser while nothing changed, except on a tick
 	// (ack timeouts fall due with the clock, not with events).
@@ -104,7 +108,8 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	t.Graph = report
 	return &Domain{town: t.Scenario.Town.ID, source: "floodcmd/" + t.Scenario.Town.ID, scenario: t.Scenario,
 		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, evac: ev, warn: warn,
-		rainfall: newRainfall(), depths: map[string]float64{}, aid: newAidState(t.Aid)}, nil
+		rainfall: newRainfall(), depths: map[string]float64{}, aid: newAidState(t.Aid),
+		retention: DefaultRetention}, nil
 }
 
 // Graph is the town's road graph. Route queries may run concurrently with the
@@ -128,6 +133,7 @@ func (d *Domain) Apply(in events.Input) error {
 	d.changed.Store(true)
 	d.drill = d.drill || in.Event.Drill
 	t := in.Event.Time
+	d.noteTime(t)
 	switch data := in.Data.(type) {
 	case *events.IncidentReported:
 		id := data.Incident
@@ -403,7 +409,9 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 // View renders the domain for /api/state.
 func (d *Domain) View() DomainView {
 	wv, ev := d.warn.View(), d.evac.View()
-	v := DomainView{View: d.dispatch.View(), EvacOrders: ev.Orders, Shelters: ev.Shelters, EvacGrids: ev.Grids,
+	dv := d.dispatch.View()
+	d.retain(&dv)
+	v := DomainView{View: dv, EvacOrders: ev.Orders, Shelters: ev.Shelters, EvacGrids: ev.Grids,
 		EvacVillages: ev.Villages, Unaccounted: ev.Unaccounted, EvacProgress: ev.Progress,
 		Gauges: wv.Gauges, Warnings: make([]WarningItem, 0, len(wv.Active)), WarningVillages: wv.Villages,
 		Proposals: wv.Proposals, WarningConfig: wv.Config, Rainfall: d.rainfall.view(), Roads: []RoadState{},
