@@ -104,7 +104,7 @@ func guestAssignments(v engine.View) map[string]int {
 // connect joins the NATS fabric and listens to Chixi's assignments.
 func (f *aidFlow) connect(url string) {
 	f.t.Helper()
-	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	nc, err := testConnect(f.t, url, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
 	require.NoError(f.t, err)
 	f.t.Cleanup(nc.Close)
 	f.nc = nc

@@ -46,6 +46,10 @@ type serveConfig struct {
 	adminToken string
 	origins    string
 	secret     string
+	natsCreds  string
+	natsCA     string
+	tlsCert    string
+	tlsKey     string
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -64,6 +68,10 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.simulate, "simulate", false, "drill only: simulated responders answer their assignments and households reach their shelters")
 	fs.StringVar(&c.origins, "allowed-origins", "", "other origins (comma-separated) that may open the board's websocket")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
+	fs.StringVar(&c.natsCreds, "nats-creds", "", "with --nats-url: the .creds file this town's floodcmd authenticates with (floodcmd creds --role town)")
+	fs.StringVar(&c.natsCA, "nats-ca", "", "with --nats-url: PEM file of the CA that signed the NATS servers' TLS certificates")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate: serve the board over HTTPS (with --tls-key)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	return fs
 }
 
@@ -256,13 +264,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // connectNATS joins --nats-url, or starts the embedded server and connects in-process.
 func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, func(), error) {
-	opts := []nats.Option{nats.Name("floodcmd " + cfg.town), nats.MaxReconnects(-1)}
+	opts := []nats.Option{nats.Name("floodcmd " + cfg.town), nats.MaxReconnects(-1),
+		// Replies (the log the consumers deliver) come to this town's own inbox prefix:
+		// its credentials let only it subscribe there.
+		nats.CustomInboxPrefix(events.InboxPrefix(cfg.town)),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			log.Error("NATS refused an operation", "err", err)
+		})}
 	if cfg.natsURL != "" {
+		if cfg.natsCreds != "" {
+			opts = append(opts, nats.UserCredentials(cfg.natsCreds))
+		}
+		if cfg.natsCA != "" {
+			opts = append(opts, nats.RootCAs(cfg.natsCA))
+		}
 		nc, err := nats.Connect(cfg.natsURL, opts...)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--nats-url %s: %w", cfg.natsURL, err)
+			return nil, nil, fmt.Errorf("--nats-url %s: %w (a secured NATS needs --nats-creds: floodcmd creds --role town --town %s, run where that NATS's keys are)", cfg.natsURL, err, cfg.town)
 		}
 		return nc, func() { _ = nc.Drain() }, nil
+	}
+	if cfg.natsCreds != "" || cfg.natsCA != "" {
+		return nil, nil, errors.New("--nats-creds and --nats-ca are for joining another NATS: give --nats-url too")
 	}
 	dir, err := filepath.Abs(cfg.dataDir)
 	if err != nil {
@@ -271,13 +294,23 @@ func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, func(), error) 
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, nil, fmt.Errorf("--data %s: %w", dir, err)
 	}
-	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: cfg.natsListen, StoreDir: dir, SyncAlways: true})
+	auth, err := events.LoadAuthority(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	engineUser, err := auth.Issue(events.NatsEngine, cfg.town, 0, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: cfg.natsListen, StoreDir: dir, SyncAlways: true, Auth: auth})
 	if err != nil {
 		return nil, nil, err
 	}
 	if cfg.natsListen != "-" {
-		log.Info("embedded NATS listening", "url", ns.ClientURL(), "data", dir)
+		log.Info("embedded NATS listening; every client needs credentials", "url", ns.ClientURL(), "data", dir,
+			"get_credentials", fmt.Sprintf("floodcmd creds --role gauge|field|operator|viewer|town --town %s --data %s > role.creds; nats --creds role.creds …", cfg.town, cfg.dataDir))
 	}
+	opts = append(opts, nats.UserJWTAndSeed(engineUser.JWT, engineUser.Seed))
 	nc, err := nats.Connect("", append(opts, nats.InProcessServer(ns))...)
 	if err != nil {
 		ns.Shutdown()
