@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/internal/testproc"
+)
+
+// mintCreds runs `floodcmd creds` as an operator would and keeps the file.
+func mintCreds(tb testing.TB, dataDir, role, town string) string {
+	tb.Helper()
+	out, err := exec.Command(testproc.Binary(tb), "creds", "--role", role, "--town", town, "--data", dataDir).Output()
+	require.NoError(tb, err, "floodcmd creds --role %s", role)
+	require.Contains(tb, string(out), "BEGIN NATS USER JWT")
+	path := filepath.Join(tb.TempDir(), role+"-"+town+".creds")
+	require.NoError(tb, os.WriteFile(path, out, 0o600))
+	return path
+}
+
+// TestNATSForgeriesRefused: against a running floodcmd, with the real nats CLI,
+// anonymously and with gauge, field and a neighbouring town's credentials, a
+// forged decision, a forged rejection notice, aid sent in another town's name
+// and `nats stream edit/purge/rm` of the town's log are all refused by the
+// server; an incident published with field credentials is dispatched.
+func TestNATSForgeriesRefused(t *testing.T) {
+	cli := natsCLI(t)
+	data := t.TempDir()
+	p := startServe(t, data, nil)
+	p.waitReady(t)
+	auth := []string{"Authorization", "Bearer " + testAdminToken}
+
+	field := mintCreds(t, data, events.NatsField, "duhu")
+	// A real incident from a field phone: it is in the log and gets a responder.
+	out, err := exec.Command(cli, "--server", p.natsURL(), "--creds", field, "pub", "flood.duhu.incident",
+		string(incident("sec-real-1", 3)), "-H", "Nats-Msg-Id:sec-real-1").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	var v engine.View
+	require.Eventually(t, func() bool {
+		getJSON(t, p.url("/api/state"), &v, auth...)
+		for _, a := range v.Assignments {
+			if a.Incident == "sec-real-1" {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "the field incident was not dispatched")
+
+	ctx := context.Background()
+	nc, err := testConnect(t, p.natsURL())
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	stream, err := js.Stream(ctx, events.StreamName("duhu"))
+	require.NoError(t, err)
+	before, err := stream.Info(ctx)
+	require.NoError(t, err)
+
+	forgedResolve := `{"specversion":"1.0","id":"forged-1","source":"floodcmd/duhu","type":"flood.incident.resolved","time":"2022-05-12T23:10:00+08:00","data":{"incident":"sec-real-1"}}`
+	forgedNotice := `{"specversion":"1.0","id":"forged-2","source":"floodcmd/duhu","type":"flood.event.rejected","time":"2022-05-12T23:10:00+08:00","data":{"event_id":"sec-real-2","subject":"flood.duhu.incident","reason":"forged"}}`
+	forgedAid := `{"specversion":"1.0","id":"forged-3","source":"floodcmd/doushan","type":"flood.aid.requested","time":"2022-05-12T23:10:00+08:00","data":{"request":"ds-1","from":"doushan","to":"duhu","needs":[{"capability":"evacuation","count":10}],"lat":21.97,"lon":112.95}}`
+	identities := []struct {
+		name string
+		args []string
+	}{
+		{"anonymous", nil},
+		{"gauge", []string{"--creds", mintCreds(t, data, events.NatsGauge, "duhu")}},
+		{"field", []string{"--creds", field}},
+		// A neighbour's floodcmd, with its own inbox prefix so that only permissions can refuse it.
+		{"town chixi", []string{"--creds", mintCreds(t, data, events.NatsTown, "chixi"), "--inbox-prefix", events.InboxPrefix("chixi")}},
+	}
+	refused := 0
+	for _, id := range identities {
+		attempts := [][]string{
+			{"pub", "flood.duhu.out.incident.x", forgedResolve},
+			{"pub", "flood.duhu.out.zz", strings.Replace(forgedResolve, "forged-1", "sec-real-2", 1)},
+			{"pub", "flood.duhu.rejected", forgedNotice},
+			{"pub", "flood.aid.duhu.request.doushan", forgedAid},
+			{"pub", "flood.aid.duhu.request", forgedAid},
+			{"stream", "edit", "FLOOD_DUHU", "--max-age=1h", "-f"},
+			{"stream", "purge", "FLOOD_DUHU", "-f"},
+			{"stream", "rm", "FLOOD_DUHU", "-f"},
+		}
+		for _, a := range attempts {
+			args := append(append([]string{"--server", p.natsURL(), "--timeout", "1s"}, id.args...), a...)
+			out, err := exec.Command(cli, args...).CombinedOutput()
+			if assert.Error(t, err, "%s: nats %s was accepted: %s", id.name, strings.Join(a[:2], " "), out) {
+				refused++
+			}
+			msg := string(out)
+			assert.True(t, strings.Contains(msg, "Violation") || strings.Contains(msg, "deadline exceeded"),
+				"%s: nats %s: %s", id.name, strings.Join(a[:2], " "), msg)
+		}
+	}
+	t.Logf("%d of %d forgeries refused by the server", refused, 8*len(identities))
+
+	after, err := stream.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, time.Duration(0), after.Config.MaxAge, "the log's retention was not edited")
+	assert.GreaterOrEqual(t, after.State.Msgs, before.State.Msgs, "nothing was purged")
+	assert.Equal(t, uint64(1), after.State.FirstSeq, "nothing was purged")
+
+	// Nothing forged reached the fold; a second real incident is dispatched as usual.
+	out, err = exec.Command(cli, "--server", p.natsURL(), "--creds", field, "pub", "flood.duhu.incident",
+		string(incident("sec-real-2", 4)), "-H", "Nats-Msg-Id:sec-real-2").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Eventually(t, func() bool {
+		getJSON(t, p.url("/api/state"), &v, auth...)
+		n := 0
+		for _, a := range v.Assignments {
+			if a.Incident == "sec-real-1" || a.Incident == "sec-real-2" {
+				n++
+			}
+		}
+		return n >= 2
+	}, 10*time.Second, 50*time.Millisecond, "the second incident was not dispatched")
+	for _, inc := range v.Incidents {
+		assert.NotEqual(t, "resolved", inc.Status, "incident %s resolved by a forgery", inc.ID)
+	}
+	assert.Empty(t, v.Aid, "no aid request in another town's name: %v", v.Aid)
+	for _, r := range v.Rejections {
+		assert.NotEqual(t, "forged", r.Reason)
+	}
+}
+
+// TestNATSRoleCanDoItsJob: each role can do what it is for, with the real CLI.
+func TestNATSRoleCanDoItsJob(t *testing.T) {
+	cli := natsCLI(t)
+	data := t.TempDir()
+	p := startServe(t, data, nil)
+	p.waitReady(t)
+	run := func(role string, args ...string) (string, error) {
+		all := append([]string{"--server", p.natsURL(), "--timeout", "2s", "--creds", mintCreds(t, data, role, "duhu")}, args...)
+		out, err := exec.Command(cli, all...).CombinedOutput()
+		return string(out), err
+	}
+	rain := `{"specversion":"1.0","id":"sec-rain-1","source":"gauge/nankeng","type":"flood.rain.observed","time":"2022-05-12T23:00:00+08:00","data":{"gauge":"nankeng","mm":12,"minutes":60}}`
+	out, err := run(events.NatsGauge, "pub", "flood.duhu.rain", rain)
+	require.NoError(t, err, out)
+	out, err = run(events.NatsGauge, "pub", "flood.duhu.incident", string(incident("sec-g-1", 1)))
+	assert.Error(t, err, "a gauge reports no incidents: %s", out)
+	out, err = run(events.NatsOperator, "stream", "info", "FLOOD_DUHU", "--json")
+	require.NoError(t, err, "an operator reads its town's log: %s", out)
+	out, err = run(events.NatsOperator, "pub", "flood.duhu.command",
+		`{"specversion":"1.0","id":"sec-cmd-1","source":"cli","type":"flood.command.open_shelter","time":"2022-05-12T23:00:00+08:00","data":{"shelter":"s-01","operator":"cli"}}`)
+	require.NoError(t, err, out)
+	out, err = run(events.NatsViewer, "pub", "flood.duhu.incident", string(incident("sec-v-1", 1)))
+	assert.Error(t, err, "a viewer only reads: %s", out)
+	out, err = run(events.NatsViewer, "sub", "flood.duhu.incident", "--count", "1", "--wait", "1s")
+	assert.Error(t, err, "a viewer reads decisions only: %s", out)
+	assert.Contains(t, out, "Violation")
+}
