@@ -41,9 +41,9 @@ func natsCLI(tb testing.TB) string {
 }
 
 func TestServeFromOutsideClients(t *testing.T) {
-	p := startServe(t, t.TempDir(), []string{"FLOODCMD_ADMIN_TOKEN=s3cret"})
+	p := startServe(t, t.TempDir(), []string{"FLOODCMD_ADMIN_TOKEN=s3cret-operator-token"})
 	p.waitReady(t)
-	auth := []string{"Authorization", "Bearer s3cret"}
+	auth := []string{"Authorization", "Bearer s3cret-operator-token"}
 	assert.Equal(t, 401, getJSON(t, p.url("/api/state"), nil), "no token, no state")
 
 	nc, rejected := p.subscribe(t, "flood.duhu.rejected", 8)

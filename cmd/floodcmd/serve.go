@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,6 +89,9 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (serve
 	}
 	if !events.ValidSlug(c.town) {
 		return c, fmt.Errorf("--town %q: a slug of lower-case letters, digits, '-' or '_'", c.town)
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("--tls-cert and --tls-key go together (a PEM certificate and its private key)")
 	}
 	c.adminToken = getenv("FLOODCMD_ADMIN_TOKEN")
 	c.secret = getenv("FLOODCMD_TOKEN_SECRET")
@@ -201,7 +203,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("--http %s: cannot listen (choose another with --http or FLOODCMD_HTTP): %w", cfg.httpAddr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := ui.HTTPServer(handler, ui.DefaultTimeouts)
+	if err := followRevocations(ctx, js, cfg, tokens, log); err != nil {
+		return err
+	}
 
 	var drill []events.Event
 	if cfg.replay != "" {
@@ -233,10 +238,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go sim.Run(runCtx)
 	}
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- srv.Serve(ln) }()
-	log.Info("floodcmd serving", "town", cfg.town, "http", ln.Addr().String(), "board", "http://"+displayAddr(ln.Addr()), "version", version)
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		scheme = "https"
+		go func() { httpErr <- srv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey) }()
+	} else {
+		go func() { httpErr <- srv.Serve(ln) }()
+	}
+	log.Info("floodcmd serving", "town", cfg.town, "http", ln.Addr().String(), "board", scheme+"://"+displayAddr(ln.Addr()), "version", version)
 	if tok, generated, err := tokens.AdminLogin(time.Now()); err == nil && generated {
-		fmt.Fprintf(stdout, "\n  operator login (FLOODCMD_ADMIN_TOKEN unset, valid %s):\n  http://%s/login?token=%s\n\n", ui.AdminLoginTTL, displayAddr(ln.Addr()), tok)
+		fmt.Fprintf(stdout, "\n  operator login (FLOODCMD_ADMIN_TOKEN unset; the link works for %s, then `floodcmd token --role operator --name NAME` makes another):\n  %s://%s/login?token=%s\n\n",
+			ui.AdminLoginTTL, scheme, displayAddr(ln.Addr()), tok)
 	}
 
 	var runErr error
@@ -392,6 +404,28 @@ func playDrill(ctx context.Context, log *slog.Logger, eng *engine.Engine, r *eve
 	if ctx.Err() == nil {
 		log.Info("drill replay finished", "events", len(drill))
 	}
+}
+
+// followRevocations makes the town's key-value bucket (FLOODCMD_TOWN_<TOWN>)
+// and refuses every token revoked there, before the first request and as
+// `floodcmd token --revoke` adds more.
+func followRevocations(ctx context.Context, js jetstream.JetStream, cfg serveConfig, tokens *ui.Signer, log *slog.Logger) error {
+	kv, err := townBucket(ctx, js, cfg.town, cfg.replicas)
+	if err != nil {
+		return err
+	}
+	return tokens.Revoked().Follow(ctx, kv, log)
+}
+
+// townBucket opens (creating it the first time) the town's key-value bucket.
+func townBucket(ctx context.Context, js jetstream.JetStream, town string, replicas int) (jetstream.KeyValue, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: events.TownBucket(town),
+		Description: "floodcmd: town " + town + "'s own keys (revoked tokens)", Storage: jetstream.FileStorage,
+		Replicas: max(replicas, 1)})
+	if err != nil {
+		return nil, fmt.Errorf("the town's bucket %s: %w", events.TownBucket(town), err)
+	}
+	return kv, nil
 }
 
 // splitList reads a comma-separated flag.
