@@ -162,3 +162,25 @@ func TestNATSRoleCanDoItsJob(t *testing.T) {
 	assert.Error(t, err, "a viewer reads decisions only: %s", out)
 	assert.Contains(t, out, "Violation")
 }
+
+// TestTokenRevocation: `floodcmd token --revoke` puts the token's id in the
+// town's key-value bucket; the running floodcmd refuses it within a second,
+// and again after a restart.
+func TestTokenRevocation(t *testing.T) {
+	data := t.TempDir()
+	p := startServe(t, data, nil)
+	p.waitReady(t)
+	out, err := exec.Command(testproc.Binary(t), "token", "--role", "viewer", "--data", data).Output()
+	require.NoError(t, err)
+	tok := strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+	bearer := []string{"Authorization", "Bearer " + tok}
+	require.Equal(t, 200, getJSON(t, p.url("/api/whoami"), nil, bearer...))
+	out, err = exec.Command(testproc.Binary(t), "token", "--revoke", tok, "--town", "duhu", "--nats", p.natsURL(), "--data", data).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "revoked")
+	require.Eventually(t, func() bool { return getJSON(t, p.url("/api/whoami"), nil, bearer...) == 401 },
+		time.Second, 10*time.Millisecond, "the revoked token still works")
+	p.stop(t)
+	p = startServe(t, data, nil)
+	assert.Equal(t, 401, getJSON(t, p.url("/api/whoami"), nil, bearer...), "revoked after a restart too")
+}
