@@ -20,7 +20,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, v)
 		return
 	}
-	raw, err := json.Marshal(v)
+	raw, err := json.Marshal(viewFor(p.Role, v))
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("encode view: %w", err))
 		return
