@@ -13,7 +13,7 @@ import (
 	"github.com/floodcmd/floodcmd/events"
 )
 
-var pubLine = regexp.MustCompile(`^nats pub (\S+) (?:-H Nats-Msg-Id:(\S+) )?'(.*)'$`)
+var pubLine = regexp.MustCompile(`^nats (?:--creds \S+ )?pub (\S+) (?:-H Nats-Msg-Id:(\S+) )?'(.*)'$`)
 
 // TestEventsExamplesAreValid checks every `nats pub` example in EVENTS.md with the
 // engine's own validator: the good ones pass, the one shown as bad is refused.
