@@ -84,6 +84,7 @@ func addressee(subject string) string {
 
 // append writes one decision fenced on the town's decisions.
 func (e *Engine) append(ctx context.Context, subject string, ev events.Event) error {
+	ev = events.SealDecision(e.cfg.Town, subject, ev) // the fold admits only sealed decisions (events/seal.go)
 	ack, err := e.pub.Publish(ctx, subject, ev,
 		jetstream.WithExpectLastSequenceForSubject(e.lastOutSeq, events.OutFilter(e.cfg.Town)))
 	if isWrongLastSeq(err) {

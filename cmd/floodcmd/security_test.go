@@ -184,3 +184,65 @@ func TestTokenRevocation(t *testing.T) {
 	p = startServe(t, data, nil)
 	assert.Equal(t, 401, getJSON(t, p.url("/api/whoami"), nil, bearer...), "revoked after a restart too")
 }
+
+// TestForgedDecisionRefusedByTheGate: a decision forged by a client that got
+// past the permissions (here the test's admin credential, as on a
+// misconfigured cluster) lands in the log, but it carries no seal of the
+// town's decision key: the fold's gate (events.DecisionGate), run over the real
+// log in order, admits every decision the engine wrote and refuses the forgery.
+func TestForgedDecisionRefusedByTheGate(t *testing.T) {
+	data := t.TempDir()
+	p := startServe(t, data, nil)
+	p.waitReady(t)
+	ctx := context.Background()
+	nc, err := testConnect(t, p.natsURL())
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	_, err = js.Publish(ctx, "flood.duhu.incident", incident("gate-1", 2), jetstream.WithMsgID("gate-1"))
+	require.NoError(t, err)
+	var v engine.View
+	require.Eventually(t, func() bool {
+		getJSON(t, p.url("/api/state"), &v)
+		return len(v.Assignments) > 0
+	}, 10*time.Second, 50*time.Millisecond)
+	forged := `{"specversion":"1.0","id":"gate-forged","source":"floodcmd/duhu","type":"flood.incident.resolved","time":"2022-05-12T23:10:00+08:00","data":{"incident":"gate-1"}}`
+	_, err = js.Publish(ctx, "flood.duhu.out.incident.gate-1", []byte(forged), jetstream.WithMsgID("gate-forged"))
+	require.NoError(t, err, "the admin credential gets past the permissions")
+
+	kv, err := js.KeyValue(ctx, events.TownBucket("duhu"))
+	require.NoError(t, err)
+	key, err := kv.Get(ctx, events.SealKeyName)
+	require.NoError(t, err)
+	events.UseDecisionKey("duhu", key.Value())
+	stream, err := js.Stream(ctx, events.StreamName("duhu"))
+	require.NoError(t, err)
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.OutFilter("duhu")}})
+	require.NoError(t, err)
+	var gate events.DecisionGate
+	admitted, refused := 0, []string{}
+	for {
+		msgs, err := cons.FetchNoWait(100)
+		require.NoError(t, err)
+		n := 0
+		for m := range msgs.Messages() {
+			n++
+			addr, err := events.ParseSubject(m.Subject())
+			require.NoError(t, err)
+			ev, err := events.DecodeEnvelope(m.Data())
+			require.NoError(t, err)
+			if gate.AdmitAt("duhu", addr, ev) {
+				admitted++
+			} else {
+				refused = append(refused, ev.ID)
+			}
+		}
+		if n == 0 {
+			break
+		}
+	}
+	t.Logf("decisions in the log: %d admitted by the gate, refused: %v", admitted, refused)
+	assert.Positive(t, admitted)
+	assert.Equal(t, []string{"gate-forged"}, refused)
+}

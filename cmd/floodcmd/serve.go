@@ -204,7 +204,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("--http %s: cannot listen (choose another with --http or FLOODCMD_HTTP): %w", cfg.httpAddr, err)
 	}
 	srv := ui.HTTPServer(handler, ui.DefaultTimeouts)
-	if err := followRevocations(ctx, js, cfg, tokens, log); err != nil {
+	if err := townSecrets(ctx, js, cfg, tokens, log); err != nil {
 		return err
 	}
 
@@ -404,28 +404,6 @@ func playDrill(ctx context.Context, log *slog.Logger, eng *engine.Engine, r *eve
 	if ctx.Err() == nil {
 		log.Info("drill replay finished", "events", len(drill))
 	}
-}
-
-// followRevocations makes the town's key-value bucket (FLOODCMD_TOWN_<TOWN>)
-// and refuses every token revoked there, before the first request and as
-// `floodcmd token --revoke` adds more.
-func followRevocations(ctx context.Context, js jetstream.JetStream, cfg serveConfig, tokens *ui.Signer, log *slog.Logger) error {
-	kv, err := townBucket(ctx, js, cfg.town, cfg.replicas)
-	if err != nil {
-		return err
-	}
-	return tokens.Revoked().Follow(ctx, kv, log)
-}
-
-// townBucket opens (creating it the first time) the town's key-value bucket.
-func townBucket(ctx context.Context, js jetstream.JetStream, town string, replicas int) (jetstream.KeyValue, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: events.TownBucket(town),
-		Description: "floodcmd: town " + town + "'s own keys (revoked tokens)", Storage: jetstream.FileStorage,
-		Replicas: max(replicas, 1)})
-	if err != nil {
-		return nil, fmt.Errorf("the town's bucket %s: %w", events.TownBucket(town), err)
-	}
-	return kv, nil
 }
 
 // splitList reads a comma-separated flag.
