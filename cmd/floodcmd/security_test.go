@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,4 +247,29 @@ func TestForgedDecisionRefusedByTheGate(t *testing.T) {
 	t.Logf("decisions in the log: %d admitted by the gate, refused: %v", admitted, refused)
 	assert.Positive(t, admitted)
 	assert.Equal(t, []string{"gate-forged"}, refused)
+}
+
+// TestMetricsCarryNoPersonalData: /metrics, which needs no token, names no
+// person, phone or note after an incident that carries them.
+func TestMetricsCarryNoPersonalData(t *testing.T) {
+	p := startServe(t, t.TempDir(), nil)
+	p.waitReady(t)
+	nc, err := testConnect(t, p.natsURL())
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	ev := `{"specversion":"1.0","id":"m-1","source":"phone/x","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"trapped","lat":22.06,"lon":112.91,"people":3,"note":"李秀英 13800138000 南村路12号","reporter":"王小明 13912345678"}}`
+	_, err = js.Publish(context.Background(), "flood.duhu.incident", []byte(ev), jetstream.WithMsgID("m-1"))
+	require.NoError(t, err)
+	var v engine.View
+	require.Eventually(t, func() bool { getJSON(t, p.url("/api/state"), &v); return len(v.Assignments) > 0 }, 10*time.Second, 50*time.Millisecond)
+	resp, err := http.Get(p.url("/metrics"))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	for _, s := range []string{"李秀英", "13800138000", "南村路", "王小明", "13912345678", v.Responders[0].Name, v.Responders[0].Phone} {
+		assert.NotContains(t, string(body), s)
+	}
 }
