@@ -30,6 +30,7 @@ const aidIncident = `{"specversion":"1.0","id":"cx-evac-1","source":"grid/chixix
 func restartServe(tb testing.TB, p *proc, dataDir string, args ...string) *proc {
 	tb.Helper()
 	q := &proc{httpAddr: p.httpAddr, natsAddr: p.natsAddr, out: p.out}
+	args = joinArgs(tb, args)
 	all := append([]string{"serve", "--http", q.httpAddr, "--nats-listen", q.natsAddr, "--data", dataDir}, args...)
 	q.cmd = exec.Command(testproc.Binary(tb), all...)
 	q.cmd.Env = p.cmd.Env
