@@ -40,10 +40,12 @@ const (
 	NatsOperator = "operator"
 	// NatsViewer reads its town's decisions only.
 	NatsViewer = "viewer"
+	// NatsResponder is one responder's phone: incidents, its own status, its own assignments.
+	NatsResponder = "responder"
 )
 
 // NatsRoles are the roles `floodcmd creds` issues (the engine's own is made at start).
-var NatsRoles = []string{NatsGauge, NatsField, NatsOperator, NatsViewer, NatsTown}
+var NatsRoles = []string{NatsGauge, NatsField, NatsResponder, NatsOperator, NatsViewer, NatsTown}
 
 // LeaseBucketName is the key-value bucket of the towns' leases (engine.LeaseBucket).
 const LeaseBucketName = "FLOODCMD_ENGINES"
@@ -154,7 +156,12 @@ func (u User) Creds() ([]byte, error) { return jwt.FormatUserConfig(u.JWT, []byt
 
 // Issue signs a new user of role for town, valid for ttl (0: until revoked by new keys).
 func (a *Authority) Issue(role, town string, ttl time.Duration, now time.Time) (User, error) {
-	perms, err := RolePermissions(role, town)
+	return a.IssueFor(role, town, "", ttl, now)
+}
+
+// IssueFor is Issue for a role bound to a subject too (a responder's id).
+func (a *Authority) IssueFor(role, town, subject string, ttl time.Duration, now time.Time) (User, error) {
+	perms, err := rolePermissions(role, town, subject)
 	if err != nil {
 		return User{}, err
 	}
@@ -166,6 +173,9 @@ func (a *Authority) Issue(role, town string, ttl time.Duration, now time.Time) (
 	seed, _ := kp.Seed()
 	uc := jwt.NewUserClaims(pub)
 	uc.Name = role + "@" + town
+	if subject != "" {
+		uc.Name = role + ":" + subject + "@" + town
+	}
 	uc.Permissions = perms
 	uc.Tags.Add("role:"+role, "town:"+town)
 	uc.IssuedAt = now.Unix()

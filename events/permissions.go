@@ -31,7 +31,14 @@ func (a *Authority) IssueAdmin(town string) (User, error) {
 
 // RolePermissions are the subjects a role of town may publish and subscribe.
 // Everything not allowed is refused by the server itself.
-func RolePermissions(role, town string) (jwt.Permissions, error) {
+func RolePermissions(role, town string) (jwt.Permissions, error) { return rolePermissions(role, town, "") }
+
+// ResponderPermissions are those of one responder's phone (role NatsResponder).
+func ResponderPermissions(town, responder string) (jwt.Permissions, error) {
+	return rolePermissions(NatsResponder, town, responder)
+}
+
+func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
 	if !ValidSlug(town) {
 		return jwt.Permissions{}, fmt.Errorf("town %q: a slug of lower-case letters, digits, '-' or '_'", town)
 	}
@@ -63,6 +70,13 @@ func RolePermissions(role, town string) (jwt.Permissions, error) {
 		p.Pub.Allow.Add(t(ChanIncident), t(ChanResponder+".*"), t(ChanShelter+".*"))
 		// A phone listens for its assignments.
 		p.Sub.Allow.Add(t(ChanOut+".assignment.*"), "_INBOX.>")
+	case NatsResponder:
+		// One responder's phone: its own status and its own assignments only.
+		if !ValidSlug(subject) {
+			return jwt.Permissions{}, fmt.Errorf("a responder credential names its responder (--responder t-001), got %q", subject)
+		}
+		p.Pub.Allow.Add(t(ChanIncident), t(ChanResponder+"."+subject))
+		p.Sub.Allow.Add(t(ChanOut+".assignment."+subject), "_INBOX.>")
 	case NatsOperator:
 		p.Pub.Allow.Add(t(ChanRain), t(ChanLevel), t(ChanIncident), t(ChanResponder+".*"), t(ChanShelter+".*"),
 			t(ChanCommand), t(ChanCAP))

@@ -19,7 +19,8 @@ import (
 func creds(args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("creds", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	role := fs.String("role", "", "gauge, field, operator, viewer or town (a neighbouring town's floodcmd joining this NATS)")
+	role := fs.String("role", "", "gauge, field, responder (one phone, with --responder), operator, viewer or town (a neighbouring town's floodcmd joining this NATS)")
+	responder := fs.String("responder", "", "with --role responder: the responder id the phone is bound to (e.g. t-001)")
 	town := fs.String("town", "", "the town the credential acts for (for --role town: the neighbour that joins)")
 	data := fs.String("data", "./data", "data directory of the floodcmd whose NATS accepts the credential (its nats-auth keys)")
 	ttl := fs.Duration("ttl", 0, "how long the credential is valid (0: as long as the keys)")
@@ -50,7 +51,7 @@ func creds(args []string, getenv func(string) string, stdout io.Writer) error {
 	if *ttl < 0 {
 		return errors.New("--ttl must not be negative")
 	}
-	user, err := auth.Issue(*role, *town, *ttl, time.Now())
+	user, err := auth.IssueFor(*role, *town, *responder, *ttl, time.Now())
 	if err != nil {
 		return err
 	}

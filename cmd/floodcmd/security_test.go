@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -163,6 +164,21 @@ func TestNATSRoleCanDoItsJob(t *testing.T) {
 	out, err = run(events.NatsViewer, "sub", "flood.duhu.incident", "--count", "1", "--wait", "1s")
 	assert.Error(t, err, "a viewer reads decisions only: %s", out)
 	assert.Contains(t, out, "Violation")
+
+	// One responder's phone speaks only for itself.
+	phone, err := exec.Command(testproc.Binary(t), "creds", "--role", "responder", "--responder", "t-001", "--town", "duhu", "--data", data).Output()
+	require.NoError(t, err)
+	phoneFile := filepath.Join(t.TempDir(), "t-001.creds")
+	require.NoError(t, os.WriteFile(phoneFile, phone, 0o600))
+	status := func(rid string) (string, error) {
+		body := fmt.Sprintf(`{"specversion":"1.0","id":"st-%s","source":"phone/%s","type":"flood.responder.status","time":"2022-05-12T23:00:00+08:00","data":{"status":"available"}}`, rid, rid)
+		out, err := exec.Command(cli, "--server", p.natsURL(), "--timeout", "2s", "--creds", phoneFile, "pub", "flood.duhu.responder."+rid, body).CombinedOutput()
+		return string(out), err
+	}
+	out, err = status("t-001")
+	require.NoError(t, err, out)
+	out, err = status("t-002")
+	assert.Error(t, err, "t-001's phone cannot report for t-002: %s", out)
 }
 
 // TestTokenRevocation: `floodcmd token --revoke` puts the token's id in the
