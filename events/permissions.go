@@ -31,7 +31,9 @@ func (a *Authority) IssueAdmin(town string) (User, error) {
 
 // RolePermissions are the subjects a role of town may publish and subscribe.
 // Everything not allowed is refused by the server itself.
-func RolePermissions(role, town string) (jwt.Permissions, error) { return rolePermissions(role, town, "") }
+func RolePermissions(role, town string) (jwt.Permissions, error) {
+	return rolePermissions(role, town, "")
+}
 
 // ResponderPermissions are those of one responder's phone (role NatsResponder).
 func ResponderPermissions(town, responder string) (jwt.Permissions, error) {
