@@ -5,12 +5,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,4 +176,47 @@ func TestSecuredExternalCluster(t *testing.T) {
 	require.NotNil(t, info.Cluster)
 	assert.Len(t, info.Cluster.Replicas, 2, "a leader and two replicas")
 	assert.Error(t, ajs.DeleteStream(ctx, events.StreamName("duhu")), "not even the town's own credential erases its log")
+}
+
+// TestServeHTTPS: --tls-cert/--tls-key serve the board over HTTPS; the login
+// cookie is Secure and the board cannot be framed.
+func TestServeHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	caFile, certFile, keyFile := testCA(t, dir)
+	httpAddr := testproc.FreeAddr(t)
+	var out strings.Builder
+	cmd := exec.Command(testproc.Binary(t), "serve", "--http", httpAddr, "--nats-listen", "-", "--data", t.TempDir(),
+		"--tls-cert", certFile, "--tls-key", keyFile)
+	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	caPEM, err := os.ReadFile(caFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(caPEM))
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	base := "https://" + httpAddr
+	require.Eventually(t, func() bool {
+		resp, err := client.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, 30*time.Second, 50*time.Millisecond, "no HTTPS /healthz; output:\n%s", &out)
+	resp, err := client.Get(base + "/login?token=" + testAdminToken)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.NotEmpty(t, resp.Cookies())
+	assert.True(t, resp.Cookies()[0].Secure, "the login cookie is Secure over HTTPS")
+	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
+	assert.NotEmpty(t, resp.Header.Get("Strict-Transport-Security"))
+	plain, err := http.Get("http://" + httpAddr + "/healthz")
+	if err == nil {
+		plain.Body.Close()
+		assert.NotEqual(t, 200, plain.StatusCode, "no plain HTTP on the HTTPS port")
+	}
 }
