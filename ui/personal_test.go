@@ -201,3 +201,34 @@ func TestPartnerTimelineExactTown(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, uint64(2), got[0].Seq)
 }
+
+// BenchmarkViewerView measures what the typed redaction adds to encoding a
+// viewer's state: the baseline is encoding the operator's (unredacted) view of
+// the same state in the same run.
+func BenchmarkViewerView(b *testing.B) {
+	s := newTestServer(b)
+	randomState(b, s, rand.New(rand.NewPCG(1, 13)))
+	var v engine.View
+	s.eng.Read(func(st *engine.State) { v = st.View() })
+	b.Run("operator-encode", func(b *testing.B) {
+		for range b.N {
+			if _, err := json.Marshal(viewFor(RoleOperator, v)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("viewer-redact+encode", func(b *testing.B) {
+		for range b.N {
+			if _, err := json.Marshal(viewFor(RoleViewer, v)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("partner-project+encode", func(b *testing.B) {
+		for range b.N {
+			if _, err := json.Marshal(viewFor(RolePartner, v)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
