@@ -178,6 +178,11 @@ func (a *Authority) IssueFor(role, town, subject string, ttl time.Duration, now 
 	}
 	uc.Permissions = perms
 	uc.Tags.Add("role:"+role, "town:"+town)
+	if role != NatsEngine && role != NatsTown && role != natsAdmin {
+		// A device or a tool: one event is at most MaxEventBytes, and it needs few subscriptions.
+		uc.Limits.Payload = MaxEventBytes
+		uc.Limits.Subs = 64
+	}
 	uc.IssuedAt = now.Unix()
 	if ttl > 0 {
 		uc.Expires = now.Add(ttl).Unix()
