@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,6 +24,7 @@ import (
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
+	"github.com/floodcmd/floodcmd/ui"
 )
 
 // mintCreds runs `floodcmd creds` as an operator would and keeps the file.
@@ -288,4 +294,135 @@ func TestMetricsCarryNoPersonalData(t *testing.T) {
 	for _, s := range []string{"李秀英", "13800138000", "南村路", "王小明", "13912345678", v.Responders[0].Name, v.Responders[0].Phone} {
 		assert.NotContains(t, string(body), s)
 	}
+}
+
+// TestHTTPDefencesEndToEnd: against the real floodcmd: a cross-origin POST
+// with the login cookie is refused with the reason; 100 slow bodies are cut at
+// the read timeout; 2,000 websockets from one viewer token are capped and an
+// operator's board gets its snapshot within a second; the viewer's state
+// carries no roster name or phone and no household.
+func TestHTTPDefencesEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	p := startServe(t, data, nil)
+	p.waitReady(t)
+
+	req, _ := http.NewRequest("POST", p.url("/api/commands/resolve"), strings.NewReader(`{"incident":"x"}`))
+	req.Header.Set("Content-Type", "text/plain")
+	req.Header.Set("Origin", "http://evil.example")
+	req.AddCookie(&http.Cookie{Name: ui.CookieName, Value: testAdminToken})
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 403, resp.StatusCode, "%s", body)
+	assert.Contains(t, string(body), "cross-site")
+
+	out, err := exec.Command(testproc.Binary(t), "token", "--role", "viewer", "--data", data).Output()
+	require.NoError(t, err)
+	viewer := strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+	dial := func(tok string) (*websocket.Conn, int) {
+		c, r, err := websocket.DefaultDialer.Dial("ws://"+p.httpAddr+"/ws", http.Header{"Authorization": {"Bearer " + tok}})
+		if err != nil {
+			if r != nil {
+				return nil, r.StatusCode
+			}
+			return nil, 0
+		}
+		return c, 101
+	}
+	codes := map[int]int{}
+	var mu sync.Mutex
+	var open []*websocket.Conn
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for range 2000 {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, code := dial(viewer)
+			mu.Lock()
+			defer mu.Unlock()
+			codes[code]++
+			if c != nil {
+				open = append(open, c)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("2,000 websockets from one viewer token: %v", codes)
+	assert.Equal(t, ui.WSPerToken, codes[101])
+	assert.Equal(t, 2000-ui.WSPerToken, codes[429])
+	start := time.Now()
+	c, code := dial(testAdminToken)
+	require.Equal(t, 101, code)
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	_, frame, err := c.ReadMessage()
+	require.NoError(t, err, "the operator's board has no snapshot within 1 s")
+	t.Logf("operator's snapshot after %s (%d bytes)", time.Since(start).Round(time.Millisecond), len(frame))
+	c.Close()
+	for _, c := range open {
+		c.Close()
+	}
+
+	var full, seen engine.View
+	getJSON(t, p.url("/api/state"), &full)
+	_, raw := getRaw(t, p.url("/api/state"), viewer)
+	require.NoError(t, json.Unmarshal(raw, &seen))
+	for _, r := range full.Responders {
+		assert.NotContains(t, string(raw), `"`+r.Phone+`"`)
+		assert.NotContains(t, string(raw), `"`+r.Name+`"`)
+	}
+	assert.Empty(t, seen.Unaccounted)
+
+	// 100 clients sending a body a byte every second are cut at the read timeout.
+	var closed atomic.Int32
+	var slowest atomic.Int64
+	begin := time.Now()
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := net.Dial("tcp", p.httpAddr)
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST /api/incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 1000\r\n\r\n", testAdminToken)
+			go func() {
+				for range 60 {
+					if _, err := conn.Write([]byte("{")); err != nil {
+						return
+					}
+					time.Sleep(time.Second)
+				}
+			}()
+			_ = conn.SetReadDeadline(time.Now().Add(40 * time.Second))
+			_, _ = io.Copy(io.Discard, conn)
+			if d := time.Since(begin); d < 40*time.Second {
+				closed.Add(1)
+				for old := slowest.Load(); int64(d) > old && !slowest.CompareAndSwap(old, int64(d)); old = slowest.Load() {
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d of 100 slow bodies closed, the last after %s (read timeout %s)", closed.Load(),
+		time.Duration(slowest.Load()).Round(100*time.Millisecond), ui.DefaultTimeouts.Read)
+	assert.Equal(t, int32(100), closed.Load())
+	assert.Less(t, time.Duration(slowest.Load()), ui.DefaultTimeouts.Read+3*time.Second)
+}
+
+// getRaw GETs url with a bearer token and returns the status and body.
+func getRaw(tb testing.TB, url, token string) (int, []byte) {
+	tb.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	require.NoError(tb, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
 }
