@@ -70,13 +70,19 @@ func TestSecurityHeadersAndBodyLimit(t *testing.T) {
 	resp.Body.Close()
 	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
 	assert.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"))
+	req, _ := http.NewRequest("GET", s.URL+"/", nil)
+	req.Header.Set("Authorization", "Bearer admin-secret")
+	board, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	board.Body.Close()
+	assert.Contains(t, board.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'", "the board itself cannot be framed")
 
 	big := strings.Repeat("x", MaxBodyBytes+1)
 	code, out := s.do(t, "POST", "/api/events?subject=flood.duhu.incident", "admin-secret", big)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, code, out)
 	assert.Contains(t, out, "at most")
 	// Without a Content-Length the limit holds while reading.
-	req, _ := http.NewRequest("POST", s.URL+"/api/events?subject=flood.duhu.incident", io.MultiReader(strings.NewReader(big)))
+	req, _ = http.NewRequest("POST", s.URL+"/api/events?subject=flood.duhu.incident", io.MultiReader(strings.NewReader(big)))
 	req.ContentLength = -1
 	req.Header.Set("Authorization", "Bearer admin-secret")
 	resp, err = http.DefaultClient.Do(req)
