@@ -13,11 +13,11 @@ import (
 	"github.com/floodcmd/floodcmd/events"
 )
 
-var pubLine = regexp.MustCompile(`^nats pub (\S+) (?:-H Nats-Msg-Id:(\S+) )?'(.*)'$`)
+var pubLine = regexp.MustCompile(`^nats (?:--creds (\S+) )?pub (\S+) (?:-H Nats-Msg-Id:(\S+) )?'(.*)'$`)
 
 // example is one `nats pub` line of EVENTS.md.
 type example struct {
-	line, subject, msgID, body string
+	line, creds, subject, msgID, body string
 }
 
 // examples reads EVENTS.md's `nats pub` examples in the document's order.
@@ -27,7 +27,7 @@ func examples(t *testing.T) []example {
 	var out []example
 	for _, line := range strings.Split(string(raw), "\n") {
 		if m := pubLine.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
-			out = append(out, example{line: line, subject: m[1], msgID: m[2], body: m[3]})
+			out = append(out, example{line: line, creds: m[1], subject: m[2], msgID: m[3], body: m[4]})
 		}
 	}
 	return out

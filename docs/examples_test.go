@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +40,12 @@ func (s state) item(key, id string, field ...string) map[string]any {
 // effects says, per example (its event id), what EVENTS.md promises it does,
 // as seen on the board's state right after it was sent.
 var effects = map[string]func(s state) error{
+	"gdmb-20220513-0200": func(s state) error {
+		return want(s.item("cap_received", "GDMB-20220513-0200", "identifier") != nil, "the bureau's Cancel, in a CloudEvent, is recorded: %v", s["cap_received"])
+	},
+	"GDMB-20220513-0100": func(s state) error {
+		return want(s.item("cap_received", "GDMB-20220513-0100", "identifier") != nil, "the bureau's raw CAP alert is recorded: %v", s["cap_received"])
+	},
 	"rain-nankeng-2300": func(s state) error {
 		g := s.item("gauges", "rain-nankeng")
 		return want(at(g, "accumulations", "1") == 38.5, "rain-nankeng's last hour is 38.5 mm: %v", g)
@@ -182,8 +190,9 @@ func natsCLI(t *testing.T) string {
 func TestEventsExamplesInOrder(t *testing.T) {
 	cli := natsCLI(t)
 	httpAddr, natsAddr := testproc.FreeAddr(t), testproc.FreeAddr(t)
-	const token = "docs-test-token"
-	serve := exec.Command(testproc.Binary(t), "serve", "--http", httpAddr, "--nats-listen", natsAddr, "--data", t.TempDir())
+	const token = "docs-test-token-0123"
+	data, credsDir := t.TempDir(), t.TempDir()
+	serve := exec.Command(testproc.Binary(t), "serve", "--http", httpAddr, "--nats-listen", natsAddr, "--data", data)
 	var out bytes.Buffer
 	serve.Stdout, serve.Stderr = &out, &out
 	serve.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+token)
@@ -204,6 +213,13 @@ func TestEventsExamplesInOrder(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return get("/readyz", nil) == http.StatusOK }, 60*time.Second, 50*time.Millisecond, "not ready:\n%s", &out)
 
+	// The credentials of each role the examples speak as, made as EVENTS.md says.
+	for _, role := range []struct{ file, role, town string }{{"gauge.creds", "gauge", "duhu"}, {"field.creds", "field", "duhu"},
+		{"operator.creds", "operator", "duhu"}, {"viewer.creds", "viewer", "duhu"}, {"chixi.creds", "town", "chixi"}} {
+		creds, err := exec.Command(testproc.Binary(t), "creds", "--role", role.role, "--town", role.town, "--data", data).Output()
+		require.NoError(t, err, "floodcmd creds --role %s", role.role)
+		require.NoError(t, os.WriteFile(filepath.Join(credsDir, role.file), creds, 0o600))
+	}
 	n := 0
 	for _, ex := range examples(t) {
 		n++
@@ -211,8 +227,19 @@ func TestEventsExamplesInOrder(t *testing.T) {
 		var ev struct {
 			ID string `json:"id"`
 		}
-		require.NoError(t, json.Unmarshal([]byte(body), &ev), ex.line)
-		args := []string{"pub", subject}
+		if strings.HasPrefix(body, "<") {
+			// Raw CAP XML: its effect is keyed by the alert's identifier.
+			m := regexp.MustCompile(`<identifier>([^<]+)</identifier>`).FindStringSubmatch(body)
+			require.NotNil(t, m, ex.line)
+			ev.ID = m[1]
+		} else {
+			require.NoError(t, json.Unmarshal([]byte(body), &ev), ex.line)
+		}
+		var args []string
+		if ex.creds != "" {
+			args = append(args, "--creds", filepath.Join(credsDir, ex.creds))
+		}
+		args = append(args, "pub", subject)
 		if msgID != "" {
 			args = append(args, "-H", "Nats-Msg-Id:"+msgID)
 		}
@@ -230,6 +257,9 @@ func TestEventsExamplesInOrder(t *testing.T) {
 			if get("/api/state", &s) != http.StatusOK {
 				return false
 			}
+			var received []any
+			get("/api/cap-received", &received)
+			s["cap_received"] = received
 			last = check(s)
 			if r := s.item("rejections", ev.ID, "event_id"); r != nil && ev.ID != "bad-1" {
 				last = fmt.Errorf("refused: %v", r["reason"])

@@ -44,7 +44,8 @@ func (e *Engine) forward(ctx context.Context) error {
 		pctx, cancel := context.WithTimeout(ctx, forwardTimeout)
 		// No retries on "no responders": a town that is not running answers at
 		// once, and its messages wait in the outbox instead of holding the loop.
-		ack, err := e.pub.Publish(pctx, o.Subject, o.Event, jetstream.WithRetryAttempts(0))
+		// The sender's slug goes last: NATS lets this town publish only flood.aid.*.*.<itself>.
+		ack, err := e.pub.Publish(pctx, events.AidInboxFrom(o.Subject, e.cfg.Town), o.Event, jetstream.WithRetryAttempts(0))
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {

@@ -121,7 +121,12 @@ func newRound(decisions, notices []Outgoing) round {
 func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, foldedSeq uint64) error {
 	all := append(append(make([]Outgoing, 0, r.size()), r.decisions...), r.notices...)
 	msgs := make([]*nats.Msg, 0, len(all))
-	for _, o := range all {
+	for i, o := range all {
+		if i < len(r.decisions) {
+			// Sealed with the town's decision key: the fold admits no other (events/seal.go).
+			o.Event = events.SealDecision(e.cfg.Town, o.Subject, o.Event)
+			all[i] = o
+		}
 		m, err := events.Message(o.Subject, o.Event)
 		if err != nil {
 			return err
@@ -144,7 +149,8 @@ func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, folde
 				if err != nil {
 					return err
 				}
-				o := Outgoing{Subject: events.OutSubject(e.cfg.Town, "round"), Event: ev}
+				subject := events.OutSubject(e.cfg.Town, "round")
+				o := Outgoing{Subject: subject, Event: events.SealDecision(e.cfg.Town, subject, ev)}
 				m, err := events.Message(o.Subject, o.Event)
 				if err != nil {
 					return err

@@ -308,7 +308,7 @@ func (e *Engine) applyOne(m jetstream.Msg) {
 	if outcome == Decision || outcome == Notice || outcome == Void {
 		id := m.Headers().Get(events.HeaderMsgID)
 		if addr, err := events.ParseSubject(m.Subject()); err == nil && addr.Channel == events.ChanOut {
-			if _, ours := e.pending[id]; !ours && e.ready.Load() && e.foreign == "" {
+			if _, ours := e.pending[id]; !ours && outcome != Notice && e.ready.Load() && e.foreign == "" {
 				// Live, every decision in the log is one this engine appended:
 				// another writer's would interleave with ours.
 				e.foreign = fmt.Sprintf("decision %s at sequence %d", id, seq)

@@ -35,6 +35,7 @@ type State struct {
 	Seq  uint64
 
 	applied *idIndex // event id → sequence where it was applied: dedup forever
+	gate    events.DecisionGate
 	// owed are inputs refused whose rejection notice is not yet in the log:
 	// notices are published only when live, and a crash between the two is healed on replay.
 	owed       map[uint64]events.Rejected
@@ -111,6 +112,13 @@ func (s *State) applyOwn(seq uint64, subject string, addr events.Address, raw []
 	if err != nil {
 		// Someone else wrote garbage under out/rejected; it is not ours to fold.
 		s.counts["foreign"]++
+		return Notice, ""
+	}
+	if addr.Channel == events.ChanOut && !s.gate.AdmitAt(s.Town, addr, ev) {
+		// Not sealed by the town's engine: a forgery that got past the server's
+		// permissions. Counted and ignored, and its id not taken, so the real
+		// event that uses it later is not refused as a repeat.
+		s.counts["forged"]++
 		return Notice, ""
 	}
 	s.applied.add(ev.ID, seq)

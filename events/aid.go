@@ -58,6 +58,30 @@ func AidKindOf(typ string) string {
 // AidInbox is where messages to town about mutual aid go: flood.aid.<town>.<kind>.
 func AidInbox(town, kind string) string { return Prefix + "." + ChanAid + "." + town + "." + kind }
 
+// AidInboxFrom is the inbox subject with the sender's slug last:
+// flood.aid.<town>.<kind>.<from>. The NATS permissions of a town allow it to
+// publish only flood.aid.*.*.<itself>, and the receiving engine refuses a
+// message whose data.from is not the subject's sender.
+func AidInboxFrom(inbox, from string) string {
+	if strings.Count(inbox, ".") != 3 {
+		return inbox // already names its sender
+	}
+	return inbox + "." + from
+}
+
+// checkAidSender refuses an aid message whose data.from differs from the
+// sender named in its subject.
+func checkAidSender(addr Address, d any) error {
+	aid, ok := d.(*Aid)
+	if !ok || addr.Channel != ChanAid || len(addr.Rest) != 1 {
+		return nil
+	}
+	if aid.From != addr.Rest[0] {
+		return Invalidf("data.from", aid.From, "the message was sent by %q (its subject's last token), not by %q", addr.Rest[0], aid.From)
+	}
+	return nil
+}
+
 // Answers a lending town may give in a response.
 const (
 	AidAccept  = "accept"

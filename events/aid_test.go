@@ -18,6 +18,8 @@ func TestValidateAid(t *testing.T) {
 		{"request count 0", "flood.aid.duhu.request", TypeAidRequested, `{"request":"r-1","from":"chixi","needs":[{"capability":"evacuation","count":0}],"lat":21.97,"lon":112.95}`, "data.needs.count"},
 		{"request until before from", "flood.aid.duhu.request", TypeAidRequested, `{"request":"r-1","from":"chixi","needs":[{"capability":"evacuation","count":1}],"lat":21.97,"lon":112.95,"wanted_from":"2022-05-13T00:00:00Z","until":"2022-05-12T00:00:00Z"}`, "data.until"},
 		{"no from", "flood.aid.duhu.release", TypeAidReleased, `{"request":"r-1"}`, "data.from"},
+		{"sender in the subject", "flood.aid.duhu.response.chixi", TypeAidResponded, `{"request":"r-1","from":"chixi","answer":"partial","count":3}`, ""},
+		{"sent in another town's name", "flood.aid.duhu.response.shanghai", TypeAidResponded, `{"request":"r-1","from":"chixi","answer":"partial","count":3}`, "data.from"},
 		{"response", "flood.aid.duhu.response", TypeAidResponded, `{"request":"r-1","from":"chixi","answer":"partial","count":3}`, ""},
 		{"bad answer", "flood.aid.duhu.response", TypeAidResponded, `{"request":"r-1","from":"chixi","answer":"maybe"}`, "data.answer"},
 		{"commit", "flood.aid.duhu.commit", TypeAidCommitted, `{"request":"r-1","from":"chixi","responders":[{"id":"t-1","name":"x","tier":"town","capabilities":["evacuation"],"home_town":"chixi","lat":21.9,"lon":112.9}]}`, ""},

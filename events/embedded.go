@@ -19,6 +19,9 @@ type EmbeddedConfig struct {
 	StoreDir string
 	// SyncAlways fsyncs every write: a message acknowledged is on disk.
 	SyncAlways bool
+	// Auth, when set, makes every client authenticate with a user JWT of its
+	// account (see auth.go); nil runs an open server, for tests of other parts only.
+	Auth *Authority
 }
 
 // StartEmbedded starts a NATS server with JetStream in this process and waits
@@ -33,6 +36,11 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 		NoLog:      true,
 		// JetStream acks are our durability promise; give slow disks time.
 		JetStreamMaxMemory: 256 << 20,
+	}
+	if cfg.Auth != nil {
+		if err := cfg.Auth.Configure(opts); err != nil {
+			return nil, fmt.Errorf("embedded NATS accounts: %w", err)
+		}
 	}
 	if cfg.Listen == "-" {
 		opts.DontListen = true

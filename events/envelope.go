@@ -29,8 +29,10 @@ type Event struct {
 	DataContentType string    `json:"datacontenttype,omitempty"`
 	// Drill marks an exercise (a replayed storm, a tabletop drill): a CloudEvents
 	// extension attribute so that every consumer can tell practice from reality.
-	Drill bool            `json:"drill,omitempty"`
-	Data  json.RawMessage `json:"data"`
+	Drill bool `json:"drill,omitempty"`
+	// Seal is the engine's seal on its own decisions (see seal.go).
+	Seal string          `json:"floodcmdseal,omitempty"`
+	Data json.RawMessage `json:"data"`
 }
 
 // New builds an event with the given id, source, type, time and data.
@@ -60,6 +62,7 @@ type envelopeWire struct {
 	Subject         *string         `json:"subject"`
 	DataContentType *string         `json:"datacontenttype"`
 	Drill           *bool           `json:"drill"`
+	Seal            *string         `json:"floodcmdseal"`
 	Data            json.RawMessage `json:"data"`
 }
 
@@ -115,6 +118,9 @@ func DecodeEnvelope(raw []byte) (Event, error) {
 	}
 	if w.Drill != nil {
 		e.Drill = *w.Drill
+	}
+	if w.Seal != nil {
+		e.Seal = *w.Seal
 	}
 	return e, nil
 }

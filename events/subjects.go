@@ -71,10 +71,17 @@ func ParseSubject(subject string) (Address, error) {
 		return Address{}, Invalidf("subject", subject, "must be flood.<town>.<channel>…")
 	}
 	if tok[1] == "aid" {
-		if len(tok) != 4 {
-			return Address{}, Invalidf("subject", subject, "mutual aid goes to flood.aid.<town>.<kind>")
+		// flood.aid.<town>.<kind>.<sender>: the sender's slug last, so that the
+		// server's permissions refuse a message sent in another town's name.
+		// Logs written before the sender was in the subject have four tokens.
+		if len(tok) != 4 && len(tok) != 5 {
+			return Address{}, Invalidf("subject", subject, "mutual aid goes to flood.aid.<town>.<kind>.<sender town>")
 		}
-		return Address{Town: tok[2], Channel: "aid", Key: tok[3]}, nil
+		a := Address{Town: tok[2], Channel: "aid", Key: tok[3]}
+		if len(tok) == 5 {
+			a.Rest = tok[4:]
+		}
+		return a, nil
 	}
 	a := Address{Town: tok[1], Channel: tok[2], Rest: tok[3:]}
 	switch a.Channel {

@@ -53,6 +53,9 @@ func Validate(town, subject string, raw []byte) (Input, error) {
 		return in, Invalidf("type", ev.Type, "subject %s carries %s", subject, strings.Join(want, " or "))
 	}
 	in.Data, err = decodeData(ev)
+	if err == nil {
+		err = checkAidSender(addr, in.Data)
+	}
 	return in, err
 }
 

@@ -3,7 +3,6 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -21,7 +20,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, v)
 		return
 	}
-	raw, err := json.Marshal(v)
+	raw, err := json.Marshal(viewFor(p.Role, v))
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("encode view: %w", err))
 		return
@@ -45,9 +44,9 @@ func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {
 // POST /api/events?subject=flood.<town>.incident with the CloudEvents JSON as body.
 func (s *Server) handlePostEvent(w http.ResponseWriter, r *http.Request) {
 	subject := r.URL.Query().Get("subject")
-	raw, err := io.ReadAll(io.LimitReader(r.Body, events.MaxEventBytes+1))
+	raw, err := readBody(r)
 	if err != nil {
-		s.writeError(w, r, invalid("could not read the request body", nil))
+		s.writeError(w, r, err)
 		return
 	}
 	in, err := events.Validate(s.deps.Town, subject, raw)

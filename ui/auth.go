@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -77,8 +78,51 @@ func (s *Server) allow(h http.HandlerFunc, roles ...string) http.Handler {
 				fmt.Sprintf("a %s token may not use %s %s", p.Role, r.Method, r.URL.Path))
 			return
 		}
+		if why := s.crossSite(r); why != "" {
+			s.deny(w, r, http.StatusForbidden, "forbidden", why)
+			return
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
+}
+
+// crossSite says why a state change must be refused as a cross-site request
+// forgery, or "". Only the login cookie is sent by a browser on its own, so a
+// request that carries its token in the Authorization header is not one; with
+// the cookie, the browser's Origin (or Referer) must be the board's own.
+// SameSite=Lax is not enough: another port of the same host (a second town's
+// board) is the same site.
+func (s *Server) crossSite(r *http.Request) string {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return ""
+	}
+	if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		return ""
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		if ref, err := url.Parse(r.Referer()); err == nil && ref.Host != "" {
+			origin = ref.Scheme + "://" + ref.Host
+		}
+	}
+	if origin == "" {
+		return "refused: a change sent with the login cookie must come from the board's own page (the browser sent no Origin); tools send Authorization: Bearer <token>"
+	}
+	if s.originIs(origin, r, false) {
+		return ""
+	}
+	return fmt.Sprintf("refused: a change sent with the login cookie from %s, another site (cross-site request forgery); only the board's own page may do that", origin)
+}
+
+// originIs reports whether origin is the page's own host or an allowed origin
+// ("*" counts only when wildcard is true: websockets, which change nothing).
+func (s *Server) originIs(origin string, r *http.Request, wildcard bool) bool {
+	if slices.Contains(s.deps.AllowedOrigins, origin) || wildcard && slices.Contains(s.deps.AllowedOrigins, "*") {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
 // actsFor reports whether p may act for responder rid: the responder themself or an operator.
@@ -98,7 +142,16 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.deny(w, r, http.StatusUnauthorized, "unauthorised", msg)
 		return
 	}
-	c := &http.Cookie{Name: CookieName, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	if p.linkOnly {
+		// The printed link is short-lived: the browser gets a session token of its own.
+		if tok, err = s.deps.Tokens.Sign(p.Role, p.Subject, SessionTTL, time.Now()); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		p.Expires = time.Now().Add(SessionTTL)
+	}
+	c := &http.Cookie{Name: CookieName, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil}
 	if !p.Expires.IsZero() {
 		c.Expires = p.Expires
 	}
@@ -116,7 +169,7 @@ func homeOf(p Principal) string {
 
 // handleLogout forgets the cookie.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil})
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("logged out / 已退出\n"))
 }

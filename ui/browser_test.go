@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
 )
 
@@ -31,6 +32,7 @@ const (
 // served is a floodcmd serve under test.
 type served struct {
 	http, nats string
+	data       string // its --data, where its NATS keys are
 	out        *bytes.Buffer
 }
 
@@ -38,8 +40,8 @@ func (p *served) url(path string) string { return "http://" + p.http + path }
 
 func startFloodcmd(tb testing.TB) *served {
 	tb.Helper()
-	p := &served{http: testproc.FreeAddr(tb), nats: testproc.FreeAddr(tb), out: &bytes.Buffer{}}
-	cmd := exec.Command(testproc.Binary(tb), "serve", "--http", p.http, "--nats-listen", p.nats, "--data", tb.TempDir())
+	p := &served{http: testproc.FreeAddr(tb), nats: testproc.FreeAddr(tb), out: &bytes.Buffer{}, data: tb.TempDir()}
+	cmd := exec.Command(testproc.Binary(tb), "serve", "--http", p.http, "--nats-listen", p.nats, "--data", p.data)
 	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+browserAdmin, "FLOODCMD_TOKEN_SECRET="+browserSecret)
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	require.NoError(tb, cmd.Start())
@@ -105,7 +107,11 @@ func screenshot(tb testing.TB, ctx context.Context, name string) {
 
 func publishIncident(tb testing.TB, p *served, id string, lat, lon float64) {
 	tb.Helper()
-	nc, err := nats.Connect("nats://" + p.nats)
+	auth, err := events.LoadAuthority(p.data)
+	require.NoError(tb, err)
+	field, err := auth.Issue(events.NatsField, "duhu", time.Hour, time.Now())
+	require.NoError(tb, err)
+	nc, err := nats.Connect("nats://"+p.nats, nats.UserJWTAndSeed(field.JWT, field.Seed))
 	require.NoError(tb, err)
 	defer nc.Close()
 	js, err := jetstream.New(nc)

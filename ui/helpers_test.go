@@ -16,6 +16,7 @@ import (
 
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/scenario"
 )
@@ -72,6 +73,8 @@ type testServer struct {
 	eng    *memEngine
 	signer *Signer
 	hub    *Hub
+	// households is the town's registry, what personal-data tests look for.
+	households []evac.Household
 }
 
 func newTestServer(tb testing.TB) *testServer {
@@ -95,7 +98,7 @@ func newTestServer(tb testing.TB) *testServer {
 	srv := httptest.NewServer(NewServer(Deps{Town: "duhu", Engine: eng, Domain: dom, Publisher: eng, Tokens: signer, Hub: hub,
 		Metrics: http.NotFoundHandler()}))
 	tb.Cleanup(func() { srv.Close(); cancel(); <-done })
-	return &testServer{Server: srv, eng: eng, signer: signer, hub: hub}
+	return &testServer{Server: srv, eng: eng, signer: signer, hub: hub, households: town.Households}
 }
 
 func (s *testServer) token(tb testing.TB, role, subject string) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/events"
 )
 
 // HubConfig configures the websocket hub.
@@ -54,7 +55,8 @@ type Hub struct {
 
 	// owned by the Run goroutine
 	seq       uint64
-	full      *doc
+	view      any             // the engine's View at seq
+	docs      map[string]*doc // the view as each redaction class reads it, made on demand
 	audiences map[string]*audience
 	lastFlush time.Time
 }
@@ -211,11 +213,8 @@ func (h *Hub) subscribe(s *subscription) error {
 	key := s.c.p.audience()
 	a, ok := h.audiences[key]
 	if !ok {
-		if h.full == nil {
-			h.full = &doc{vals: map[string]json.RawMessage{}, colls: map[string]*coll{}}
-		}
 		a = &audience{p: s.c.p, filter: newFilter(s.c.p), seq: h.seq, clients: map[*wsClient]struct{}{}}
-		a.last = a.filter.apply(h.full)
+		a.last = a.filter.apply(h.docFor(s.c.p.Role))
 		h.audiences[key] = a
 	}
 	a.clients[s.c] = struct{}{}
@@ -281,16 +280,6 @@ func (h *Hub) remove(a *audience, c *wsClient) {
 func (h *Hub) flush() {
 	h.lastFlush = time.Now()
 	seq, v := h.cfg.View()
-	raw, err := json.Marshal(v)
-	if err != nil {
-		h.cfg.Logger.Error("hub: encode view", "err", err)
-		return
-	}
-	full, err := parseDoc(raw)
-	if err != nil {
-		h.cfg.Logger.Error("hub: parse view", "err", err)
-		return
-	}
 	// Entries up to seq are in this View; later ones wait for the next frame.
 	h.mu.Lock()
 	n := 0
@@ -309,17 +298,42 @@ func (h *Hub) flush() {
 	for i := range tl {
 		tl[i].Summary = summarise(tl[i])
 	}
-	h.seq, h.full = seq, full
+	h.seq, h.view, h.docs = seq, v, map[string]*doc{}
 	for _, a := range h.audiences {
-		h.send(a, seq, full, tl, skipped)
+		h.send(a, seq, tl, skipped)
 	}
 }
 
-func (h *Hub) send(a *audience, seq uint64, full *doc, tl []TimelineEntry, skipped int) {
+// docFor is the view as role reads it (see viewFor), encoded once per flush
+// for all the audiences of its redaction class.
+func (h *Hub) docFor(role string) *doc {
+	key := redactionKey(role)
+	if d, ok := h.docs[key]; ok {
+		return d
+	}
+	d := &doc{vals: map[string]json.RawMessage{}, colls: map[string]*coll{}}
+	if h.view != nil {
+		raw, err := json.Marshal(viewFor(role, h.view))
+		if err == nil {
+			d, err = parseDoc(raw)
+		}
+		if err != nil {
+			h.cfg.Logger.Error("hub: encode view", "role", role, "err", err)
+			d = &doc{vals: map[string]json.RawMessage{}, colls: map[string]*coll{}}
+		}
+	}
+	if h.docs == nil {
+		h.docs = map[string]*doc{}
+	}
+	h.docs[key] = d
+	return d
+}
+
+func (h *Hub) send(a *audience, seq uint64, tl []TimelineEntry, skipped int) {
 	if seq == a.seq && len(tl) == 0 {
 		return
 	}
-	cur := a.filter.apply(full)
+	cur := a.filter.apply(h.docFor(a.p.Role))
 	ch := diff(a.last, cur)
 	mine := timelineFor(a.p, tl)
 	if ch.empty() && len(mine) == 0 && (a.p.Role != RoleOperator || skipped == 0) {
@@ -361,7 +375,10 @@ func timelineFor(p Principal, tl []TimelineEntry) []TimelineEntry {
 				out = append(out, e)
 			}
 		case RolePartner:
-			if strings.Contains(e.Subject, ".aid.") && strings.Contains(e.Subject, "."+p.Subject) {
+			// Exactly the partner's own messages: flood.aid.<us>.<kind>.<partner>
+			// (a partner "chi" does not read chixi's).
+			if a, err := events.ParseSubject(e.Subject); err == nil && a.Channel == events.ChanAid &&
+				len(a.Rest) == 1 && a.Rest[0] == p.Subject {
 				out = append(out, e)
 			}
 		}

@@ -8,8 +8,11 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -54,12 +57,16 @@ type Deps struct {
 	// AllowedOrigins may open the websocket besides the page's own host ("*": any).
 	AllowedOrigins []string
 	Logger         *slog.Logger
+	// WSPerToken, WSTotal and WSOperatorReserve cap the live feed's
+	// connections (0: the defaults of ws.go).
+	WSPerToken, WSTotal, WSOperatorReserve int
 }
 
 // Server is the HTTP handler of floodcmd.
 type Server struct {
-	deps Deps
-	mux  *http.ServeMux
+	deps    Deps
+	mux     *http.ServeMux
+	wsConns *wsLimiter
 }
 
 // NewServer returns the HTTP handler with every route of routes.go.
@@ -73,12 +80,65 @@ func NewServer(deps Deps) http.Handler {
 		_, _ = rand.Read(key)
 		deps.Tokens = NewSigner(key, deps.AdminToken)
 	}
-	s := &Server{deps: deps, mux: http.NewServeMux()}
+	s := &Server{deps: deps, mux: http.NewServeMux(),
+		wsConns: newWSLimiter(deps.WSPerToken, deps.WSTotal, deps.WSOperatorReserve)}
 	s.routes()
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// MaxBodyBytes bounds every request body: one event, one CAP alert.
+const MaxBodyBytes = events.MaxEventBytes
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	// No page of floodcmd may be framed by another site (clickjacking an operator).
+	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer") // a login link's token never leaves in a Referer
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	if r.ContentLength > MaxBodyBytes {
+		writeJSON(w, http.StatusRequestEntityTooLarge, &apiError{Kind: "too large",
+			Message: fmt.Sprintf("the request body is %d bytes; at most %d are accepted", r.ContentLength, MaxBodyBytes)})
+		return
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// Timeouts bound how long one client may hold a connection: a slow body, a
+// slow reader of a response or an idle keep-alive cannot pin the server.
+type Timeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// DefaultTimeouts are what `floodcmd serve` uses.
+var DefaultTimeouts = Timeouts{ReadHeader: 5 * time.Second, Read: 15 * time.Second, Write: 60 * time.Second, Idle: 90 * time.Second}
+
+// HTTPServer wraps h in an http.Server with the timeouts; websockets set their
+// own deadlines once upgraded.
+func HTTPServer(h http.Handler, t Timeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write,
+		IdleTimeout: t.Idle, MaxHeaderBytes: 64 << 10}
+}
+
+// readBody reads a request body: 413 when it is over MaxBodyBytes.
+func readBody(r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Kind: "too large",
+			Message: fmt.Sprintf("the request body is over %d bytes", tooBig.Limit)}
+	}
+	if err != nil {
+		return nil, invalid("could not read the request body", nil)
+	}
+	return raw, nil
+}
 
 // apiError is the one error vocabulary operators see: a kind and a message.
 type apiError struct {

@@ -35,6 +35,10 @@ type Principal struct {
 	Role    string
 	Subject string
 	Expires time.Time
+	// ID names the token, for revocation ("" for the admin token).
+	ID string
+	// linkOnly: a login link's token, exchanged at /login for a session token.
+	linkOnly bool
 }
 
 // audience groups principals that see the same filtered state.
@@ -54,16 +58,29 @@ const tokenPrefix = "fc1."
 
 // Signer issues and checks stateless tokens: HMAC-SHA256 over role, subject and expiry.
 type Signer struct {
-	key   []byte
-	admin string // FLOODCMD_ADMIN_TOKEN, accepted as the operator "admin"
+	key     []byte
+	admin   string // FLOODCMD_ADMIN_TOKEN, accepted as the operator "admin"
+	revoked *Revocations
 }
 
 // NewSigner returns a signer with key; admin, if set, is always accepted as an operator token.
-func NewSigner(key []byte, admin string) *Signer { return &Signer{key: key, admin: admin} }
+func NewSigner(key []byte, admin string) *Signer {
+	return &Signer{key: key, admin: admin, revoked: NewRevocations()}
+}
+
+// MinAdminToken is the shortest FLOODCMD_ADMIN_TOKEN accepted: it opens everything.
+const MinAdminToken = 16
+
+// Revoked is the set of token ids refused before they expire; the caller keeps
+// it in step with the town's key-value bucket (see Revocations).
+func (s *Signer) Revoked() *Revocations { return s.revoked }
 
 // LoadSigner takes the key from secret (FLOODCMD_TOKEN_SECRET) or else from
 // dataDir/token.key, creating that file once so that tokens survive restarts.
 func LoadSigner(secret, dataDir, admin string) (*Signer, error) {
+	if admin != "" && len(admin) < MinAdminToken {
+		return nil, fmt.Errorf("FLOODCMD_ADMIN_TOKEN is %d characters: use at least %d (it opens every operator action; e.g. `openssl rand -hex 16`), or unset it to get a login link", len(admin), MinAdminToken)
+	}
 	if secret != "" {
 		if len(secret) < 16 {
 			return nil, errors.New("FLOODCMD_TOKEN_SECRET: use at least 16 characters")
@@ -108,6 +125,8 @@ type tokenClaims struct {
 	Role    string `json:"r"`
 	Subject string `json:"s"`
 	Expires int64  `json:"e"`
+	ID      string `json:"i,omitempty"`
+	Link    bool   `json:"l,omitempty"`
 }
 
 // CheckClaims says what is wrong with a role and subject, or nil.
@@ -133,13 +152,19 @@ func CheckClaims(role, subject string) error {
 
 // Sign issues a token for role bound to subject, valid for ttl.
 func (s *Signer) Sign(role, subject string, ttl time.Duration, now time.Time) (string, error) {
-	if err := CheckClaims(role, subject); err != nil {
+	return s.sign(tokenClaims{Role: role, Subject: subject}, ttl, now)
+}
+
+func (s *Signer) sign(c tokenClaims, ttl time.Duration, now time.Time) (string, error) {
+	if err := CheckClaims(c.Role, c.Subject); err != nil {
 		return "", err
 	}
 	if ttl <= 0 {
 		return "", errors.New("ttl must be positive")
 	}
-	payload, _ := json.Marshal(tokenClaims{Role: role, Subject: subject, Expires: now.Add(ttl).Unix()})
+	c.Expires = now.Add(ttl).Unix()
+	c.ID = newTokenID()
+	payload, _ := json.Marshal(c)
 	body := tokenPrefix + base64.RawURLEncoding.EncodeToString(payload)
 	return body + "." + base64.RawURLEncoding.EncodeToString(s.mac(body)), nil
 }
@@ -179,11 +204,37 @@ func (s *Signer) Verify(token string, now time.Time) (Principal, error) {
 	if !now.Before(exp) {
 		return Principal{}, fmt.Errorf("the token expired at %s; ask the command centre for a new one", exp.Format(time.RFC3339))
 	}
-	return Principal{Role: c.Role, Subject: c.Subject, Expires: exp}, nil
+	if c.ID != "" && s.revoked.Has(c.ID) {
+		return Principal{}, fmt.Errorf("the token %s was revoked; ask the command centre for a new one", c.ID)
+	}
+	return Principal{Role: c.Role, Subject: c.Subject, Expires: exp, ID: c.ID, linkOnly: c.Link}, nil
 }
 
-// AdminLoginTTL is how long the operator token that serve makes at start is valid.
-const AdminLoginTTL = 30 * 24 * time.Hour
+// TokenID returns the id of a token that verifies (for `floodcmd token --revoke`).
+func (s *Signer) TokenID(token string) (string, error) {
+	p, err := s.Verify(token, time.Now())
+	if err != nil {
+		return "", err
+	}
+	if p.ID == "" {
+		return "", errors.New("this token has no id (FLOODCMD_ADMIN_TOKEN is revoked by changing it)")
+	}
+	return p.ID, nil
+}
+
+func newTokenID() string {
+	b := make([]byte, 9)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// AdminLoginTTL is how long the login link that serve prints at start is
+// valid: long enough to open it, short enough that a link left in a terminal
+// log or a chat is soon worthless. /login exchanges it for a session.
+const AdminLoginTTL = 15 * time.Minute
+
+// SessionTTL is how long the browser session a login link opens lasts.
+const SessionTTL = 12 * time.Hour
 
 // AdminLogin returns the token a newcomer logs in with: FLOODCMD_ADMIN_TOKEN
 // when set (generated false), else a signed operator token named "admin".
@@ -191,6 +242,6 @@ func (s *Signer) AdminLogin(now time.Time) (token string, generated bool, err er
 	if s.admin != "" {
 		return s.admin, false, nil
 	}
-	tok, err := s.Sign(RoleOperator, "admin", AdminLoginTTL, now)
+	tok, err := s.sign(tokenClaims{Role: RoleOperator, Subject: "admin", Link: true}, AdminLoginTTL, now)
 	return tok, true, err
 }

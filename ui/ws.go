@@ -1,11 +1,11 @@
 package ui
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -21,14 +21,7 @@ const (
 // origin; a client that sends no Origin (not a browser) must still have a token.
 func (s *Server) sameOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	if slices.Contains(s.deps.AllowedOrigins, origin) || slices.Contains(s.deps.AllowedOrigins, "*") {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	return origin == "" || s.originIs(origin, r, true)
 }
 
 // handleWS is GET /ws: a snapshot, then deltas; ?since=SEQ resumes.
@@ -50,6 +43,13 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		}
 		since = &n
 	}
+	release, refusal := s.wsConns.take(principalOf(r), tokenOf(r))
+	if refusal != "" {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusTooManyRequests, &apiError{Kind: "too many", Message: refusal})
+		return
+	}
+	defer release()
 	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 16 << 10, CheckOrigin: s.sameOrigin,
 		EnableCompression: false}
 	conn, err := up.Upgrade(w, r, nil)
@@ -107,4 +107,67 @@ func (s *Server) wsWrite(conn *websocket.Conn, c *wsClient) {
 			}
 		}
 	}
+}
+
+// Live-feed connection caps: one token (a leaked viewer link, a runaway
+// script) cannot hold more than WSPerToken websockets, and all of them together
+// no more than WSTotal; the last WSOperatorReserve are for operators, so the
+// command centre's board is served first.
+const (
+	WSPerToken        = 8
+	WSTotal           = 1000
+	WSOperatorReserve = 100
+)
+
+// wsLimiter counts open websockets per token and in total.
+type wsLimiter struct {
+	mu                        sync.Mutex
+	perToken                  map[string]int
+	total                     int
+	maxPerToken, max, reserve int
+}
+
+func newWSLimiter(perToken, total, reserve int) *wsLimiter {
+	if perToken <= 0 {
+		perToken = WSPerToken
+	}
+	if total <= 0 {
+		total = WSTotal
+	}
+	if reserve <= 0 || reserve >= total {
+		reserve = min(WSOperatorReserve, total/10)
+	}
+	return &wsLimiter{perToken: map[string]int{}, maxPerToken: perToken, max: total, reserve: reserve}
+}
+
+// take counts one more websocket for token, or says why not.
+func (l *wsLimiter) take(p Principal, token string) (release func(), refusal string) {
+	key := tokenKey(token)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.perToken[key] >= l.maxPerToken:
+		return nil, fmt.Sprintf("this token already has %d live connections open (the most one token may); close a board tab", l.maxPerToken)
+	case p.Role != RoleOperator && l.total >= l.max-l.reserve, l.total >= l.max:
+		return nil, "the live feed is at its connection limit; try again shortly (operators are served first)"
+	}
+	l.perToken[key]++
+	l.total++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.total--
+			if l.perToken[key]--; l.perToken[key] <= 0 {
+				delete(l.perToken, key)
+			}
+		})
+	}, ""
+}
+
+// tokenKey keeps a digest of the token, not the token, in memory.
+func tokenKey(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return string(h[:16])
 }

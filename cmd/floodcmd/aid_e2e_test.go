@@ -30,6 +30,7 @@ const aidIncident = `{"specversion":"1.0","id":"cx-evac-1","source":"grid/chixix
 func restartServe(tb testing.TB, p *proc, dataDir string, args ...string) *proc {
 	tb.Helper()
 	q := &proc{httpAddr: p.httpAddr, natsAddr: p.natsAddr, out: p.out}
+	args = joinArgs(tb, args)
 	all := append([]string{"serve", "--http", q.httpAddr, "--nats-listen", q.natsAddr, "--data", dataDir}, args...)
 	q.cmd = exec.Command(testproc.Binary(tb), all...)
 	q.cmd.Env = p.cmd.Env
@@ -104,7 +105,7 @@ func guestAssignments(v engine.View) map[string]int {
 // connect joins the NATS fabric and listens to Chixi's assignments.
 func (f *aidFlow) connect(url string) {
 	f.t.Helper()
-	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	nc, err := testConnect(f.t, url, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
 	require.NoError(f.t, err)
 	f.t.Cleanup(nc.Close)
 	f.nc = nc

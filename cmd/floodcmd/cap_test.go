@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,7 +57,7 @@ type atomFeed struct {
 func TestCAPOutAndIn(t *testing.T) {
 	p := startServe(t, t.TempDir(), nil)
 	p.waitReady(t)
-	nc, err := nats.Connect(p.natsURL())
+	nc, err := testConnect(t, p.natsURL())
 	require.NoError(t, err)
 	defer nc.Close()
 	js, err := jetstream.New(nc)

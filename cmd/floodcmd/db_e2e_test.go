@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -50,7 +49,7 @@ func TestServeDBKilled(t *testing.T) {
 	p.waitReady(t)
 	publishAll(t, p.natsURL(), subjects, bodies, ids, 0)
 
-	nc, err := nats.Connect(p.natsURL())
+	nc, err := testConnect(t, p.natsURL())
 	require.NoError(t, err)
 	defer nc.Close()
 	js, err := jetstream.New(nc)

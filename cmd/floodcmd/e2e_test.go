@@ -41,9 +41,9 @@ func natsCLI(tb testing.TB) string {
 }
 
 func TestServeFromOutsideClients(t *testing.T) {
-	p := startServe(t, t.TempDir(), []string{"FLOODCMD_ADMIN_TOKEN=s3cret"})
+	p := startServe(t, t.TempDir(), []string{"FLOODCMD_ADMIN_TOKEN=s3cret-operator-token"})
 	p.waitReady(t)
-	auth := []string{"Authorization", "Bearer s3cret"}
+	auth := []string{"Authorization", "Bearer s3cret-operator-token"}
 	assert.Equal(t, 401, getJSON(t, p.url("/api/state"), nil), "no token, no state")
 
 	nc, rejected := p.subscribe(t, "flood.duhu.rejected", 8)
@@ -52,7 +52,7 @@ func TestServeFromOutsideClients(t *testing.T) {
 
 	// An incident from the real nats CLI, as docs/EVENTS.md shows it.
 	cli := natsCLI(t)
-	out, err := exec.Command(cli, "--server", p.natsURL(), "pub", "flood.duhu.incident", string(incident("cli-1", 1)),
+	out, err := exec.Command(cli, "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), events.NatsField, "duhu"), "pub", "flood.duhu.incident", string(incident("cli-1", 1)),
 		"-H", "Nats-Msg-Id:cli-1").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	// The same id again through JetStream: the log says duplicate.
@@ -60,7 +60,7 @@ func TestServeFromOutsideClients(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ack.Duplicate, "the same id is a duplicate")
 	// A malformed one lands on flood.duhu.rejected with its reason.
-	out, err = exec.Command(cli, "--server", p.natsURL(), "pub", "flood.duhu.incident",
+	out, err = exec.Command(cli, "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), events.NatsField, "duhu"), "pub", "flood.duhu.incident",
 		`{"specversion":"1.0","id":"bad-1","source":"cli","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"flooding","lat":222,"lon":112.9}}`).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	r := nextRejection(t, rejected)
@@ -197,7 +197,7 @@ func reported(v engine.View) []dispatch.Incident {
 // it returns as soon as that many were acknowledged, leaving the rest in flight.
 func publishAll(tb testing.TB, url string, subjects []string, burst [][]byte, id func(int) string, stopAfter int) int {
 	tb.Helper()
-	nc, err := nats.Connect(url)
+	nc, err := testConnect(tb, url)
 	require.NoError(tb, err)
 	defer nc.Close()
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(512))
@@ -268,7 +268,7 @@ func TestIncidentIsAssignedWithinOneSecond(t *testing.T) {
 
 	body := `{"specversion":"1.0","id":"yangning-1","source":"grid/nancun","type":"flood.incident.reported","time":"2022-05-12T23:10:00+08:00","data":{"kind":"trapped","lat":22.062,"lon":112.912,"people":5,"severity":2,"note":"阳宁村 水浸"}}`
 	start := time.Now()
-	out, err := exec.Command(natsCLI(t), "--server", p.natsURL(), "pub", "flood.duhu.incident", body).CombinedOutput()
+	out, err := exec.Command(natsCLI(t), "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), events.NatsField, "duhu"), "pub", "flood.duhu.incident", body).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	var m *nats.Msg
 	select {
@@ -322,7 +322,7 @@ func TestSecondFloodcmdForATownIsRefused(t *testing.T) {
 	first := startServe(t, t.TempDir(), nil)
 	first.waitReady(t)
 	second := exec.Command(testproc.Binary(t), "serve", "--town", "duhu", "--nats-url", first.natsURL(),
-		"--http", testproc.FreeAddr(t), "--data", t.TempDir())
+		"--nats-creds", credsFor(t, first.natsURL(), events.NatsTown, "duhu"), "--http", testproc.FreeAddr(t), "--data", t.TempDir())
 	out, err := second.CombinedOutput()
 	require.Error(t, err, "the second floodcmd must not run: %s", out)
 	assert.Contains(t, string(out), "already runs this town")

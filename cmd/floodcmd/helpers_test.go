@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,10 +34,92 @@ type proc struct {
 func (p *proc) url(path string) string { return "http://" + p.httpAddr + path }
 func (p *proc) natsURL() string        { return "nats://" + p.natsAddr }
 
+// testNATS remembers, per NATS URL of a floodcmd under test, the keys of its
+// NATS (from its data directory) and a credentials file with every right but
+// erasing a log: the test's own tools, as if they were every outside client.
+var testNATS sync.Map // url → *testAuth
+
+type testAuth struct {
+	auth  *events.Authority
+	creds string
+}
+
+// registerNATS loads the keys of the floodcmd whose data is dataDir.
+func registerNATS(tb testing.TB, url, dataDir string) *testAuth {
+	tb.Helper()
+	auth, err := events.LoadAuthority(dataDir)
+	require.NoError(tb, err)
+	admin, err := auth.IssueAdmin("test")
+	require.NoError(tb, err)
+	file, err := admin.Creds()
+	require.NoError(tb, err)
+	path := filepath.Join(tb.TempDir(), "admin.creds")
+	require.NoError(tb, os.WriteFile(path, file, 0o600))
+	ta := &testAuth{auth: auth, creds: path}
+	testNATS.Store(url, ta)
+	tb.Cleanup(func() { testNATS.Delete(url) })
+	return ta
+}
+
+// testConnect connects a test's client to url, with the admin credentials of
+// a floodcmd under test when url is one (an external test cluster is open).
+func testConnect(tb testing.TB, url string, opts ...nats.Option) (*nats.Conn, error) {
+	tb.Helper()
+	first, _, _ := strings.Cut(url, ",")
+	if ta, ok := testNATS.Load(first); ok {
+		opts = append(opts, nats.UserCredentials(ta.(*testAuth).creds))
+	}
+	return nats.Connect(url, opts...)
+}
+
+// credsFor writes credentials of role for town, issued by the floodcmd whose NATS is url.
+func credsFor(tb testing.TB, url, role, town string) string {
+	tb.Helper()
+	ta, ok := testNATS.Load(url)
+	require.True(tb, ok, "no floodcmd under test serves NATS at %s", url)
+	u, err := ta.(*testAuth).auth.Issue(role, town, 0, time.Now())
+	require.NoError(tb, err)
+	file, err := u.Creds()
+	require.NoError(tb, err)
+	path := filepath.Join(tb.TempDir(), role+"-"+town+".creds")
+	require.NoError(tb, os.WriteFile(path, file, 0o600))
+	return path
+}
+
+// creds is the admin credentials file of the process's NATS, for the nats CLI.
+func (p *proc) creds() string {
+	ta, ok := testNATS.Load(p.natsURL())
+	if !ok {
+		return "/dev/null"
+	}
+	return ta.(*testAuth).creds
+}
+
+// joinArgs adds --nats-creds for a floodcmd that joins another one's NATS
+// (--nats-url pointing at a floodcmd under test): a town credential for its town.
+func joinArgs(tb testing.TB, args []string) []string {
+	url, town := "", "duhu"
+	for i := 0; i+1 < len(args); i++ {
+		switch args[i] {
+		case "--nats-url":
+			url = args[i+1]
+		case "--town":
+			town = args[i+1]
+		case "--nats-creds":
+			return args
+		}
+	}
+	if _, ok := testNATS.Load(url); !ok {
+		return args
+	}
+	return append(args, "--nats-creds", credsFor(tb, url, events.NatsTown, town))
+}
+
 // startServe starts `floodcmd serve` with its data in dataDir and waits for /healthz.
 func startServe(tb testing.TB, dataDir string, env []string, args ...string) *proc {
 	tb.Helper()
 	p := &proc{httpAddr: testproc.FreeAddr(tb), natsAddr: testproc.FreeAddr(tb), out: &bytes.Buffer{}}
+	args = joinArgs(tb, args)
 	all := append([]string{"serve", "--http", p.httpAddr, "--nats-listen", p.natsAddr, "--data", dataDir}, args...)
 	p.cmd = exec.Command(testproc.Binary(tb), all...)
 	// Every route needs a token: tests use testAdminToken unless env names another.
@@ -50,6 +134,9 @@ func startServe(tb testing.TB, dataDir string, env []string, args ...string) *pr
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				if !slices.Contains(args, "--nats-url") {
+					registerNATS(tb, p.natsURL(), dataDir)
+				}
 				return p
 			}
 		}
@@ -80,7 +167,7 @@ func keepLog(tb testing.TB, p *proc) {
 // subject; the connection closes when the test ends.
 func (p *proc) subscribe(tb testing.TB, subject string, buffer int) (*nats.Conn, chan *nats.Msg) {
 	tb.Helper()
-	nc, err := nats.Connect(p.natsURL())
+	nc, err := testConnect(tb, p.natsURL())
 	require.NoError(tb, err)
 	tb.Cleanup(nc.Close)
 	ch := make(chan *nats.Msg, buffer)

@@ -17,6 +17,7 @@ const usage = `floodcmd — flood emergency dispatch and evacuation command syst
 Usage:
   floodcmd serve [flags]     run the command system (embedded NATS by default)
   floodcmd token [flags]     print an access token (--role operator|responder|partner|viewer)
+  floodcmd creds [flags]     print NATS credentials (--role gauge|field|operator|viewer|town --town T)
   floodcmd check [flags]     load a scenario folder as serve would: every problem, or a summary
   floodcmd import osm|roster|households  build a scenario folder from OpenStreetMap and spreadsheets
   floodcmd version           print the version
@@ -48,6 +49,8 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		return token(args[1:], getenv, stdout)
 	case "import":
 		return importCmd(ctx, args[1:], getenv, stdout)
+	case "creds":
+		return creds(args[1:], getenv, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "floodcmd", version)
 		return nil

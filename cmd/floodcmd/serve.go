@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +47,10 @@ type serveConfig struct {
 	secret     string
 	// startTimeout bounds the wait at start for NATS, JetStream, the stream and the lease.
 	startTimeout time.Duration
+	natsCreds    string
+	natsCA       string
+	tlsCert      string
+	tlsKey       string
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -68,6 +71,10 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", 2*time.Minute,
 		"how long start-up waits, with back-off, for NATS, a JetStream meta leader, the town's stream and its lease before giving up")
+	fs.StringVar(&c.natsCreds, "nats-creds", "", "with --nats-url: the .creds file this town's floodcmd authenticates with (floodcmd creds --role town)")
+	fs.StringVar(&c.natsCA, "nats-ca", "", "with --nats-url: PEM file of the CA that signed the NATS servers' TLS certificates")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate: serve the board over HTTPS (with --tls-key)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	return fs
 }
 
@@ -86,6 +93,9 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (serve
 	}
 	if !events.ValidSlug(c.town) {
 		return c, fmt.Errorf("--town %q: a slug of lower-case letters, digits, '-' or '_'", c.town)
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("--tls-cert and --tls-key go together (a PEM certificate and its private key)")
 	}
 	c.adminToken = getenv("FLOODCMD_ADMIN_TOKEN")
 	c.secret = getenv("FLOODCMD_TOKEN_SECRET")
@@ -225,7 +235,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("--http %s: cannot listen (choose another with --http or FLOODCMD_HTTP): %w", cfg.httpAddr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := ui.HTTPServer(handler, ui.DefaultTimeouts)
+	if err := townSecrets(ctx, js, cfg, tokens, log); err != nil {
+		return err
+	}
 
 	var drill []events.Event
 	if cfg.replay != "" {
@@ -259,10 +272,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go sim.Run(runCtx)
 	}
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- srv.Serve(ln) }()
-	log.Info("floodcmd serving", "town", cfg.town, "http", ln.Addr().String(), "board", "http://"+displayAddr(ln.Addr()), "version", version)
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		scheme = "https"
+		go func() { httpErr <- srv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey) }()
+	} else {
+		go func() { httpErr <- srv.Serve(ln) }()
+	}
+	log.Info("floodcmd serving", "town", cfg.town, "http", ln.Addr().String(), "board", scheme+"://"+displayAddr(ln.Addr()), "version", version)
 	if tok, generated, err := tokens.AdminLogin(time.Now()); err == nil && generated {
-		fmt.Fprintf(stdout, "\n  operator login (FLOODCMD_ADMIN_TOKEN unset, valid %s):\n  http://%s/login?token=%s\n\n", ui.AdminLoginTTL, displayAddr(ln.Addr()), tok)
+		fmt.Fprintf(stdout, "\n  operator login (FLOODCMD_ADMIN_TOKEN unset; the link works for %s, then `floodcmd token --role operator --name NAME` makes another):\n  %s://%s/login?token=%s\n\n",
+			ui.AdminLoginTTL, scheme, displayAddr(ln.Addr()), tok)
 	}
 
 	var runErr error
@@ -291,14 +311,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // connectNATS joins --nats-url, or starts the embedded server (returned, else
 // nil) and connects in-process.
 func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, *server.Server, func(), error) {
-	opts := []nats.Option{nats.Name("floodcmd " + cfg.town), nats.MaxReconnects(-1)}
+	opts := []nats.Option{nats.Name("floodcmd " + cfg.town), nats.MaxReconnects(-1),
+		// Replies (the log the consumers deliver) come to this town's own inbox prefix:
+		// its credentials let only it subscribe there.
+		nats.CustomInboxPrefix(events.InboxPrefix(cfg.town)),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			log.Error("NATS refused an operation", "err", err)
+		})}
 	if cfg.natsURL != "" {
+		if cfg.natsCreds != "" {
+			opts = append(opts, nats.UserCredentials(cfg.natsCreds))
+		}
+		if cfg.natsCA != "" {
+			opts = append(opts, nats.RootCAs(cfg.natsCA))
+		}
 		// Servers still starting are waited for (--start-timeout), not an error.
 		nc, err := nats.Connect(cfg.natsURL, append(opts, nats.RetryOnFailedConnect(true))...)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("--nats-url %s: %w", cfg.natsURL, err)
+			return nil, nil, nil, fmt.Errorf("--nats-url %s: %w (a secured NATS needs --nats-creds: floodcmd creds --role town --town %s, run where that NATS's keys are)", cfg.natsURL, err, cfg.town)
 		}
 		return nc, nil, func() { _ = nc.Drain() }, nil
+	}
+	if cfg.natsCreds != "" || cfg.natsCA != "" {
+		return nil, nil, nil, errors.New("--nats-creds and --nats-ca are for joining another NATS: give --nats-url too")
 	}
 	dir, err := filepath.Abs(cfg.dataDir)
 	if err != nil {
@@ -307,13 +342,23 @@ func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, *server.Server,
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, nil, nil, fmt.Errorf("--data %s: %w", dir, err)
 	}
-	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: cfg.natsListen, StoreDir: dir, SyncAlways: true})
+	auth, err := events.LoadAuthority(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	engineUser, err := auth.Issue(events.NatsEngine, cfg.town, 0, time.Now())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: cfg.natsListen, StoreDir: dir, SyncAlways: true, Auth: auth})
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if cfg.natsListen != "-" {
-		log.Info("embedded NATS listening", "url", ns.ClientURL(), "data", dir)
+		log.Info("embedded NATS listening; every client needs credentials", "url", ns.ClientURL(), "data", dir,
+			"get_credentials", fmt.Sprintf("floodcmd creds --role gauge|field|operator|viewer|town --town %s --data %s > role.creds; nats --creds role.creds …", cfg.town, cfg.dataDir))
 	}
+	opts = append(opts, nats.UserJWTAndSeed(engineUser.JWT, engineUser.Seed))
 	nc, err := nats.Connect("", append(opts, nats.InProcessServer(ns))...)
 	if err != nil {
 		ns.Shutdown()

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/ui"
 )
 
@@ -21,8 +27,15 @@ func token(args []string, getenv func(string) string, stdout io.Writer) error {
 	ttl := fs.Duration("ttl", 72*time.Hour, "how long the token is valid")
 	data := fs.String("data", "./data", "data directory of the floodcmd serve that will check the token (its token.key)")
 	board := fs.String("board", "http://localhost:8080", "board address for the login link")
+	revoke := fs.String("revoke", "", "revoke a token (the token itself, or the id printed with it) until it expires")
+	townSlug := fs.String("town", "duhu", "with --revoke: the town whose floodcmd checks the token")
+	natsURL := fs.String("nats", "nats://127.0.0.1:4222", "with --revoke: the NATS of that floodcmd (--nats-listen)")
+	natsCreds := fs.String("nats-creds", "", "with --revoke: credentials (floodcmd creds --role town) when --data holds no NATS keys")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
+	}
+	if *revoke != "" {
+		return revokeToken(*revoke, *townSlug, *natsURL, *natsCreds, *data, getenv, stdout)
 	}
 	subject := *name
 	switch *role {
@@ -44,6 +57,56 @@ func token(args []string, getenv func(string) string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, tok)
-	fmt.Fprintf(stdout, "# login: %s/login?token=%s (valid until %s)\n", *board, tok, time.Now().Add(*ttl).Format(time.RFC3339))
+	id, _ := signer.TokenID(tok)
+	fmt.Fprintf(stdout, "# id %s (floodcmd token --revoke %s)\n# login: %s/login?token=%s (valid until %s)\n", id, id, *board, tok, time.Now().Add(*ttl).Format(time.RFC3339))
+	return nil
+}
+
+// revokeToken records a token's id in the town's key-value bucket; every
+// floodcmd of the town refuses it from then on, after a restart too.
+func revokeToken(token, town, url, credsFile, data string, getenv func(string) string, stdout io.Writer) error {
+	id := token
+	if strings.HasPrefix(token, "fc1.") {
+		signer, err := ui.LoadSigner(getenv("FLOODCMD_TOKEN_SECRET"), data, "")
+		if err != nil {
+			return err
+		}
+		if id, err = signer.TokenID(token); err != nil {
+			return fmt.Errorf("--revoke: %w", err)
+		}
+	}
+	opts := []nats.Option{nats.Name("floodcmd token --revoke"), nats.CustomInboxPrefix(events.InboxPrefix(town))}
+	if credsFile != "" {
+		opts = append(opts, nats.UserCredentials(credsFile))
+	} else {
+		auth, err := events.LoadAuthority(data)
+		if err != nil {
+			return err
+		}
+		u, err := auth.Issue(events.NatsTown, town, time.Minute, time.Now())
+		if err != nil {
+			return err
+		}
+		opts = append(opts, nats.UserJWTAndSeed(u.JWT, u.Seed))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return fmt.Errorf("--nats %s: %w", url, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, events.TownBucket(town))
+	if err != nil {
+		return fmt.Errorf("the bucket of town %s (has its floodcmd started once?): %w", town, err)
+	}
+	if err := ui.Revoke(ctx, kv, id, "revoked at "+time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "token %s revoked for town %s\n", id, town)
 	return nil
 }

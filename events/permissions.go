@@ -1,0 +1,120 @@
+package events
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/jwt/v2"
+)
+
+// neverPublished are the JetStream requests that erase a log: no credential
+// may send them, not even a town's own engine. A stream that must go is
+// removed by whoever runs the NATS servers, with the system's own tools.
+var neverPublished = []string{
+	"$JS.API.STREAM.PURGE.>",
+	"$JS.API.STREAM.DELETE.>",
+	"$JS.API.STREAM.MSG.DELETE.>",
+	"$JS.API.STREAM.RESTORE.>",
+	"$JS.API.ACCOUNT.PURGE.>",
+	"$JS.API.STREAM.PEER.REMOVE.>",
+}
+
+// natsAdmin may do everything but erase a log. `floodcmd creds` never issues
+// it; tests drive a town with it as if they were every outside client at once.
+const natsAdmin = "admin"
+
+// IssueAdmin signs an admin user (see natsAdmin): for tests only.
+func (a *Authority) IssueAdmin(town string) (User, error) {
+	return a.Issue(natsAdmin, town, 0, time.Now())
+}
+
+// RolePermissions are the subjects a role of town may publish and subscribe.
+// Everything not allowed is refused by the server itself.
+func RolePermissions(role, town string) (jwt.Permissions, error) {
+	return rolePermissions(role, town, "")
+}
+
+// ResponderPermissions are those of one responder's phone (role NatsResponder).
+func ResponderPermissions(town, responder string) (jwt.Permissions, error) {
+	return rolePermissions(NatsResponder, town, responder)
+}
+
+func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
+	if !ValidSlug(town) {
+		return jwt.Permissions{}, fmt.Errorf("town %q: a slug of lower-case letters, digits, '-' or '_'", town)
+	}
+	t := func(rest string) string { return Prefix + "." + town + "." + rest }
+	stream := StreamName(town)
+	var p jwt.Permissions
+	p.Pub.Deny.Add(neverPublished...)
+	switch role {
+	case NatsEngine, NatsTown:
+		// The town's own everything: inputs, decisions, rejections …
+		p.Pub.Allow.Add(Prefix + "." + town + ".>")
+		// … and aid into other towns' inboxes, the sender's own slug last, so
+		// that the server refuses a message sent in another town's name.
+		p.Pub.Allow.Add(Prefix + "." + ChanAid + ".*.*." + town)
+		p.Pub.Allow.Add(manageStream(stream)...)
+		p.Pub.Allow.Add(manageStream("KV_" + TownBucket(town))...)
+		p.Pub.Allow.Add("$KV." + TownBucket(town) + ".>")
+		// The shared lease bucket: its configuration, and this town's key only.
+		p.Pub.Allow.Add("$JS.API.STREAM.CREATE.KV_"+LeaseBucketName, "$JS.API.STREAM.UPDATE.KV_"+LeaseBucketName,
+			"$JS.API.STREAM.INFO.KV_"+LeaseBucketName, "$JS.API.STREAM.MSG.GET.KV_"+LeaseBucketName,
+			"$JS.API.DIRECT.GET.KV_"+LeaseBucketName+".$KV."+LeaseBucketName+"."+town,
+			"$KV."+LeaseBucketName+"."+town)
+		p.Pub.Allow.Add("$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST")
+		p.Sub.Allow.Add(InboxPrefix(town) + ".>")
+	case NatsGauge:
+		p.Pub.Allow.Add(t(ChanRain), t(ChanLevel))
+		p.Sub.Allow.Add("_INBOX.>")
+	case NatsField:
+		p.Pub.Allow.Add(t(ChanIncident), t(ChanResponder+".*"), t(ChanShelter+".*"))
+		// A phone listens for its assignments.
+		p.Sub.Allow.Add(t(ChanOut+".assignment.*"), "_INBOX.>")
+	case NatsResponder:
+		// One responder's phone: its own status and its own assignments only.
+		if !ValidSlug(subject) {
+			return jwt.Permissions{}, fmt.Errorf("a responder credential names its responder (--responder t-001), got %q", subject)
+		}
+		p.Pub.Allow.Add(t(ChanIncident), t(ChanResponder+"."+subject))
+		p.Sub.Allow.Add(t(ChanOut+".assignment."+subject), "_INBOX.>")
+	case NatsOperator:
+		p.Pub.Allow.Add(t(ChanRain), t(ChanLevel), t(ChanIncident), t(ChanResponder+".*"), t(ChanShelter+".*"),
+			t(ChanCommand), t(ChanCAP))
+		// Reading the town's log with the nats CLI: consumers, never configuration.
+		p.Pub.Allow.Add("$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST", "$JS.API.STREAM.INFO."+stream,
+			"$JS.API.STREAM.MSG.GET."+stream, "$JS.API.DIRECT.GET."+stream, "$JS.API.DIRECT.GET."+stream+".>",
+			"$JS.API.CONSUMER.CREATE."+stream, "$JS.API.CONSUMER.CREATE."+stream+".>",
+			"$JS.API.CONSUMER.INFO."+stream+".*", "$JS.API.CONSUMER.MSG.NEXT."+stream+".*")
+		p.Sub.Allow.Add(Prefix+"."+town+".>", Prefix+"."+ChanAid+"."+town+".>", "_INBOX.>")
+	case natsAdmin:
+		p.Pub.Allow.Add(">")
+		p.Sub.Allow.Add(">")
+		return p, nil
+	case NatsViewer:
+		p.Pub.Deny.Add(">") // reads only
+		p.Sub.Allow.Add(t(ChanOut + ".>"))
+	default:
+		return jwt.Permissions{}, fmt.Errorf("NATS role %q: one of %s", role, strings.Join(NatsRoles, ", "))
+	}
+	// Decisions and rejection notices are the engine's alone.
+	if role != NatsEngine && role != NatsTown {
+		p.Pub.Deny.Add(t(ChanOut+".>"), t(ChanRejected))
+	}
+	return p, nil
+}
+
+// manageStream is what an owner needs of its stream: create it, update its
+// configuration, read it (consumers, direct gets) — never purge or delete it.
+func manageStream(stream string) []string {
+	return []string{
+		"$JS.API.STREAM.CREATE." + stream, "$JS.API.STREAM.UPDATE." + stream, "$JS.API.STREAM.INFO." + stream,
+		"$JS.API.STREAM.MSG.GET." + stream, "$JS.API.DIRECT.GET." + stream, "$JS.API.DIRECT.GET." + stream + ".>",
+		"$JS.API.CONSUMER.CREATE." + stream, "$JS.API.CONSUMER.CREATE." + stream + ".>",
+		"$JS.API.CONSUMER.DURABLE.CREATE." + stream + ".*", "$JS.API.CONSUMER.INFO." + stream + ".*",
+		"$JS.API.CONSUMER.DELETE." + stream + ".*", "$JS.API.CONSUMER.MSG.NEXT." + stream + ".*",
+		"$JS.API.CONSUMER.NAMES." + stream, "$JS.API.CONSUMER.LIST." + stream,
+		"$JS.ACK." + stream + ".>", "$JS.FC." + stream + ".>",
+	}
+}
