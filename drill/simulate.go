@@ -35,10 +35,11 @@ type Simulator struct {
 	sent map[string]bool
 }
 
-// Drill-time delays, before the speed-up: a responder takes a minute to accept and
-// one more to set off; a job on scene takes twenty minutes.
+// Drill-time delays, before the speed-up: a responder takes 20 s to accept
+// (well inside the dispatcher's ack time-out, which runs on the drill's clock
+// too) and a minute to set off; a job on scene takes twenty minutes.
 const (
-	acceptAfter  = 60 * time.Second
+	acceptAfter  = 20 * time.Second
 	setOffAfter  = 60 * time.Second
 	workOnScene  = 20 * time.Minute
 	leaveHomeFor = 5 * time.Minute
@@ -47,7 +48,12 @@ const (
 // Run answers, every tick, whatever has waited long enough, until ctx ends.
 func (s *Simulator) Run(ctx context.Context) {
 	s.seen, s.sent = map[string]time.Time{}, map[string]bool{}
-	t := time.NewTicker(200 * time.Millisecond)
+	// Look often enough that 5 s of drill time never pass unseen, at most every 200 ms.
+	every := 200 * time.Millisecond
+	if s.Speed > 0 {
+		every = min(every, max(time.Millisecond, time.Duration(float64(5*time.Second)/s.Speed)))
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
