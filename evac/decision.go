@@ -10,7 +10,8 @@ const (
 	DecisionAssigned     = "evac.assigned"      // a household gets a shelter place
 	DecisionReassigned   = "evac.reassigned"    // its shelter closed, filled or became unreachable: another one
 	DecisionUnassigned   = "evac.unassigned"    // it lost its place and no other shelter has room yet
-	DecisionEscortNeeded = "evac.escort_needed" // members cannot leave without help: an incident of kind evacuation
+	DecisionEscortNeeded = "evac.escort_needed" // an escort run: members cannot leave without help, an incident of kind evacuation
+	DecisionRetimed      = "evac.retimed"       // same shelter, new travel time: the roads changed on the way
 )
 
 // Decision is one thing the evacuation planner decided; the engine records it
@@ -63,6 +64,12 @@ func (e *Evacuation) Apply(d Decision) error {
 			return fmt.Errorf("%w: household %s is assigned to %q, not %q", ErrConflict, h.ID, h.shelter, d.From)
 		}
 		e.assign(h, "", 0)
+		h.waiting = d.Reason
+	case DecisionRetimed:
+		if h.shelter == "" || h.shelter != d.Shelter {
+			return fmt.Errorf("%w: household %s is assigned to %q, not %q", ErrConflict, h.ID, h.shelter, d.Shelter)
+		}
+		h.eta = d.ETASeconds
 	case DecisionEscortNeeded:
 		if h.Vulnerable() == 0 {
 			return fmt.Errorf("%w: household %s has no member who needs an escort", ErrConflict, h.ID)

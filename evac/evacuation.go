@@ -33,6 +33,8 @@ type household struct {
 	people      int    // people checked in
 	confirmedBy string // who confirmed a stay
 	escort      bool   // an escort has been asked for
+	run         string // the escort run that fetches it
+	waiting     string // why it lost its place, until it has one again
 }
 
 // active reports whether an order still wants the household moved.
@@ -127,6 +129,8 @@ func New(cfg Config, sc *geo.Scenario, households []Household) (*Evacuation, err
 			return nil, fmt.Errorf("%w: household %q in unknown grid %q", ErrInvalid, h.ID, h.Grid)
 		case h.Members < 1:
 			return nil, fmt.Errorf("%w: household %q has %d members", ErrInvalid, h.ID, h.Members)
+		case !validMeans(h.Means):
+			return nil, fmt.Errorf("%w: household %q has means %q", ErrInvalid, h.ID, h.Means)
 		}
 		h.Village = g.Village
 		hh := &household{Household: h, idx: i, exposure: g.LowLyingShare, state: StateNotOrdered}
@@ -161,6 +165,7 @@ func (e *Evacuation) assign(h *household, shelterID string, eta float64) {
 	h.shelter, h.eta = shelterID, eta
 	if shelterID != "" {
 		e.shelterID[shelterID].reserved += h.Members
+		h.waiting = ""
 		e.assignSeq++
 		h.assignSeq = e.assignSeq
 	}

@@ -84,6 +84,9 @@ type HouseholdView struct {
 	Shelter     string  `json:"shelter,omitempty"` // assigned, or checked in at
 	ETASeconds  float64 `json:"eta_s,omitempty"`
 	ConfirmedBy string  `json:"confirmed_by,omitempty"`
+	Means       string  `json:"means"`             // foot, car or escort
+	Run         string  `json:"run,omitempty"`     // the escort run that fetches it
+	Waiting     string  `json:"waiting,omitempty"` // why it has no place, while it waits for room
 }
 
 // ProgressView is how many people of a grid checked in during one clock hour
@@ -98,9 +101,15 @@ type ProgressView struct {
 func (e *Evacuation) householdView(h *household) HouseholdView {
 	v := HouseholdView{ID: h.ID, Grid: h.Grid, Village: h.Village, Address: h.Address, Lat: h.At.Lat(), Lon: h.At.Lon(),
 		Members: h.Members, Vulnerable: h.Vulnerable(), Phone: h.Phone, State: h.state, Order: h.order,
-		Shelter: h.shelter, ETASeconds: h.eta, ConfirmedBy: h.confirmedBy}
+		Shelter: h.shelter, ETASeconds: h.eta, ConfirmedBy: h.confirmedBy, Means: e.means(h), Run: h.run}
 	if h.state == StateAtShelter {
 		v.Shelter = h.at
+	}
+	if h.needsShelter() && h.shelter == "" {
+		v.Waiting = h.waiting
+		if v.Waiting == "" {
+			v.Waiting = "no reachable shelter has room yet: waiting for room"
+		}
 	}
 	return v
 }
@@ -112,6 +121,18 @@ func (e *Evacuation) Household(id string) (HouseholdView, bool) {
 		return HouseholdView{}, false
 	}
 	return e.householdView(h), true
+}
+
+// Unplaced lists the households an active order wants moved that have no
+// shelter place, in registry order, each with why it waits.
+func (e *Evacuation) Unplaced() []HouseholdView {
+	out := []HouseholdView{}
+	for _, h := range e.households {
+		if h.needsShelter() && h.shelter == "" {
+			out = append(out, e.householdView(h))
+		}
+	}
+	return out
 }
 
 // unaccounted reports whether an ordered household is not known to be safe.
