@@ -45,9 +45,10 @@ type Config struct {
 	NotifyMinutes float64 `json:"notify_min"`
 	// PrepareMinutes is a household's time from being told to leaving.
 	PrepareMinutes float64 `json:"prepare_min"`
-	// EscortRunPeople is what an escort team takes in one trip (its vehicle
-	// or boat): the households of an escort run have at most this many
-	// members together (a larger household is a run of its own).
+	// EscortRunPeople is how many people who cannot leave alone an escort
+	// team takes in one trip (its vehicle or boat): the households of a run
+	// have at most this many vulnerable members together; their able
+	// relatives go beside them (a household with more is a run of its own).
 	EscortRunPeople int `json:"escort_run_people"`
 	// EscortTeams is how many escort teams the town fields at once.
 	EscortTeams int `json:"escort_teams"`

@@ -17,8 +17,12 @@ const (
 // Decision is one thing the evacuation planner decided; the engine records it
 // in the log and folds it back with Apply. Lat/Lon is the household's house.
 type Decision struct {
-	Type       string    `json:"type"`
-	Household  string    `json:"household"`
+	Type      string `json:"type"`
+	Household string `json:"household"`
+	// Run and Households: an escort run and every household it fetches
+	// (Household is then the first of them).
+	Run        string    `json:"run,omitempty"`
+	Households []string  `json:"households,omitempty"`
 	Order      string    `json:"order,omitempty"`
 	Shelter    string    `json:"shelter,omitempty"`
 	From       string    `json:"from,omitempty"` // the shelter it had, for reassigned/unassigned
@@ -71,10 +75,9 @@ func (e *Evacuation) Apply(d Decision) error {
 		}
 		h.eta = d.ETASeconds
 	case DecisionEscortNeeded:
-		if h.Vulnerable() == 0 {
-			return fmt.Errorf("%w: household %s has no member who needs an escort", ErrConflict, h.ID)
+		if err := e.applyEscort(d); err != nil {
+			return err
 		}
-		h.escort = true
 	default:
 		return fmt.Errorf("%w: unknown decision type %q", ErrInvalid, d.Type)
 	}

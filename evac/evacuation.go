@@ -88,6 +88,8 @@ type Evacuation struct {
 	orderID    map[string]*order
 	progress   map[progressKey]int
 	assignSeq  uint64
+	runCount   map[string]int // escort runs asked per grid
+	runs       []escortRun
 	clock      time.Time // latest time folded: View shows capacity as of then
 }
 
@@ -106,7 +108,7 @@ func New(cfg Config, sc *geo.Scenario, households []Household) (*Evacuation, err
 		return nil, err
 	}
 	e := &Evacuation{cfg: cfg, sc: sc, byID: map[string]*household{}, grids: map[string]geo.Grid{},
-		shelterID: map[string]*shelter{}, orderID: map[string]*order{}, progress: map[progressKey]int{}}
+		shelterID: map[string]*shelter{}, orderID: map[string]*order{}, progress: map[progressKey]int{}, runCount: map[string]int{}}
 	for _, g := range sc.Grids {
 		e.grids[g.ID] = g
 	}
