@@ -26,6 +26,7 @@ type OrderView struct {
 	CancelledBy  string     `json:"cancelled_by,omitempty"`
 	CancelReason string     `json:"cancel_reason,omitempty"`
 	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	Estimate
 }
 
 // ShelterView is a shelter's capacity now (day or night) and who fills it.
@@ -66,6 +67,9 @@ type Headcount struct {
 	AtShelter   Count  `json:"at_shelter"`
 	Staying     Count  `json:"staying"`
 	Unaccounted Count  `json:"unaccounted"`
+	// Estimate: when everyone ordered is expected to be accounted for, and
+	// how many households are against how many the estimate expects by now.
+	Estimate
 }
 
 // HouseholdView is a household where it stands, for the lists grid workers go through.
@@ -87,6 +91,8 @@ type HouseholdView struct {
 	Means       string  `json:"means"`             // foot, car or escort
 	Run         string  `json:"run,omitempty"`     // the escort run that fetches it
 	Waiting     string  `json:"waiting,omitempty"` // why it has no place, while it waits for room
+	// EstimatedAt is when it is expected to be accounted for (see estimate.go).
+	EstimatedAt *time.Time `json:"estimated_at,omitempty"`
 }
 
 // ProgressView is how many people of a grid checked in during one clock hour
@@ -98,12 +104,16 @@ type ProgressView struct {
 	People int       `json:"people"`
 }
 
-func (e *Evacuation) householdView(h *household) HouseholdView {
+func (e *Evacuation) householdView(h *household, est map[*household]time.Time) HouseholdView {
 	v := HouseholdView{ID: h.ID, Grid: h.Grid, Village: h.Village, Address: h.Address, Lat: h.At.Lat(), Lon: h.At.Lon(),
 		Members: h.Members, Vulnerable: h.Vulnerable(), Phone: h.Phone, State: h.state, Order: h.order,
 		Shelter: h.shelter, ETASeconds: h.eta, ConfirmedBy: h.confirmedBy, Means: e.means(h), Run: h.run}
 	if h.state == StateAtShelter {
 		v.Shelter = h.at
+	}
+	if at, ok := est[h]; ok {
+		t := at.UTC()
+		v.EstimatedAt = &t
 	}
 	if h.needsShelter() && h.shelter == "" {
 		v.Waiting = h.waiting
@@ -120,7 +130,7 @@ func (e *Evacuation) Household(id string) (HouseholdView, bool) {
 	if !ok {
 		return HouseholdView{}, false
 	}
-	return e.householdView(h), true
+	return e.householdView(h, nil), true // estimates are in View (they take the whole town)
 }
 
 // Unplaced lists the households an active order wants moved that have no
@@ -129,7 +139,7 @@ func (e *Evacuation) Unplaced() []HouseholdView {
 	out := []HouseholdView{}
 	for _, h := range e.households {
 		if h.needsShelter() && h.shelter == "" {
-			out = append(out, e.householdView(h))
+			out = append(out, e.householdView(h, nil))
 		}
 	}
 	return out
@@ -151,10 +161,14 @@ func (h *household) unaccounted() bool {
 // active order covers and that are not at a shelter, on their way or
 // confirmed staying, in registry order.
 func (e *Evacuation) Unaccounted(grid string) []HouseholdView {
+	return e.unaccountedList(grid, e.estimates())
+}
+
+func (e *Evacuation) unaccountedList(grid string, est map[*household]time.Time) []HouseholdView {
 	out := []HouseholdView{}
 	for _, h := range e.households {
 		if (grid == "" || h.Grid == grid) && h.unaccounted() {
-			out = append(out, e.householdView(h))
+			out = append(out, e.householdView(h, est))
 		}
 	}
 	return out
@@ -164,10 +178,20 @@ func (e *Evacuation) Unaccounted(grid string) []HouseholdView {
 // night) as of the latest time folded.
 func (e *Evacuation) View() View {
 	now := e.clock
+	est := e.estimates()
 	v := View{Orders: []OrderView{}, Shelters: []ShelterView{}, Grids: []Headcount{}, Villages: []Headcount{},
-		Unaccounted: e.Unaccounted(""), Progress: []ProgressView{}}
+		Unaccounted: e.unaccountedList("", est), Progress: []ProgressView{}}
 	for _, o := range e.orders {
 		ov := OrderView{OrderInput: o.OrderInput, Status: "active", Households: len(o.households)}
+		if !o.cancelled {
+			var governed []*household
+			for _, h := range o.households {
+				if h.order == o.ID {
+					governed = append(governed, h)
+				}
+			}
+			ov.Estimate = e.estimateOf(governed, est, now)
+		}
 		for _, h := range o.households {
 			ov.People += h.Members
 		}
@@ -184,6 +208,7 @@ func (e *Evacuation) View() View {
 	}
 	grids := map[string]*Headcount{}
 	villages := map[string]*Headcount{}
+	members := map[*Headcount][]*household{}
 	for _, h := range e.households {
 		if h.order == "" && h.state != StateAtShelter && h.state != StateMoving {
 			continue
@@ -199,6 +224,7 @@ func (e *Evacuation) View() View {
 			villages[h.Village] = vl
 		}
 		for _, c := range []*Headcount{g, vl} {
+			members[c] = append(members[c], h)
 			if h.order != "" {
 				c.Ordered.add(h)
 			}
@@ -218,6 +244,9 @@ func (e *Evacuation) View() View {
 				c.Unaccounted.add(h)
 			}
 		}
+	}
+	for c, hs := range members {
+		c.Estimate = e.estimateOf(hs, est, now)
 	}
 	for _, g := range grids {
 		v.Grids = append(v.Grids, *g)
