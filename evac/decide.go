@@ -134,7 +134,41 @@ func (e *Evacuation) decidePlaces(now time.Time, tt TravelTimer, need []*househo
 			moves = append(moves, d)
 		}
 	}
+	e.fillFreed(now, items, phh, res, left, &moves)
 	return e.applicable(now, moves)
+}
+
+// fillFreed gives room that re-timed households left for faster shelters to
+// households still waiting, the highest priority first.
+func (e *Evacuation) fillFreed(now time.Time, items []planItem, phh []planHousehold, res planResult, left []int, moves *[]Decision) {
+	for i, it := range items {
+		if res.at[i] >= 0 {
+			continue
+		}
+		for _, c := range phh[i].cands {
+			if left[c.s] < it.h.Members {
+				continue
+			}
+			left[c.s] -= it.h.Members
+			s := e.shelters[c.s]
+			d := Decision{Type: DecisionAssigned, Household: it.h.ID, Order: it.h.order, Shelter: s.ID, ETASeconds: math.Round(it.trip[c.s]),
+				People: it.h.Members, Reason: e.placeReason(it.h, s, it.trip, phh[i]), Time: now}
+			if it.from != "" { // it had given up its place above: now it has another
+				for k, m := range *moves {
+					if m.Household == it.h.ID {
+						*moves = slices.Delete(*moves, k, k+1)
+						break
+					}
+				}
+				d.Type, d.From = DecisionReassigned, it.from
+				if it.from == s.ID {
+					break // keeps the place it had after all
+				}
+			}
+			*moves = append(*moves, d)
+			break
+		}
+	}
 }
 
 // bumpedAt is the people holding places at s who must leave them.
@@ -222,15 +256,16 @@ func (e *Evacuation) applicable(now time.Time, moves []Decision) []Decision {
 			}
 			out = append(out, d)
 		}
-		if len(rest) == len(takes) { // a cycle: the first gives up its place, then takes the new one
-			d := rest[0]
-			if d.From == "" {
+		if len(rest) == len(takes) { // a cycle of moves: one gives up its place first, then takes the new one
+			k := slices.IndexFunc(rest, func(d Decision) bool { return d.From != "" })
+			if k < 0 {
 				break // cannot happen: the plan respects room
 			}
+			d := rest[k]
 			out = append(out, Decision{Type: DecisionUnassigned, Household: d.Household, Order: d.Order, From: d.From, People: d.People,
 				Reason: "makes room for a swap of places: " + d.Reason, Time: d.Time})
 			free[d.From] += d.People
-			rest[0].From, rest[0].Type = "", DecisionAssigned
+			rest[k].From, rest[k].Type = "", DecisionAssigned
 		}
 		takes = rest
 	}

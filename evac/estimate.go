@@ -104,12 +104,13 @@ func (e *Evacuation) estimateRuns(out map[*household]time.Time, minutes func(flo
 		start time.Time // the earliest its team may begin: the order plus mobilising
 	}
 	var jobs []job
-	for _, r := range runs {
+	for i, r := range runs {
 		var open []*household
 		start := time.Time{}
+		asked := i < len(e.runs)
 		for _, h := range r.households {
-			if h.order == "" || (h.state != StateToNotify && h.state != StateNotified && h.state != StateUnaccounted) {
-				continue // fetched already, moving, or no longer ordered
+			if h.order == "" || (asked && h.run != r.id) || (h.state != StateToNotify && h.state != StateNotified && h.state != StateUnaccounted) {
+				continue // fetched already, moving, no longer ordered, or ordered again since (a new run)
 			}
 			open = append(open, h)
 			if s := e.orderID[h.order].Time.Add(minutes(e.cfg.EscortMobiliseMinutes)); start.IsZero() || s.Before(start) {

@@ -37,10 +37,14 @@ type household struct {
 	waiting     string // why it lost its place, until it has one again
 }
 
-// active reports whether an order still wants the household moved.
+// needsShelter reports whether the household must have a shelter place: an
+// order still wants it moved, or it is on its way (even after its order
+// ended: it keeps its place, and gets another if that one closes or fills).
 func (h *household) needsShelter() bool {
 	switch h.state {
-	case StateToNotify, StateNotified, StateMoving, StateUnaccounted:
+	case StateMoving:
+		return true
+	case StateToNotify, StateNotified, StateUnaccounted:
 		return h.order != ""
 	}
 	return false

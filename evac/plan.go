@@ -249,8 +249,18 @@ func (p *planner) round() planResult {
 			loose = append(loose, g)
 		}
 	}
-	// place the loose households whole, the highest priority first, until
-	// nothing changes (room an eviction frees may fit one tried before)
+	loose = p.placeLoose(loose, out, holders, res.displaced)
+	p.improve(out, holders)
+	// a move to a cheaper shelter may leave room a waiting household fits
+	p.placeLoose(loose, out, holders, res.displaced)
+	res.room = p.room
+	return res
+}
+
+// placeLoose places the loose households whole, the highest priority first,
+// until nothing changes (room an eviction frees may fit one tried before);
+// it returns those still without a place.
+func (p *planner) placeLoose(loose, out []int, holders [][]int, displaced map[int]int) []int {
 	for changed := true; changed; {
 		changed = false
 		slices.Sort(loose)
@@ -269,16 +279,14 @@ func (p *planner) round() planResult {
 			}
 			changed = true
 			for _, h := range evicted {
-				res.displaced[h] = g
+				displaced[h] = g
 			}
 			loose = append(loose, evicted...)
 			slices.Sort(loose)
 		}
 		loose = next
 	}
-	p.improve(out, holders)
-	res.room = p.room
-	return res
+	return loose
 }
 
 // fit places g whole at its cheapest candidate with room.
