@@ -57,6 +57,48 @@ func BenchmarkPlan20000Households(b *testing.B) {
 	for _, pct := range []int{120, 95} {
 		b.Run(fmt.Sprintf("room=%d%%", pct), func(b *testing.B) { benchPlan(b, pct) })
 	}
+	b.Run("naive", func(b *testing.B) {
+		sc, hh, _ := benchTown(b, 120)
+		tt := lineTimer{mps: 5 / 3.6}
+		pts := make([]orb.Point, len(sc.Shelters))
+		for i, s := range sc.Shelters {
+			pts[i] = s.Point
+		}
+		for b.Loop() {
+			for _, h := range hh {
+				ts := tt.TravelTimes(h.At, pts)
+				best := 0
+				for i, t := range ts {
+					if t < ts[best] {
+						best = i
+					}
+				}
+				_ = best
+			}
+		}
+	})
+}
+
+// BenchmarkPlanOptimality: plan ÷ the exact optimum of its objective (an
+// independent min-cost flow bound, see optimum_test.go) on seeded towns where
+// room is short: 2,000 households, 20 shelters holding 85 % of the people.
+func BenchmarkPlanOptimality(b *testing.B) {
+	for b.Loop() {
+		worst, sum := 0.0, 0.0
+		lost, empty := 0, 0
+		const seeds = 5
+		for seed := uint64(1); seed <= seeds; seed++ {
+			sc, hh := optTown(seed, 2000, 20, 85)
+			o := measure(b, sc, hh)
+			worst, sum = max(worst, o.ratio), sum+o.ratio
+			lost += o.lostPeople
+			empty += o.emptyFit
+		}
+		b.ReportMetric(worst, "worst_plan/optimum")
+		b.ReportMetric(sum/seeds, "mean_plan/optimum")
+		b.ReportMetric(float64(lost), "people_lost_to_rounding")
+		b.ReportMetric(float64(empty), "households_waiting_with_room")
+	}
 }
 
 func benchPlan(b *testing.B, roomPct int) {

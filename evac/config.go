@@ -60,7 +60,7 @@ type Config struct {
 }
 
 // DefaultConfig is Duhu's: night 19:00–07:00 at +08:00; the sources and
-// assumptions of each figure are in doc.go and docs/EVACUATION.md.
+// assumptions of each figure are in doc.go.
 func DefaultConfig() Config {
 	return Config{NightFrom: 19, NightTo: 7, UTCOffsetHours: 8, Exposed: 0.6, VulnerableWeight: 3, ReplanFasterMinutes: 5,
 		DefaultMeans: MeansFoot, WalkKmh: 4, Detour: 1.3,

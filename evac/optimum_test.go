@@ -184,7 +184,17 @@ func weightedTrip(sc *geo.Scenario, h Household, j int) float64 {
 // flowBound is the least weighted cost of placing exactly the given households
 // (split if need be): a lower bound on any whole-household plan placing them.
 func flowBound(sc *geo.Scenario, hh []Household, placed []bool) (float64, bool) {
-	n, s := len(hh), len(sc.Shelters)
+	room := make([]int, len(sc.Shelters))
+	for j, sh := range sc.Shelters {
+		room[j] = sh.CapacityDay
+	}
+	return flowBoundOf(hh, room, placed, func(i, j int) float64 { return weightedTrip(sc, hh[i], j) })
+}
+
+// flowBoundOf is flowBound for any room and weighted cost (cost(i, j) for
+// the whole household i at shelter j; +Inf when it cannot get there).
+func flowBoundOf(hh []Household, room []int, placed []bool, cost func(i, j int) float64) (float64, bool) {
+	n, s := len(hh), len(room)
 	src, sink := n+s, n+s+1
 	f := newFlowGraph(n + s + 2)
 	want := 0
@@ -195,14 +205,16 @@ func flowBound(sc *geo.Scenario, hh []Household, placed []bool) (float64, bool) 
 		want += h.Members
 		f.edge(src, i, h.Members, 0)
 		for j := range s {
-			f.edge(i, n+j, h.Members, weightedTrip(sc, h, j)/float64(h.Members))
+			if c := cost(i, j); !math.IsInf(c, 1) {
+				f.edge(i, n+j, h.Members, c/float64(h.Members))
+			}
 		}
 	}
-	for j, sh := range sc.Shelters {
-		f.edge(n+j, sink, sh.CapacityDay, 0)
+	for j, r := range room {
+		f.edge(n+j, sink, r, 0)
 	}
-	got, cost := f.run(src, sink)
-	return cost, got == want
+	got, total := f.run(src, sink)
+	return total, got == want
 }
 
 // maxPlaceable is how many people any plan could place (households split if need be).

@@ -1,6 +1,10 @@
 package evac
 
-import "math"
+import (
+	"cmp"
+	"math"
+	"slices"
+)
 
 // Rounding households whole leaves a few of them away from where the relaxed
 // optimum had their people, at the cheapest shelter that still had room for
@@ -147,16 +151,28 @@ type ejection struct {
 
 // chains moves households into cheaper full shelters by moving one household
 // there on to a shelter with room, when the two moves together cost less.
+// Each household's cheapest move out is found once per pass and checked
+// again before use (earlier moves change the room).
 func (p *planner) chains(out []int, holders [][]int, movable func(int) bool, moveTo func(g, s int)) bool {
 	best := func(k int) ejection {
-		e := ejection{g: k, to: -1, delta: math.Inf(1)}
 		here := p.costAt(k, out[k])
 		for _, c := range p.hh[k].cands {
 			if c.s != out[k] && p.room[c.s] >= p.hh[k].size {
 				return ejection{g: k, to: c.s, delta: c.cost - here}
 			}
 		}
-		return e
+		return ejection{g: k, to: -1, delta: math.Inf(1)}
+	}
+	out1 := make([][]ejection, p.S) // per shelter, its households' cheapest moves out, cheapest first
+	for b, hs := range holders {
+		for _, k := range hs {
+			if movable(k) {
+				if e := best(k); e.to >= 0 {
+					out1[b] = append(out1[b], e)
+				}
+			}
+		}
+		slices.SortFunc(out1[b], func(x, y ejection) int { return cmp.Or(cmp.Compare(x.delta, y.delta), cmp.Compare(x.g, y.g)) })
 	}
 	improved := false
 	for g := range p.hh {
@@ -173,23 +189,25 @@ func (p *planner) chains(out []int, holders [][]int, movable func(int) bool, mov
 			if need <= 0 {
 				continue // a plain move; the next pass makes it
 			}
-			var pick ejection
-			pick.delta = math.Inf(1)
-			for _, k := range holders[b] {
-				if !movable(k) || p.hh[k].size < need {
+			tried := 0
+			for _, x := range out1[b] {
+				if c.cost-here+x.delta >= -1e-9 || tried == swapTop {
+					break // sorted: no cheaper chain through b
+				}
+				if out[x.g] != b || p.hh[x.g].size < need {
 					continue
 				}
-				if e := best(k); e.to >= 0 && e.to != a && e.delta < pick.delta {
-					pick = e
+				tried++
+				if e := best(x.g); e.to >= 0 && e.to != a && c.cost-here+e.delta < -1e-9 {
+					moveTo(x.g, e.to)
+					moveTo(g, b)
+					improved = true
+					break
 				}
 			}
-			if pick.to < 0 || math.IsInf(pick.delta, 1) || c.cost-here+pick.delta >= -1e-9 {
-				continue
+			if out[g] != a {
+				break
 			}
-			moveTo(pick.g, pick.to)
-			moveTo(g, b)
-			improved = true
-			break
 		}
 	}
 	return improved

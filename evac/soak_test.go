@@ -161,7 +161,7 @@ func checkAlways(t *testing.T, e *Evacuation, hh []Household, at time.Time, wher
 }
 
 // checkPlan holds right after the planner's decisions are folded.
-func checkPlan(t *testing.T, e *Evacuation, tt soakTimer, now time.Time, covered map[string]int, where string) {
+func checkPlan(t *testing.T, e *Evacuation, tt TravelTimer, now time.Time, covered map[string]int, where string) {
 	t.Helper()
 	cars := func(h *household) []float64 {
 		pts := make([]orb.Point, len(e.shelters))
