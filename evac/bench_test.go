@@ -59,21 +59,10 @@ func BenchmarkPlan20000Households(b *testing.B) {
 	}
 	b.Run("naive", func(b *testing.B) {
 		sc, hh, _ := benchTown(b, 120)
-		tt := lineTimer{mps: 5 / 3.6}
-		pts := make([]orb.Point, len(sc.Shelters))
-		for i, s := range sc.Shelters {
-			pts[i] = s.Point
-		}
+		tt, pts := lineTimer{mps: 5 / 3.6}, shelterPoints(sc)
 		for b.Loop() {
 			for _, h := range hh {
-				ts := tt.TravelTimes(h.At, pts)
-				best := 0
-				for i, t := range ts {
-					if t < ts[best] {
-						best = i
-					}
-				}
-				_ = best
+				nearest(tt.TravelTimes(h.At, pts))
 			}
 		}
 	})
@@ -117,10 +106,7 @@ func benchPlan(b *testing.B, roomPct int) {
 		ds = e.Decide(t0, tt)
 	}
 	b.StopTimer()
-	pts := make([]orb.Point, len(sc.Shelters))
-	for i, s := range sc.Shelters {
-		pts[i] = s.Point
-	}
+	pts := shelterPoints(sc)
 	byID := map[string]Household{}
 	for _, h := range hh {
 		byID[h.ID] = h
@@ -143,12 +129,7 @@ func benchPlan(b *testing.B, roomPct int) {
 	naivePlaced := 0.0
 	for _, h := range hh {
 		ts := tt.TravelTimes(h.At, pts)
-		best := 0
-		for i, t := range ts {
-			if t < ts[best] {
-				best = i
-			}
-		}
+		best := nearest(ts)
 		naiveLoad[best] += h.Members
 		naive += ts[best] * float64(h.Members)
 		naivePlaced += float64(h.Members)
@@ -168,4 +149,23 @@ func benchPlan(b *testing.B, roomPct int) {
 	b.ReportMetric(naive/naivePlaced/60, "naive_min/person")
 	b.ReportMetric(float64(naiveOver), "naive_people_over_capacity")
 	b.ReportMetric(float64(over), "plan_people_over_capacity")
+}
+
+func shelterPoints(sc *geo.Scenario) []orb.Point {
+	pts := make([]orb.Point, len(sc.Shelters))
+	for i, s := range sc.Shelters {
+		pts[i] = s.Point
+	}
+	return pts
+}
+
+// nearest is the index of the shortest time.
+func nearest(ts []float64) int {
+	best := 0
+	for i, t := range ts {
+		if t < ts[best] {
+			best = i
+		}
+	}
+	return best
 }

@@ -20,10 +20,7 @@ import (
 // from each house); then a shelter with households on their way closes, and
 // a road closure slows trips, with the soak's invariants checked after each.
 func TestDuhuFourGridsOrder(t *testing.T) {
-	sc, hh := loadDuhu(t)
-	graph, _ := geo.NewGraph(sc.Roads, 1)
-	e, err := New(Config{}, sc, hh)
-	require.NoError(t, err)
+	sc, hh, graph, e := duhuEvac(t)
 	night := time.Date(2022, 5, 12, 15, 15, 0, 0, time.UTC) // 23:15 local, as on the night of the storm
 	grids := []string{"nancun-yangning", "longhe-songshan", "longhe-hening", "dagang-hetang"}
 	for _, id := range []string{"vc-nancun", "school-longhe"} {

@@ -7,8 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/floodcmd/floodcmd/geo"
 )
 
 // Yangning ordered evacuated: on 12 May 2022 the village chief and grid
@@ -18,10 +16,7 @@ import (
 // alone, and the plan must beat the hour lived: 150 people accounted for
 // well within it.
 func TestYangningEstimate(t *testing.T) {
-	sc, hh := loadDuhu(t)
-	graph, _ := geo.NewGraph(sc.Roads, 1)
-	e, err := New(Config{}, sc, hh)
-	require.NoError(t, err)
+	_, _, graph, e := duhuEvac(t)
 	require.NoError(t, e.Order(mandatory("yangning-1", "nancun-yangning")))
 	decideApply(t, e, t0, graph)
 	v := e.View()
