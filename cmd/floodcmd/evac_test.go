@@ -41,6 +41,16 @@ func TestEvacuateAGrid(t *testing.T) {
 	}, 20*time.Second, 50*time.Millisecond, "every Yangning household gets a shelter")
 	g := gridCount(v, "nancun-yangning")
 	t.Logf("Yangning: %d households, %d people ordered", g.Ordered.Households, g.Ordered.People)
+	// the board's estimate: everyone accounted for in about the hour the town lived, not minutes of driving
+	require.Eventually(t, func() bool {
+		getJSON(t, p.url("/api/state"), &v)
+		g = gridCount(v, "nancun-yangning")
+		return g.AllAt != nil
+	}, 10*time.Second, 50*time.Millisecond, "an estimate once every household has a place")
+	t.Logf("Yangning: everyone expected accounted for %.0f min after the order (at %s)", g.Minutes, g.AllAt.Format(time.RFC3339))
+	assert.GreaterOrEqual(t, g.Minutes, 30.0)
+	assert.LessOrEqual(t, g.Minutes, 120.0)
+	assert.Zero(t, g.NoEstimate)
 
 	// The decisions were on the log: shelters chosen, escorts asked, escorts assigned.
 	seen := map[string]int{}
