@@ -89,7 +89,7 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher: %w", err)
 	}
-	ev, err := evac.New(evac.DefaultConfig(), t.Scenario, t.Households)
+	ev, err := evac.New(t.Evac, t.Scenario, t.Households) // zero fields: evac.DefaultConfig's
 	if err != nil {
 		return nil, fmt.Errorf("evacuation: %w", err)
 	}

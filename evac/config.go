@@ -8,6 +8,9 @@ import (
 // Config tunes shelter choice and priorities; the zero value of a field means
 // its default (see DefaultConfig).
 type Config struct {
+	// Note says where the figures come from (free text, for the people who
+	// keep the file).
+	Note string `json:"note,omitempty"`
 	// NightFrom and NightTo are the local hours during which a shelter holds
 	// capacity_night rather than capacity_day: [NightFrom, 24) ∪ [0, NightTo).
 	// Night capacity is smaller because people sleep on the floor.

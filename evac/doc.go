@@ -63,7 +63,8 @@
 //	           EscortPickupMinutes (10) per household, then driving to the
 //	           shelter and back for the next run
 //
-// Sources and assumptions for Duhu (DefaultConfig):
+// Sources and assumptions for Duhu (DefaultConfig, and scenario/duhu/evac.json,
+// where a town changes them):
 //   - Grid workers: Duhu has 35 full-time and 1,192 part-time grid workers
 //     in 26 level-2 grids (about 47 per grid; /work/shared/seed/
 //     duhu-2022-05-14-article.txt); 30 assumes most are reachable in a storm.

@@ -116,6 +116,11 @@ func New(cfg Config, sc *geo.Scenario, households []Household) (*Evacuation, err
 	for _, g := range sc.Grids {
 		e.grids[g.ID] = g
 	}
+	for g := range cfg.MeansByGrid {
+		if _, ok := e.grids[g]; !ok {
+			return nil, fmt.Errorf("%w: means_by_grid names unknown grid %q", ErrInvalid, g)
+		}
+	}
 	for i, s := range sc.Shelters {
 		if _, dup := e.shelterID[s.ID]; dup {
 			return nil, fmt.Errorf("%w: duplicate shelter %q", ErrInvalid, s.ID)
