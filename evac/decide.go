@@ -130,7 +130,7 @@ func (e *Evacuation) decidePlaces(now time.Time, tt TravelTimer, need []*househo
 			}
 			moves = append(moves, d)
 		case it.from != "":
-			d.Type, d.Reason = DecisionUnassigned, why+"; no reachable shelter has room: waiting for room, first in line after those who come before it"
+			d.Type, d.Reason = DecisionUnassigned, why+"; no reachable shelter has room: waiting, and placed as soon as room appears, in priority order (vulnerable, told where to go, mandatory, advisory; the most exposed grid first)"
 			moves = append(moves, d)
 		}
 	}
