@@ -45,16 +45,24 @@ func TestEvacuationSoak(t *testing.T) {
 		if _, ok := soakRegressions[seed]; ok {
 			name = fmt.Sprintf("regression seed %d", seed)
 		}
-		t.Run(name, func(t *testing.T) { soak(t, seed, 400) })
+		t.Run(name, func(t *testing.T) { soak(t, seed, 400, false) })
+	}
+	// room for about a third of the people, one household in three vulnerable
+	for seed := uint64(1); seed <= 20; seed++ {
+		t.Run(fmt.Sprintf("tight seed %d", seed), func(t *testing.T) { soak(t, seed, 400, true) })
 	}
 }
 
-func soak(t *testing.T, seed uint64, steps int) {
+func soak(t *testing.T, seed uint64, steps int, tight bool) {
 	rng := rand.New(rand.NewPCG(seed, 18))
 	hh := append(homes("g1", 30, 3, 113.0), homes("g2", 30, 2, 113.03)...)
 	for i := range hh {
 		hh[i].Members = 1 + rng.IntN(5)
-		switch rng.IntN(7) {
+		odds := 7
+		if tight {
+			odds = 3
+		}
+		switch rng.IntN(odds) {
 		case 0:
 			hh[i].Aged80 = 1
 		case 1:
@@ -62,6 +70,9 @@ func soak(t *testing.T, seed uint64, steps int) {
 		}
 	}
 	sc := tinyTown(shelterAt("s1", 113.01, 40, 30), shelterAt("s2", 113.04, 50, 35), shelterAt("s3", 113.02, 30, 20), shelterAt("s4", 113.06, 60, 40))
+	if tight {
+		sc = tinyTown(shelterAt("s1", 113.01, 20, 12), shelterAt("s2", 113.04, 25, 15), shelterAt("s3", 113.02, 15, 10), shelterAt("s4", 113.06, 30, 20))
+	}
 	e := newEvac(t, sc, hh)
 	tt := soakTimer{cut: map[orb.Point]bool{}, slow: map[orb.Point]float64{}}
 	covered := map[string]int{} // household → escort runs since it was last ordered
