@@ -382,3 +382,62 @@ func exactWhole(sc *geo.Scenario, hh []Household) ([]int, float64) {
 	rec(0, 0)
 	return best, bestCost
 }
+
+// The relaxation the planner solves (households may split) is exact: its
+// cost equals an independent min-cost flow with the same people placed.
+func TestRelaxationExact(t *testing.T) {
+	for seed := uint64(1); seed <= 8; seed++ {
+		sc, hh := optTown(seed, 600, 10, 85)
+		prio := priorityOrder(sc, hh)
+		phh := make([]planHousehold, len(hh))
+		for k, i := range prio {
+			var c []planCand
+			for j := range sc.Shelters {
+				c = append(c, planCand{s: j, cost: weightedTrip(sc, hh[i], j) / float64(hh[i].Members)})
+			}
+			slices.SortStableFunc(c, func(a, b planCand) int { return cmp.Compare(a.cost, b.cost) })
+			phh[k] = planHousehold{size: hh[i].Members, cands: c, held: -1}
+		}
+		room := make([]int, len(sc.Shelters))
+		for j, s := range sc.Shelters {
+			room[j] = s.CapacityDay
+		}
+		S, n := len(room), len(hh)
+		p := &planner{S: S, room: slices.Clone(room), hh: phh, units: make([][]int, n), inHeap: make([][]bool, n),
+			moves: make([]moveHeap, S*S), pi: make([]float64, S+1)}
+		for g := range phh {
+			p.units[g] = make([]int, S)
+			p.inHeap[g] = make([]bool, S)
+		}
+		dist, done, pred := make([]float64, S+1), make([]bool, S+1), make([]moveItem, S+1)
+		for g := range phh {
+			for supply := phh[g].size; supply > 0; {
+				a := p.augment(g, supply, dist, done, pred)
+				if a == 0 {
+					break
+				}
+				supply -= a
+			}
+		}
+		relaxed := 0.0
+		f := newFlowGraph(n + S + 2)
+		for k, i := range prio {
+			placed := 0
+			for ci, u := range p.units[k] {
+				relaxed += float64(u) * phh[k].cands[ci].cost
+				placed += u
+			}
+			if placed > 0 {
+				f.edge(n+S, i, placed, 0)
+			}
+			for j := range S {
+				f.edge(i, n+j, hh[i].Members, weightedTrip(sc, hh[i], j)/float64(hh[i].Members))
+			}
+		}
+		for j := range S {
+			f.edge(n+j, n+S+1, room[j], 0)
+		}
+		_, bound := f.run(n+S, n+S+1)
+		require.InDelta(t, 1, relaxed/bound, 1e-9, "seed %d", seed)
+	}
+}

@@ -156,9 +156,44 @@ func (p *planner) place(g, ci, amount int) {
 	}
 }
 
+// direct is the fast path of augment: when the candidate with the least
+// reduced cost has room and the least potential among shelters with room,
+// going straight there is a shortest path (every other path costs at least
+// its first edge's reduced cost plus the potential of the shelter with room
+// where it ends), and the potentials stay feasible for the new move edges
+// out of it without a search.
+func (p *planner) direct(g int) (int, bool) {
+	best, bestCost := -1, math.Inf(1)
+	for ci, c := range p.hh[g].cands {
+		if d := c.cost - p.pi[c.s]; d < bestCost {
+			best, bestCost = ci, d
+		}
+	}
+	if best < 0 {
+		return -1, false
+	}
+	a := p.hh[g].cands[best].s
+	if p.room[a] <= 0 {
+		return -1, false
+	}
+	for s, r := range p.room {
+		if r > 0 && p.pi[s] < p.pi[a] {
+			return -1, false
+		}
+	}
+	return best, true
+}
+
 // augment finds the cheapest path from household g to a shelter with room and
 // pushes as many people along it as it carries (at most supply).
 func (p *planner) augment(g, supply int, dist []float64, done []bool, pred []moveItem) int {
+	if ci, ok := p.direct(g); ok {
+		a := p.hh[g].cands[ci].s
+		amount := min(supply, p.room[a])
+		p.room[a] -= amount
+		p.place(g, ci, amount)
+		return amount
+	}
 	S, sink := p.S, p.S
 	for i := range dist {
 		dist[i], done[i] = math.Inf(1), false
