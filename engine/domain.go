@@ -63,6 +63,7 @@ type DomainView struct {
 	EvacVillages    []evac.Headcount      `json:"evac_villages"`
 	Unaccounted     []evac.HouseholdView  `json:"unaccounted"`
 	EvacProgress    []evac.ProgressView   `json:"evac_progress"`
+	EscortRuns      []evac.RunView        `json:"escort_runs"`
 	Gauges          []warning.GaugeView   `json:"gauges"`
 	Warnings        []WarningItem         `json:"warnings"`
 	WarningVillages []warning.VillageView `json:"warning_villages"`
@@ -408,7 +409,7 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 func (d *Domain) View() DomainView {
 	wv, ev := d.warn.View(), d.evac.View()
 	v := DomainView{View: d.dispatch.View(), EvacOrders: ev.Orders, Shelters: ev.Shelters, EvacGrids: ev.Grids,
-		EvacVillages: ev.Villages, Unaccounted: ev.Unaccounted, EvacProgress: ev.Progress,
+		EvacVillages: ev.Villages, Unaccounted: ev.Unaccounted, EvacProgress: ev.Progress, EscortRuns: ev.EscortRuns,
 		Gauges: wv.Gauges, Warnings: make([]WarningItem, 0, len(wv.Active)), WarningVillages: wv.Villages,
 		Proposals: wv.Proposals, WarningConfig: wv.Config, Rainfall: d.rainfall.view(), Roads: []RoadState{},
 		Aid: d.aid.view()}

@@ -143,6 +143,11 @@ func TestEscortPriorities(t *testing.T) {
 	assert.Equal(t, []string{"g2-000", "g2-001"}, esc[1].Households)
 	assert.Equal(t, []int{2, 3}, []int{esc[0].Vulnerable, esc[1].Vulnerable}, "vulnerable people counted per run")
 	assert.Empty(t, byType(e.Decide(t0, walk), DecisionEscortNeeded), "a household is in one run only")
+	runs := e.View().EscortRuns
+	require.Len(t, runs, 2)
+	assert.Equal(t, RunView{ID: "g1-run1", Grid: "g1", Priority: 1, Households: []string{"g1-000", "g1-001"}, People: 8, Vulnerable: 2}, runs[0])
+	require.NoError(t, e.Moving("g1-000", t0.Add(time.Minute)))
+	assert.Equal(t, 1, e.View().EscortRuns[0].Fetched)
 }
 
 func TestCancelHalfway(t *testing.T) {

@@ -15,6 +15,19 @@ type View struct {
 	Villages    []Headcount     `json:"villages"`
 	Unaccounted []HouseholdView `json:"unaccounted"`
 	Progress    []ProgressView  `json:"progress"`
+	EscortRuns  []RunView       `json:"escort_runs"`
+}
+
+// RunView is an escort run: one team trip fetching the households of a grid
+// whose members cannot leave alone (one evacuation incident, escort-<id>).
+type RunView struct {
+	ID         string   `json:"id"`
+	Grid       string   `json:"grid"`
+	Priority   int      `json:"priority"` // 1 (most urgent) … 4
+	Households []string `json:"households"`
+	People     int      `json:"people"`
+	Vulnerable int      `json:"vulnerable"` // people who need the team's help
+	Fetched    int      `json:"fetched"`    // households of the run on their way, at a shelter or staying
 }
 
 // OrderView is an order and how many it covers.
@@ -180,7 +193,19 @@ func (e *Evacuation) View() View {
 	now := e.clock
 	est := e.estimates()
 	v := View{Orders: []OrderView{}, Shelters: []ShelterView{}, Grids: []Headcount{}, Villages: []Headcount{},
-		Unaccounted: e.unaccountedList("", est), Progress: []ProgressView{}}
+		Unaccounted: e.unaccountedList("", est), Progress: []ProgressView{}, EscortRuns: []RunView{}}
+	for _, r := range e.runs {
+		rv := RunView{ID: r.id, Grid: r.grid, Priority: r.priority}
+		for _, h := range r.households {
+			rv.Households = append(rv.Households, h.ID)
+			rv.People += h.Members
+			rv.Vulnerable += h.helped()
+			if h.state == StateMoving || h.state == StateAtShelter || h.state == StateStaying {
+				rv.Fetched++
+			}
+		}
+		v.EscortRuns = append(v.EscortRuns, rv)
+	}
 	for _, o := range e.orders {
 		ov := OrderView{OrderInput: o.OrderInput, Status: "active", Households: len(o.households)}
 		if !o.cancelled {
