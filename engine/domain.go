@@ -69,6 +69,7 @@ type DomainView struct {
 	EvacVillages    []evac.Headcount      `json:"evac_villages"`
 	Unaccounted     []evac.HouseholdView  `json:"unaccounted"`
 	EvacProgress    []evac.ProgressView   `json:"evac_progress"`
+	EscortRuns      []evac.RunView        `json:"escort_runs"`
 	Gauges          []warning.GaugeView   `json:"gauges"`
 	Warnings        []WarningItem         `json:"warnings"`
 	WarningVillages []warning.VillageView `json:"warning_villages"`
@@ -95,7 +96,7 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher: %w", err)
 	}
-	ev, err := evac.New(evac.DefaultConfig(), t.Scenario, t.Households)
+	ev, err := evac.New(t.Evac, t.Scenario, t.Households) // zero fields: evac.DefaultConfig's
 	if err != nil {
 		return nil, fmt.Errorf("evacuation: %w", err)
 	}
@@ -336,9 +337,13 @@ func (d *Domain) applyEvacDecision(ev events.Event) error {
 	}
 	at := orb.Point{dec.Lon, dec.Lat}
 	village, grid, _ := d.locator.Locate(at)
-	return d.dispatch.ReportIncident(dispatch.Incident{ID: "escort-" + dec.Household, Kind: dispatch.KindEvacuation,
+	id, what := "escort-"+dec.Household, "household "+dec.Household
+	if dec.Run != "" { // one incident per escort run (a team's trip), not per household
+		id, what = "escort-"+dec.Run, fmt.Sprintf("run %s, %d household(s)", dec.Run, len(dec.Households))
+	}
+	return d.dispatch.ReportIncident(dispatch.Incident{ID: id, Kind: dispatch.KindEvacuation,
 		At: at, Village: village, Grid: grid, People: dec.People, Severity: dec.Priority,
-		Note:     fmt.Sprintf("护送转移 escort: %d vulnerable of %d, household %s. %s", dec.Vulnerable, dec.People, dec.Household, dec.Reason),
+		Note:     fmt.Sprintf("护送转移 escort: %d vulnerable of %d, %s. %s", dec.Vulnerable, dec.People, what, dec.Reason),
 		Reporter: "evac", ReportedAt: dec.Time})
 }
 
@@ -348,6 +353,8 @@ var evacTypes = map[string]string{
 	evac.DecisionReassigned:   events.TypeEvacReassigned,
 	evac.DecisionUnassigned:   events.TypeEvacUnassigned,
 	evac.DecisionEscortNeeded: events.TypeEvacEscortNeeded,
+	// same shelter, new eta_s (data.type says evac.retimed): no new contract type
+	evac.DecisionRetimed: events.TypeEvacReassigned,
 }
 
 // decisionTypes maps the dispatcher's decisions onto contract event types.
@@ -382,7 +389,11 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 		add(subject, "flood."+c.Type, c)
 	}
 	for _, dec := range d.evac.Decide(now, d.graph) {
-		add(events.OutSubject(d.town, "evac", dec.Household), evacTypes[dec.Type], dec)
+		key := dec.Household
+		if dec.Run != "" {
+			key = dec.Run
+		}
+		add(events.OutSubject(d.town, "evac", key), evacTypes[dec.Type], dec)
 	}
 	for _, dec := range decs {
 		typ := decisionTypes[dec.Type]
@@ -412,7 +423,7 @@ func (d *Domain) View() DomainView {
 	dv := d.dispatch.View()
 	d.retain(&dv)
 	v := DomainView{View: dv, EvacOrders: ev.Orders, Shelters: ev.Shelters, EvacGrids: ev.Grids,
-		EvacVillages: ev.Villages, Unaccounted: ev.Unaccounted, EvacProgress: ev.Progress,
+		EvacVillages: ev.Villages, Unaccounted: ev.Unaccounted, EvacProgress: ev.Progress, EscortRuns: ev.EscortRuns,
 		Gauges: wv.Gauges, Warnings: make([]WarningItem, 0, len(wv.Active)), WarningVillages: wv.Villages,
 		Proposals: wv.Proposals, WarningConfig: wv.Config, Rainfall: d.rainfall.view(), Roads: []RoadState{},
 		Aid: d.aid.view()}

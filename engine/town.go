@@ -26,7 +26,9 @@ type Town struct {
 	Roster     []dispatch.Responder
 	Households []evac.Household
 	Warning    warning.Config
-	Graph      geo.GraphReport
+	// Evac is the town's evacuation configuration (evac.json).
+	Evac  evac.Config
+	Graph geo.GraphReport
 	// Aid is the town's mutual-aid policy (aid.json).
 	Aid AidConfig
 	// NeighbourRoads are the roads of neighbouring towns the instance knows
@@ -36,6 +38,9 @@ type Town struct {
 
 // WarningFile is the town's warning configuration (optional; default: the CMA national signals).
 const WarningFile = "warning.json"
+
+// EvacFile is the town's evacuation configuration (optional; default: evac.DefaultConfig).
+const EvacFile = "evac.json"
 
 // LoadTown reads a scenario folder (GeoJSON files and roster.csv) and checks that
 // it is the town this instance owns.
@@ -73,13 +78,13 @@ func LoadTown(fsys fs.FS, town string) (*Town, error) {
 	if err != nil {
 		return nil, err
 	}
-	wcfg := warning.DefaultConfig()
-	if raw, err := fs.ReadFile(fsys, WarningFile); err == nil {
-		if wcfg, err = warning.ParseConfig(raw); err != nil {
-			return nil, fmt.Errorf("scenario: %s: %w", WarningFile, err)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("scenario: %s: %w", WarningFile, err)
+	wcfg, err := optionalConfig(fsys, WarningFile, warning.DefaultConfig(), warning.ParseConfig)
+	if err != nil {
+		return nil, err
+	}
+	ecfg, err := optionalConfig(fsys, EvacFile, evac.DefaultConfig(), evac.ParseConfig)
+	if err != nil {
+		return nil, err
 	}
 	var neighbours []string
 	for _, n := range sc.Neighbours {
@@ -89,7 +94,7 @@ func LoadTown(fsys fs.FS, town string) (*Town, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
 	}
-	return &Town{Scenario: sc, Roster: roster, Households: households, Warning: wcfg, Aid: aid}, nil
+	return &Town{Scenario: sc, Roster: roster, Households: households, Warning: wcfg, Evac: ecfg, Aid: aid}, nil
 }
 
 // readHouseholds reads the registry when the scenario has one: a town without
@@ -108,4 +113,20 @@ func readHouseholds(fsys fs.FS, sc *geo.Scenario) ([]evac.Household, error) {
 		return nil, fmt.Errorf("scenario: %s: %w", HouseholdsFile, err)
 	}
 	return hs, nil
+}
+
+// optionalConfig parses a scenario's optional configuration file, or gives
+// the default when the scenario has none.
+func optionalConfig[C any](fsys fs.FS, name string, def C, parse func([]byte) (C, error)) (C, error) {
+	raw, err := fs.ReadFile(fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return def, nil
+	}
+	if err == nil {
+		var c C
+		if c, err = parse(raw); err == nil {
+			return c, nil
+		}
+	}
+	return def, fmt.Errorf("scenario: %s: %w", name, err)
 }

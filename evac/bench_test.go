@@ -55,16 +55,45 @@ func benchTown(tb testing.TB, roomPct int) (*geo.Scenario, []Household, []string
 // shelter, which ignores room and so overfills shelters.
 func BenchmarkPlan20000Households(b *testing.B) {
 	for _, pct := range []int{120, 95} {
-		for _, k := range []int{DefaultConfig().Candidates, 50} {
-			b.Run(fmt.Sprintf("room=%d%%/k=%d", pct, k), func(b *testing.B) { benchPlan(b, pct, k) })
+		b.Run(fmt.Sprintf("room=%d%%", pct), func(b *testing.B) { benchPlan(b, pct) })
+	}
+	b.Run("naive", func(b *testing.B) {
+		sc, hh, _ := benchTown(b, 120)
+		tt, pts := lineTimer{mps: 5 / 3.6}, shelterPoints(sc)
+		for b.Loop() {
+			for _, h := range hh {
+				nearest(tt.TravelTimes(h.At, pts))
+			}
 		}
+	})
+}
+
+// BenchmarkPlanOptimality: plan ÷ the exact optimum of its objective (an
+// independent min-cost flow bound, see optimum_test.go) on seeded towns where
+// room is short: 2,000 households, 20 shelters holding 85 % of the people.
+func BenchmarkPlanOptimality(b *testing.B) {
+	for b.Loop() {
+		worst, sum := 0.0, 0.0
+		lost, empty := 0, 0
+		const seeds = 5
+		for seed := uint64(1); seed <= seeds; seed++ {
+			sc, hh := optTown(seed, 2000, 20, 85)
+			o := measure(b, sc, hh)
+			worst, sum = max(worst, o.ratio), sum+o.ratio
+			lost += o.lostPeople
+			empty += o.emptyFit
+		}
+		b.ReportMetric(worst, "worst_plan/optimum")
+		b.ReportMetric(sum/seeds, "mean_plan/optimum")
+		b.ReportMetric(float64(lost), "people_lost_to_rounding")
+		b.ReportMetric(float64(empty), "households_waiting_with_room")
 	}
 }
 
-func benchPlan(b *testing.B, roomPct, k int) {
+func benchPlan(b *testing.B, roomPct int) {
 	sc, hh, grids := benchTown(b, roomPct)
 	tt := lineTimer{mps: 5 / 3.6}
-	e, err := New(Config{Candidates: k}, sc, hh)
+	e, err := New(Config{DefaultMeans: MeansCar}, sc, hh)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,10 +106,7 @@ func benchPlan(b *testing.B, roomPct, k int) {
 		ds = e.Decide(t0, tt)
 	}
 	b.StopTimer()
-	pts := make([]orb.Point, len(sc.Shelters))
-	for i, s := range sc.Shelters {
-		pts[i] = s.Point
-	}
+	pts := shelterPoints(sc)
 	byID := map[string]Household{}
 	for _, h := range hh {
 		byID[h.ID] = h
@@ -103,12 +129,7 @@ func benchPlan(b *testing.B, roomPct, k int) {
 	naivePlaced := 0.0
 	for _, h := range hh {
 		ts := tt.TravelTimes(h.At, pts)
-		best := 0
-		for i, t := range ts {
-			if t < ts[best] {
-				best = i
-			}
-		}
+		best := nearest(ts)
 		naiveLoad[best] += h.Members
 		naive += ts[best] * float64(h.Members)
 		naivePlaced += float64(h.Members)
@@ -128,4 +149,23 @@ func benchPlan(b *testing.B, roomPct, k int) {
 	b.ReportMetric(naive/naivePlaced/60, "naive_min/person")
 	b.ReportMetric(float64(naiveOver), "naive_people_over_capacity")
 	b.ReportMetric(float64(over), "plan_people_over_capacity")
+}
+
+func shelterPoints(sc *geo.Scenario) []orb.Point {
+	pts := make([]orb.Point, len(sc.Shelters))
+	for i, s := range sc.Shelters {
+		pts[i] = s.Point
+	}
+	return pts
+}
+
+// nearest is the index of the shortest time.
+func nearest(ts []float64) int {
+	best := 0
+	for i, t := range ts {
+		if t < ts[best] {
+			best = i
+		}
+	}
+	return best
 }

@@ -118,7 +118,9 @@ func TestEscortPriorities(t *testing.T) {
 	hh[1].Aged80 = 1    // exposed, one: 2
 	hh[3].Aged80 = 2    // two, not exposed: 2
 	hh[4].Disabled = 1  // one, mandatory: 3
-	e := newEvac(t, tinyTown(shelterAt("s1", 113.0, 100, 100)), hh)
+	// runs of one person: a run per household, in priority order
+	e, err := New(Config{EscortRunPeople: 1}, tinyTown(shelterAt("s1", 113.0, 100, 100)), hh)
+	require.NoError(t, err)
 	require.NoError(t, e.Order(mandatory("o1", "g1", "g2")))
 	esc := byType(e.Decide(t0, walk), DecisionEscortNeeded)
 	require.Len(t, esc, 4)
@@ -129,6 +131,23 @@ func TestEscortPriorities(t *testing.T) {
 	assert.Equal(t, map[string]int{"g1-000": 1, "g1-001": 2, "g2-000": 2, "g2-001": 3}, got)
 	assert.Equal(t, "g1-000", esc[0].Household)
 	assert.Equal(t, "g1-001", esc[1].Household, "same priority: the more exposed grid first")
+
+	// runs of six (the default): one run per grid, its priority the most urgent household's
+	e = newEvac(t, tinyTown(shelterAt("s1", 113.0, 100, 100)), hh)
+	require.NoError(t, e.Order(mandatory("o1", "g1", "g2")))
+	esc = byType(decideApply(t, e, t0, walk), DecisionEscortNeeded)
+	require.Len(t, esc, 2)
+	assert.Equal(t, []string{"g1-000", "g1-001"}, esc[0].Households)
+	assert.Equal(t, "g1-run1", esc[0].Run)
+	assert.Equal(t, 1, esc[0].Priority)
+	assert.Equal(t, []string{"g2-000", "g2-001"}, esc[1].Households)
+	assert.Equal(t, []int{2, 3}, []int{esc[0].Vulnerable, esc[1].Vulnerable}, "vulnerable people counted per run")
+	assert.Empty(t, byType(e.Decide(t0, walk), DecisionEscortNeeded), "a household is in one run only")
+	runs := e.View().EscortRuns
+	require.Len(t, runs, 2)
+	assert.Equal(t, RunView{ID: "g1-run1", Grid: "g1", Priority: 1, Households: []string{"g1-000", "g1-001"}, People: 8, Vulnerable: 2}, runs[0])
+	require.NoError(t, e.Moving("g1-000", t0.Add(time.Minute)))
+	assert.Equal(t, 1, e.View().EscortRuns[0].Fetched)
 }
 
 func TestCancelHalfway(t *testing.T) {

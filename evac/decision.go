@@ -10,14 +10,19 @@ const (
 	DecisionAssigned     = "evac.assigned"      // a household gets a shelter place
 	DecisionReassigned   = "evac.reassigned"    // its shelter closed, filled or became unreachable: another one
 	DecisionUnassigned   = "evac.unassigned"    // it lost its place and no other shelter has room yet
-	DecisionEscortNeeded = "evac.escort_needed" // members cannot leave without help: an incident of kind evacuation
+	DecisionEscortNeeded = "evac.escort_needed" // an escort run: members cannot leave without help, an incident of kind evacuation
+	DecisionRetimed      = "evac.retimed"       // same shelter, new travel time: the roads changed on the way
 )
 
 // Decision is one thing the evacuation planner decided; the engine records it
 // in the log and folds it back with Apply. Lat/Lon is the household's house.
 type Decision struct {
-	Type       string    `json:"type"`
-	Household  string    `json:"household"`
+	Type      string `json:"type"`
+	Household string `json:"household"`
+	// Run and Households: an escort run and every household it fetches
+	// (Household is then the first of them).
+	Run        string    `json:"run,omitempty"`
+	Households []string  `json:"households,omitempty"`
 	Order      string    `json:"order,omitempty"`
 	Shelter    string    `json:"shelter,omitempty"`
 	From       string    `json:"from,omitempty"` // the shelter it had, for reassigned/unassigned
@@ -63,11 +68,16 @@ func (e *Evacuation) Apply(d Decision) error {
 			return fmt.Errorf("%w: household %s is assigned to %q, not %q", ErrConflict, h.ID, h.shelter, d.From)
 		}
 		e.assign(h, "", 0)
-	case DecisionEscortNeeded:
-		if h.Vulnerable() == 0 {
-			return fmt.Errorf("%w: household %s has no member who needs an escort", ErrConflict, h.ID)
+		h.waiting = d.Reason
+	case DecisionRetimed:
+		if h.shelter == "" || h.shelter != d.Shelter {
+			return fmt.Errorf("%w: household %s is assigned to %q, not %q", ErrConflict, h.ID, h.shelter, d.Shelter)
 		}
-		h.escort = true
+		h.eta = d.ETASeconds
+	case DecisionEscortNeeded:
+		if err := e.applyEscort(d); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("%w: unknown decision type %q", ErrInvalid, d.Type)
 	}

@@ -33,12 +33,18 @@ type household struct {
 	people      int    // people checked in
 	confirmedBy string // who confirmed a stay
 	escort      bool   // an escort has been asked for
+	run         string // the escort run that fetches it
+	waiting     string // why it lost its place, until it has one again
 }
 
-// active reports whether an order still wants the household moved.
+// needsShelter reports whether the household must have a shelter place: an
+// order still wants it moved, or it is on its way (even after its order
+// ended: it keeps its place, and gets another if that one closes or fills).
 func (h *household) needsShelter() bool {
 	switch h.state {
-	case StateToNotify, StateNotified, StateMoving, StateUnaccounted:
+	case StateMoving:
+		return true
+	case StateToNotify, StateNotified, StateUnaccounted:
 		return h.order != ""
 	}
 	return false
@@ -86,6 +92,8 @@ type Evacuation struct {
 	orderID    map[string]*order
 	progress   map[progressKey]int
 	assignSeq  uint64
+	runCount   map[string]int // escort runs asked per grid
+	runs       []escortRun
 	clock      time.Time // latest time folded: View shows capacity as of then
 }
 
@@ -104,9 +112,14 @@ func New(cfg Config, sc *geo.Scenario, households []Household) (*Evacuation, err
 		return nil, err
 	}
 	e := &Evacuation{cfg: cfg, sc: sc, byID: map[string]*household{}, grids: map[string]geo.Grid{},
-		shelterID: map[string]*shelter{}, orderID: map[string]*order{}, progress: map[progressKey]int{}}
+		shelterID: map[string]*shelter{}, orderID: map[string]*order{}, progress: map[progressKey]int{}, runCount: map[string]int{}}
 	for _, g := range sc.Grids {
 		e.grids[g.ID] = g
+	}
+	for g := range cfg.MeansByGrid {
+		if _, ok := e.grids[g]; !ok {
+			return nil, fmt.Errorf("%w: means_by_grid names unknown grid %q", ErrInvalid, g)
+		}
 	}
 	for i, s := range sc.Shelters {
 		if _, dup := e.shelterID[s.ID]; dup {
@@ -127,6 +140,8 @@ func New(cfg Config, sc *geo.Scenario, households []Household) (*Evacuation, err
 			return nil, fmt.Errorf("%w: household %q in unknown grid %q", ErrInvalid, h.ID, h.Grid)
 		case h.Members < 1:
 			return nil, fmt.Errorf("%w: household %q has %d members", ErrInvalid, h.ID, h.Members)
+		case !validMeans(h.Means):
+			return nil, fmt.Errorf("%w: household %q has means %q", ErrInvalid, h.ID, h.Means)
 		}
 		h.Village = g.Village
 		hh := &household{Household: h, idx: i, exposure: g.LowLyingShare, state: StateNotOrdered}
@@ -161,6 +176,7 @@ func (e *Evacuation) assign(h *household, shelterID string, eta float64) {
 	h.shelter, h.eta = shelterID, eta
 	if shelterID != "" {
 		e.shelterID[shelterID].reserved += h.Members
+		h.waiting = ""
 		e.assignSeq++
 		h.assignSeq = e.assignSeq
 	}

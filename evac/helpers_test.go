@@ -108,3 +108,13 @@ func byType(ds []Decision, typ string) []Decision {
 	}
 	return out
 }
+
+// duhuEvac is Duhu's scenario, registry, road graph and a fresh evacuation.
+func duhuEvac(tb testing.TB) (*geo.Scenario, []Household, *geo.Graph, *Evacuation) {
+	tb.Helper()
+	sc, hh := loadDuhu(tb)
+	graph, _ := geo.NewGraph(sc.Roads, 1)
+	e, err := New(Config{}, sc, hh)
+	require.NoError(tb, err)
+	return sc, hh, graph, e
+}

@@ -32,6 +32,9 @@ type Household struct {
 	Disabled  int       `json:"disabled"`
 	Children  int       `json:"children"`
 	Phone     string    `json:"phone"`
+	// Means is how the household travels (foot, car, escort; "" = its grid's
+	// default, see Config.MeansByGrid).
+	Means string `json:"means,omitempty"`
 }
 
 // Vulnerable is how many members cannot leave without help (aged 80+,
@@ -50,7 +53,12 @@ func (h Household) Vulnerable() int { return h.Aged80 + h.Bedridden + h.Disabled
 //	aged80, bedridden, disabled, children
 //	           whole numbers ≥ 0, each person counted once (see Household)
 //	phone      a contact number, may be empty
-var HouseholdsHeader = []string{"household", "grid", "address", "lat", "lon", "members", "aged80", "bedridden", "disabled", "children", "phone"}
+//	means      foot, car or escort; empty means the grid's default
+//	           (the column may be left out altogether)
+var HouseholdsHeader = []string{"household", "grid", "address", "lat", "lon", "members", "aged80", "bedridden", "disabled", "children", "phone", "means"}
+
+// householdsHeaderNoMeans is the header of registries written before the means column.
+var householdsHeaderNoMeans = HouseholdsHeader[:len(HouseholdsHeader)-1]
 
 // RowError says what is wrong with one cell (or one row) of a household file.
 type RowError struct {
@@ -100,8 +108,11 @@ func ReadHouseholdsCSV(r io.Reader, sc *geo.Scenario) ([]Household, error) {
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff") // Excel's UTF-8 BOM
 	}
-	if strings.Join(header, ",") != strings.Join(HouseholdsHeader, ",") {
-		return nil, fmt.Errorf("%w: households header is %q, want %q", ErrInvalid, strings.Join(header, ","), strings.Join(HouseholdsHeader, ","))
+	cols := HouseholdsHeader
+	if strings.Join(header, ",") == strings.Join(householdsHeaderNoMeans, ",") {
+		cols = householdsHeaderNoMeans
+	} else if strings.Join(header, ",") != strings.Join(HouseholdsHeader, ",") {
+		return nil, fmt.Errorf("%w: households header is %q, want %q (the means column may be left out)", ErrInvalid, strings.Join(header, ","), strings.Join(HouseholdsHeader, ","))
 	}
 	grids := map[string]geo.Grid{}
 	for _, g := range sc.Grids {
@@ -125,7 +136,7 @@ func ReadHouseholdsCSV(r io.Reader, sc *geo.Scenario) ([]Household, error) {
 			}
 			break // the rest of the file cannot be read reliably
 		}
-		h, rowErrs := parseHousehold(row, rec, grids, sc, seen)
+		h, rowErrs := parseHousehold(row, rec, cols, grids, sc, seen)
 		errs = append(errs, rowErrs...)
 		if len(rowErrs) == 0 {
 			out = append(out, h)
@@ -137,19 +148,22 @@ func ReadHouseholdsCSV(r io.Reader, sc *geo.Scenario) ([]Household, error) {
 	return out, nil
 }
 
-func parseHousehold(row int, rec []string, grids map[string]geo.Grid, sc *geo.Scenario, seen map[string]int) (Household, []*RowError) {
+func parseHousehold(row int, rec, cols []string, grids map[string]geo.Grid, sc *geo.Scenario, seen map[string]int) (Household, []*RowError) {
 	var errs []*RowError
 	bad := func(col, val, format string, args ...any) {
 		errs = append(errs, &RowError{Row: row, Column: col, Value: val, Rule: fmt.Sprintf(format, args...)})
 	}
-	if len(rec) != len(HouseholdsHeader) {
-		return Household{}, []*RowError{{Row: row, Rule: fmt.Sprintf("has %d columns, want %d", len(rec), len(HouseholdsHeader))}}
+	if len(rec) != len(cols) {
+		return Household{}, []*RowError{{Row: row, Rule: fmt.Sprintf("has %d columns, want %d", len(rec), len(cols))}}
 	}
 	cell := map[string]string{}
-	for i, c := range HouseholdsHeader {
+	for i, c := range cols {
 		cell[c] = strings.TrimSpace(rec[i])
 	}
-	h := Household{ID: cell["household"], Grid: cell["grid"], Address: cell["address"], Phone: cell["phone"]}
+	h := Household{ID: cell["household"], Grid: cell["grid"], Address: cell["address"], Phone: cell["phone"], Means: cell["means"]}
+	if !validMeans(h.Means) {
+		bad("means", h.Means, "must be %s, %s, %s or empty (the grid's default)", MeansFoot, MeansCar, MeansEscort)
+	}
 	switch prev, dup := seen[h.ID]; {
 	case h.ID == "":
 		bad("household", "", "is required")

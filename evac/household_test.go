@@ -91,6 +91,30 @@ func TestReadHouseholdsCSV(t *testing.T) {
 	}
 }
 
+// The means column: foot, car, escort or empty (the grid's default); a
+// registry without the column still reads.
+func TestReadHouseholdsCSVMeans(t *testing.T) {
+	const header = "household,grid,address,lat,lon,members,aged80,bedridden,disabled,children,phone,means\n"
+	hh, err := ReadHouseholdsCSV(strings.NewReader(header+"h1,g1,x,22,113,2,0,0,0,0,1,car\nh2,g1,x,22,113,2,0,0,0,0,1,\nh3,g2,x,22,113,1,0,0,0,0,1,escort\n"), tinyTown())
+	require.NoError(t, err)
+	assert.Equal(t, []string{MeansCar, "", MeansEscort}, []string{hh[0].Means, hh[1].Means, hh[2].Means})
+	_, err = ReadHouseholdsCSV(strings.NewReader(header+"h1,g1,x,22,113,2,0,0,0,0,1,boat\n"), tinyTown())
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), `column means, value "boat": must be foot, car, escort or empty`)
+
+	// the grid's default, then the town's, and the vulnerable are escorted whatever the column says
+	hh = append(hh, Household{ID: "h4", Grid: "g2", Members: 2, Aged80: 1, Means: MeansCar})
+	e, err := New(Config{MeansByGrid: map[string]string{"g2": MeansCar}}, tinyTown(), hh)
+	require.NoError(t, err)
+	var got []string
+	for _, h := range e.households {
+		got = append(got, e.means(h))
+	}
+	assert.Equal(t, []string{MeansCar, MeansFoot, MeansEscort, MeansEscort}, got)
+	_, err = New(Config{DefaultMeans: "boat"}, tinyTown(), nil)
+	require.ErrorIs(t, err, ErrInvalid)
+}
+
 func TestReadHouseholdsCSVHeader(t *testing.T) {
 	_, err := ReadHouseholdsCSV(strings.NewReader("id,grid\n"), tinyTown())
 	require.ErrorIs(t, err, ErrInvalid)

@@ -51,6 +51,7 @@ func (e *Evacuation) Order(o OrderInput) error {
 			h.order = o.ID
 			if h.state == StateNotOrdered || h.state == StateReturned {
 				h.state, h.since = StateToNotify, o.Time
+				h.escort, h.run = false, "" // back home: fetched again if it cannot leave alone
 			}
 		case o.Kind == OrderMandatory && e.orderID[h.order].Kind == OrderAdvisory:
 			h.order = o.ID
@@ -146,6 +147,7 @@ func (e *Evacuation) Cancel(orderID, operator, reason string, t time.Time) error
 		default:
 			e.assign(h, "", 0)
 			h.state, h.since, h.confirmedBy = StateNotOrdered, t, ""
+			h.escort, h.run = false, "" // a later order fetches it again
 		}
 	}
 	e.tick(t)

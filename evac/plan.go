@@ -7,50 +7,53 @@ import (
 )
 
 // The shelter plan is a transportation problem: households (sources, supply =
-// members) → shelters (sinks, capacity = room), cost = travel time (weighted
-// for vulnerable households), each household limited to its k fastest
-// reachable shelters.
+// members) → shelters (sinks, capacity = room), cost = travel time by the
+// household's means, × VulnerableWeight for households with vulnerable
+// members, over EVERY reachable open shelter. The objective is
+// lexicographic: households are placed in priority order (vulnerable first,
+// then those already told where to go, then mandatory, then advisory; within
+// each, the most exposed grid first), and among plans that place the same
+// people, the person-weighted travel is smallest.
 //
 // Algorithm: successive shortest paths, one household at a time in priority
-// order (tier: vulnerable, mandatory, advisory; then the most exposed grid
-// first). With few shelters and many households the residual graph is
+// order. With few shelters and many households the residual graph is
 // compressed onto the shelters: an edge a→b means "move some people of a
 // household placed at a to its candidate b", its cost the cheapest such move
 // (kept in one lazy min-heap per shelter pair). Dijkstra with potentials over
 // the S shelters plus the sink finds the cheapest way to place the next
 // household, moving others if that is cheaper. Placed people are never
-// unplaced by a later household, so a higher tier never loses room to a lower
-// one; and for the supplies placed, the people-level solution is of minimum
-// total cost (exact for the relaxation in which a household may be split).
+// unplaced by a later household, so every household is placed as fully as the
+// households before it allow; and for the supplies placed, the people-level
+// solution is of minimum total cost. This is the exact optimum of the
+// relaxation in which a household may be split, so its cost is a lower bound
+// on every plan that keeps households whole.
 //
-// Bound: a household is split only when an augmentation stops at a shelter
-// that has just filled, at most S times, each splitting at most the
-// households moved along that path. Split (or partly placed) households are
-// then placed whole at their cheapest candidate with room, in priority order,
-// a vulnerable one taking the place of the lowest-priority households without
-// vulnerable members if need be. Only these few households may deviate from
-// the relaxed optimum over the candidate graph.
-//
-// Candidates: each household starts with its k fastest shelters; one that
-// finds no room there (a crowded grid) widens to every reachable shelter.
-// People placed earlier move only among their first k, so the plan may cost
-// more than the optimum over all shelters: 6 % more in BenchmarkPlan20000Households
-// (room for 120 % of people, k = 6 against k = 50).
+// Whole households: a household is split only when an augmentation stops at a
+// shelter that has just filled, at most S times, each splitting at most the
+// households moved along that path. Split, partly placed and unplaced
+// households are then placed whole in priority order: at their cheapest
+// shelter with room, else in the place of lower-priority households (those
+// placed in this plan, or held elsewhere by households not yet told), who are
+// placed again in turn. Only these few households may deviate from the
+// relaxed optimum; the deviation is measured against an independent min-cost
+// flow in TestPlanNearOptimum and BenchmarkPlanOptimality (≤ 1 %).
 
 type planCand struct {
 	s    int     // shelter index
 	cost float64 // weighted travel time
 }
 
+// planHousehold is one household of a plan, in priority order.
 type planHousehold struct {
-	size       int
-	vulnerable bool
-	cands      []planCand // its k cheapest, cheapest first
-	wider      []planCand // every reachable shelter (up to maxWider), tried when the k have no room
+	size  int
+	cands []planCand // every reachable open shelter, cheapest first
+	// held is the shelter it keeps outside this plan (-1: it is to be
+	// placed). Its people are not in room; it is in the plan only to give way.
+	held int
+	// yields: a held household may give its place to a higher-priority one
+	// (it has not been told where to go yet).
+	yields bool
 }
-
-// maxWider bounds the widened candidate list (and fits the int16 indices).
-const maxWider = 256
 
 type moveItem struct {
 	key float64
@@ -87,9 +90,17 @@ type planner struct {
 	pi     []float64 // potentials, S shelters + sink
 }
 
+// planResult is each household's shelter index (-1: none) and, for those
+// that lost the place they held or were given, who took it.
+type planResult struct {
+	at        []int
+	displaced map[int]int // household → the higher-priority household that took its place
+	room      []int       // room left at each shelter
+}
+
 // plan places households (in the given priority order) into shelters with
-// room; it returns each household's shelter index or -1.
-func plan(room []int, hh []planHousehold) []int {
+// room, keeping households whole.
+func plan(room []int, hh []planHousehold) planResult {
 	S := len(room)
 	p := &planner{S: S, room: slices.Clone(room), hh: hh, units: make([][]int, len(hh)),
 		inHeap: make([][]bool, len(hh)), moves: make([]moveHeap, S*S), pi: make([]float64, S+1)}
@@ -101,36 +112,19 @@ func plan(room []int, hh []planHousehold) []int {
 	done := make([]bool, S+1)
 	pred := make([]moveItem, S+1) // how each shelter was reached; g < 0: from the source
 	for g := range hh {
+		if hh[g].held >= 0 {
+			continue
+		}
 		supply := hh[g].size
-		for supply > 0 && len(hh[g].cands) > 0 {
+		for supply > 0 {
 			amount := p.augment(g, supply, dist, done, pred)
 			if amount == 0 {
-				if !p.widen(g) {
-					break
-				}
-				continue
+				break
 			}
 			supply -= amount
 		}
 	}
 	return p.round()
-}
-
-// widen lets a household that found no room among its k fastest shelters
-// try every reachable one (a crowded grid whose nearby shelters are full).
-// People already placed keep their moves among the first k only.
-func (p *planner) widen(g int) bool {
-	h := &p.hh[g]
-	if len(h.wider) <= len(h.cands) {
-		return false
-	}
-	h.cands = h.wider
-	h.wider = nil
-	for len(p.units[g]) < len(h.cands) {
-		p.units[g] = append(p.units[g], 0)
-		p.inHeap[g] = append(p.inHeap[g], false)
-	}
-	return true
 }
 
 // top is the cheapest valid move out of shelter a into b, dropping stale entries.
@@ -162,9 +156,44 @@ func (p *planner) place(g, ci, amount int) {
 	}
 }
 
+// direct is the fast path of augment: when the candidate with the least
+// reduced cost has room and the least potential among shelters with room,
+// going straight there is a shortest path (every other path costs at least
+// its first edge's reduced cost plus the potential of the shelter with room
+// where it ends), and the potentials stay feasible for the new move edges
+// out of it without a search.
+func (p *planner) direct(g int) (int, bool) {
+	best, bestCost := -1, math.Inf(1)
+	for ci, c := range p.hh[g].cands {
+		if d := c.cost - p.pi[c.s]; d < bestCost {
+			best, bestCost = ci, d
+		}
+	}
+	if best < 0 {
+		return -1, false
+	}
+	a := p.hh[g].cands[best].s
+	if p.room[a] <= 0 {
+		return -1, false
+	}
+	for s, r := range p.room {
+		if r > 0 && p.pi[s] < p.pi[a] {
+			return -1, false
+		}
+	}
+	return best, true
+}
+
 // augment finds the cheapest path from household g to a shelter with room and
 // pushes as many people along it as it carries (at most supply).
 func (p *planner) augment(g, supply int, dist []float64, done []bool, pred []moveItem) int {
+	if ci, ok := p.direct(g); ok {
+		a := p.hh[g].cands[ci].s
+		amount := min(supply, p.room[a])
+		p.room[a] -= amount
+		p.place(g, ci, amount)
+		return amount
+	}
 	S, sink := p.S, p.S
 	for i := range dist {
 		dist[i], done[i] = math.Inf(1), false
@@ -230,84 +259,114 @@ func (p *planner) augment(g, supply int, dist []float64, done []bool, pred []mov
 	return amount
 }
 
-// round makes every household whole: one shelter or none (see the bound above).
-func (p *planner) round() []int {
-	out := make([]int, len(p.hh))
+// round makes every household whole: one shelter or none (see above).
+func (p *planner) round() planResult {
+	res := planResult{at: make([]int, len(p.hh)), displaced: map[int]int{}}
+	out := res.at
+	holders := make([][]int, p.S) // per shelter, households placed there, in priority order
 	var loose []int
 	for g := range p.hh {
-		out[g] = -1
-		placed, at := 0, -1
+		out[g] = p.hh[g].held
+		if out[g] >= 0 {
+			holders[out[g]] = append(holders[out[g]], g)
+			continue
+		}
 		for ci, u := range p.units[g] {
-			if u > 0 {
-				placed += u
-				at = ci
-				if u == p.hh[g].size {
-					out[g] = p.hh[g].cands[ci].s
-				}
+			if u == p.hh[g].size {
+				out[g] = p.hh[g].cands[ci].s
+				holders[out[g]] = append(holders[out[g]], g)
 			}
 		}
-		if out[g] < 0 && at >= 0 { // split or partly placed: give its people's room back
+		if out[g] < 0 { // split, partly placed or unplaced: give its people's room back
 			for ci, u := range p.units[g] {
 				p.room[p.hh[g].cands[ci].s] += u
 			}
-		}
-		if out[g] < 0 && placed > 0 {
 			loose = append(loose, g)
 		}
 	}
-	// households holding a place, lowest priority last, for vulnerable ones to take over
-	var holders [][]int // per shelter, in priority order
-	holders = make([][]int, p.S)
-	for g, s := range out {
-		if s >= 0 && !p.hh[g].vulnerable {
-			holders[s] = append(holders[s], g)
-		}
-	}
-	var evicted []int
-	for len(loose) > 0 {
-		g := loose[0]
-		loose = loose[1:]
-		if p.fit(g, out) {
-			continue
-		}
-		if !p.hh[g].vulnerable {
-			continue
-		}
-		for _, c := range p.hh[g].cands {
-			free, k := p.room[c.s], len(holders[c.s])
-			for free < p.hh[g].size && k > 0 {
-				k--
-				free += p.hh[holders[c.s][k]].size
-			}
-			if free < p.hh[g].size {
+	loose = p.placeLoose(loose, out, holders, res.displaced)
+	p.improve(out, holders)
+	// a move to a cheaper shelter may leave room a waiting household fits
+	p.placeLoose(loose, out, holders, res.displaced)
+	res.room = p.room
+	return res
+}
+
+// placeLoose places the loose households whole, the highest priority first,
+// until nothing changes (room an eviction frees may fit one tried before);
+// it returns those still without a place.
+func (p *planner) placeLoose(loose, out []int, holders [][]int, displaced map[int]int) []int {
+	for changed := true; changed; {
+		changed = false
+		slices.Sort(loose)
+		var next []int
+		for len(loose) > 0 {
+			g := loose[0]
+			loose = loose[1:]
+			if p.fit(g, out, holders) {
+				changed = true
 				continue
 			}
-			for _, h := range holders[c.s][k:] {
-				out[h] = -1
-				p.room[c.s] += p.hh[h].size
-				evicted = append(evicted, h)
+			evicted := p.takeOver(g, out, holders)
+			if evicted == nil {
+				next = append(next, g)
+				continue
 			}
-			holders[c.s] = holders[c.s][:k]
-			out[g] = c.s
-			p.room[c.s] -= p.hh[g].size
-			break
+			changed = true
+			for _, h := range evicted {
+				displaced[h] = g
+			}
+			loose = append(loose, evicted...)
+			slices.Sort(loose)
 		}
+		loose = next
 	}
-	slices.Sort(evicted)
-	for _, g := range evicted {
-		p.fit(g, out)
-	}
-	return out
+	return loose
 }
 
 // fit places g whole at its cheapest candidate with room.
-func (p *planner) fit(g int, out []int) bool {
+func (p *planner) fit(g int, out []int, holders [][]int) bool {
 	for _, c := range p.hh[g].cands {
 		if p.room[c.s] >= p.hh[g].size {
-			p.room[c.s] -= p.hh[g].size
-			out[g] = c.s
+			p.settle(g, c.s, out, holders)
 			return true
 		}
 	}
 	return false
+}
+
+func (p *planner) settle(g, s int, out []int, holders [][]int) {
+	p.room[s] -= p.hh[g].size
+	out[g] = s
+	i, _ := slices.BinarySearch(holders[s], g)
+	holders[s] = slices.Insert(holders[s], i, g)
+}
+
+// takeOver places g at its cheapest candidate where households of lower
+// priority that may give way free enough room (the lowest priority first),
+// and returns them; nil when there is no such shelter.
+func (p *planner) takeOver(g int, out []int, holders [][]int) []int {
+	for _, c := range p.hh[g].cands {
+		free, hs := p.room[c.s], holders[c.s]
+		var give []int
+		for k := len(hs) - 1; k >= 0 && hs[k] > g && free < p.hh[g].size; k-- {
+			if h := hs[k]; p.hh[h].held < 0 || p.hh[h].yields {
+				free += p.hh[h].size
+				give = append(give, h)
+			}
+		}
+		if free < p.hh[g].size {
+			continue
+		}
+		for _, h := range give {
+			out[h] = -1
+			p.room[c.s] += p.hh[h].size
+			i, _ := slices.BinarySearch(holders[c.s], h)
+			holders[c.s] = slices.Delete(holders[c.s], i, i+1)
+			p.hh[h].held = -1 // placed again like any other household
+		}
+		p.settle(g, c.s, out, holders)
+		return give
+	}
+	return nil
 }

@@ -126,6 +126,7 @@ func (e *Evacuation) CheckOut(shelterID, householdID string, people int, t time.
 	h.at, h.people, h.since = "", 0, t
 	if h.order == "" {
 		h.state = StateReturned
+		h.escort, h.run = false, "" // home again: a later order fetches it again
 	} else {
 		h.state = StateUnaccounted
 	}

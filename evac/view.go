@@ -15,6 +15,19 @@ type View struct {
 	Villages    []Headcount     `json:"villages"`
 	Unaccounted []HouseholdView `json:"unaccounted"`
 	Progress    []ProgressView  `json:"progress"`
+	EscortRuns  []RunView       `json:"escort_runs"`
+}
+
+// RunView is an escort run: one team trip fetching the households of a grid
+// whose members cannot leave alone (one evacuation incident, escort-<id>).
+type RunView struct {
+	ID         string   `json:"id"`
+	Grid       string   `json:"grid"`
+	Priority   int      `json:"priority"` // 1 (most urgent) … 4
+	Households []string `json:"households"`
+	People     int      `json:"people"`
+	Vulnerable int      `json:"vulnerable"` // people who need the team's help
+	Fetched    int      `json:"fetched"`    // households of the run on their way, at a shelter or staying
 }
 
 // OrderView is an order and how many it covers.
@@ -26,6 +39,7 @@ type OrderView struct {
 	CancelledBy  string     `json:"cancelled_by,omitempty"`
 	CancelReason string     `json:"cancel_reason,omitempty"`
 	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	Estimate
 }
 
 // ShelterView is a shelter's capacity now (day or night) and who fills it.
@@ -66,6 +80,9 @@ type Headcount struct {
 	AtShelter   Count  `json:"at_shelter"`
 	Staying     Count  `json:"staying"`
 	Unaccounted Count  `json:"unaccounted"`
+	// Estimate: when everyone ordered is expected to be accounted for, and
+	// how many households are against how many the estimate expects by now.
+	Estimate
 }
 
 // HouseholdView is a household where it stands, for the lists grid workers go through.
@@ -84,6 +101,11 @@ type HouseholdView struct {
 	Shelter     string  `json:"shelter,omitempty"` // assigned, or checked in at
 	ETASeconds  float64 `json:"eta_s,omitempty"`
 	ConfirmedBy string  `json:"confirmed_by,omitempty"`
+	Means       string  `json:"means"`             // foot, car or escort
+	Run         string  `json:"run,omitempty"`     // the escort run that fetches it
+	Waiting     string  `json:"waiting,omitempty"` // why it has no place, while it waits for room
+	// EstimatedAt is when it is expected to be accounted for (see estimate.go).
+	EstimatedAt *time.Time `json:"estimated_at,omitempty"`
 }
 
 // ProgressView is how many people of a grid checked in during one clock hour
@@ -95,12 +117,22 @@ type ProgressView struct {
 	People int       `json:"people"`
 }
 
-func (e *Evacuation) householdView(h *household) HouseholdView {
+func (e *Evacuation) householdView(h *household, est map[*household]time.Time) HouseholdView {
 	v := HouseholdView{ID: h.ID, Grid: h.Grid, Village: h.Village, Address: h.Address, Lat: h.At.Lat(), Lon: h.At.Lon(),
 		Members: h.Members, Vulnerable: h.Vulnerable(), Phone: h.Phone, State: h.state, Order: h.order,
-		Shelter: h.shelter, ETASeconds: h.eta, ConfirmedBy: h.confirmedBy}
+		Shelter: h.shelter, ETASeconds: h.eta, ConfirmedBy: h.confirmedBy, Means: e.means(h), Run: h.run}
 	if h.state == StateAtShelter {
 		v.Shelter = h.at
+	}
+	if at, ok := est[h]; ok {
+		t := at.UTC()
+		v.EstimatedAt = &t
+	}
+	if h.needsShelter() && h.shelter == "" {
+		v.Waiting = h.waiting
+		if v.Waiting == "" {
+			v.Waiting = "no reachable shelter has room yet: waiting for room"
+		}
 	}
 	return v
 }
@@ -111,7 +143,19 @@ func (e *Evacuation) Household(id string) (HouseholdView, bool) {
 	if !ok {
 		return HouseholdView{}, false
 	}
-	return e.householdView(h), true
+	return e.householdView(h, nil), true // estimates are in View (they take the whole town)
+}
+
+// Unplaced lists the households an active order wants moved that have no
+// shelter place, in registry order, each with why it waits.
+func (e *Evacuation) Unplaced() []HouseholdView {
+	out := []HouseholdView{}
+	for _, h := range e.households {
+		if h.needsShelter() && h.shelter == "" {
+			out = append(out, e.householdView(h, nil))
+		}
+	}
+	return out
 }
 
 // unaccounted reports whether an ordered household is not known to be safe.
@@ -130,10 +174,14 @@ func (h *household) unaccounted() bool {
 // active order covers and that are not at a shelter, on their way or
 // confirmed staying, in registry order.
 func (e *Evacuation) Unaccounted(grid string) []HouseholdView {
+	return e.unaccountedList(grid, e.estimates())
+}
+
+func (e *Evacuation) unaccountedList(grid string, est map[*household]time.Time) []HouseholdView {
 	out := []HouseholdView{}
 	for _, h := range e.households {
 		if (grid == "" || h.Grid == grid) && h.unaccounted() {
-			out = append(out, e.householdView(h))
+			out = append(out, e.householdView(h, est))
 		}
 	}
 	return out
@@ -143,10 +191,32 @@ func (e *Evacuation) Unaccounted(grid string) []HouseholdView {
 // night) as of the latest time folded.
 func (e *Evacuation) View() View {
 	now := e.clock
+	est := e.estimates()
 	v := View{Orders: []OrderView{}, Shelters: []ShelterView{}, Grids: []Headcount{}, Villages: []Headcount{},
-		Unaccounted: e.Unaccounted(""), Progress: []ProgressView{}}
+		Unaccounted: e.unaccountedList("", est), Progress: []ProgressView{}, EscortRuns: []RunView{}}
+	for _, r := range e.runs {
+		rv := RunView{ID: r.id, Grid: r.grid, Priority: r.priority}
+		for _, h := range r.households {
+			rv.Households = append(rv.Households, h.ID)
+			rv.People += h.Members
+			rv.Vulnerable += h.helped()
+			if h.state == StateMoving || h.state == StateAtShelter || h.state == StateStaying {
+				rv.Fetched++
+			}
+		}
+		v.EscortRuns = append(v.EscortRuns, rv)
+	}
 	for _, o := range e.orders {
 		ov := OrderView{OrderInput: o.OrderInput, Status: "active", Households: len(o.households)}
+		if !o.cancelled {
+			var governed []*household
+			for _, h := range o.households {
+				if h.order == o.ID {
+					governed = append(governed, h)
+				}
+			}
+			ov.Estimate = e.estimateOf(governed, est, now)
+		}
 		for _, h := range o.households {
 			ov.People += h.Members
 		}
@@ -163,6 +233,7 @@ func (e *Evacuation) View() View {
 	}
 	grids := map[string]*Headcount{}
 	villages := map[string]*Headcount{}
+	members := map[*Headcount][]*household{}
 	for _, h := range e.households {
 		if h.order == "" && h.state != StateAtShelter && h.state != StateMoving {
 			continue
@@ -178,6 +249,7 @@ func (e *Evacuation) View() View {
 			villages[h.Village] = vl
 		}
 		for _, c := range []*Headcount{g, vl} {
+			members[c] = append(members[c], h)
 			if h.order != "" {
 				c.Ordered.add(h)
 			}
@@ -197,6 +269,9 @@ func (e *Evacuation) View() View {
 				c.Unaccounted.add(h)
 			}
 		}
+	}
+	for c, hs := range members {
+		c.Estimate = e.estimateOf(hs, est, now)
 	}
 	for _, g := range grids {
 		v.Grids = append(v.Grids, *g)

@@ -41,9 +41,20 @@ func TestEvacuateAGrid(t *testing.T) {
 	}, 20*time.Second, 50*time.Millisecond, "every Yangning household gets a shelter")
 	g := gridCount(v, "nancun-yangning")
 	t.Logf("Yangning: %d households, %d people ordered", g.Ordered.Households, g.Ordered.People)
+	// the board's estimate: everyone accounted for in about the hour the town lived, not minutes of driving
+	require.Eventually(t, func() bool {
+		getJSON(t, p.url("/api/state"), &v)
+		g = gridCount(v, "nancun-yangning")
+		return g.AllAt != nil
+	}, 10*time.Second, 50*time.Millisecond, "an estimate once every household has a place")
+	t.Logf("Yangning: everyone expected accounted for %.0f min after the order (at %s)", g.Minutes, g.AllAt.Format(time.RFC3339))
+	assert.GreaterOrEqual(t, g.Minutes, 30.0)
+	assert.LessOrEqual(t, g.Minutes, 120.0)
+	assert.Zero(t, g.NoEstimate)
 
 	// The decisions were on the log: shelters chosen, escorts asked, escorts assigned.
 	seen := map[string]int{}
+	inRun := map[string]int{} // household → escort runs covering it
 	drain := func() {
 		for {
 			select {
@@ -51,6 +62,14 @@ func TestEvacuateAGrid(t *testing.T) {
 				var ev events.Event
 				require.NoError(t, json.Unmarshal(m.Data, &ev))
 				seen[ev.Type]++
+				if ev.Type == events.TypeEvacEscortNeeded {
+					var d evac.Decision
+					require.NoError(t, ev.DecodeData(&d))
+					require.NotEmpty(t, d.Run, "escorts come in runs")
+					for _, h := range d.Households {
+						inRun[h]++
+					}
+				}
 			default:
 				return
 			}
@@ -61,6 +80,19 @@ func TestEvacuateAGrid(t *testing.T) {
 		return seen[events.TypeEvacEscortNeeded] > 0 && seen[events.TypeAssignmentCreated] > 0
 	}, 10*time.Second, 50*time.Millisecond, "escorts: %v", seen)
 	assert.GreaterOrEqual(t, seen[events.TypeEvacAssigned], g.Ordered.Households, "a flood.evac.assigned per household")
+	// Escorts in runs: each vulnerable household in exactly one run, and far
+	// fewer runs (incidents) than households.
+	vulnerable := 0
+	for _, h := range v.Unaccounted {
+		if h.Grid == "nancun-yangning" && h.Vulnerable > 0 {
+			vulnerable++
+			assert.Equal(t, 1, inRun[h.ID], "household %s in exactly one escort run", h.ID)
+			assert.NotEmpty(t, h.Run)
+		}
+	}
+	assert.Len(t, inRun, vulnerable)
+	assert.Less(t, seen[events.TypeEvacEscortNeeded], vulnerable, "fewer runs than vulnerable households")
+	t.Logf("Yangning: %d vulnerable households in %d escort runs", vulnerable, seen[events.TypeEvacEscortNeeded])
 
 	// Shelter staff check every household in where it was sent.
 	js, err := jetstream.New(nc)

@@ -21,16 +21,19 @@ const exposedGrids = 8
 // writeDuhuHouseholds writes households.csv (evac.HouseholdsHeader) for the
 // most exposed grids: exactly each grid's households, members summing to its
 // population, houses at road nodes inside the grid, about 15 % with members
-// who need help to leave. Every name, address and phone number is invented.
+// who need help to leave, about a third driving (rural China: about 32 cars
+// per 100 households in 2022), the others left to the grid's default means
+// (evac config). Every name, address and phone number is invented.
 func writeDuhuHouseholds(t *town, path string) {
 	rng := rand.New(rand.NewPCG(2022, 512))
+	meansRng := rand.New(rand.NewPCG(2022, 513)) // apart, so the other columns stay as they were
 	grids := slices.Clone(t.grids)
 	slices.SortStableFunc(grids, func(a, b gridOut) int { return cmp.Or(-cmp.Compare(a.low, b.low), cmp.Compare(a.id, b.id)) })
 	grids = grids[:exposedGrids]
 	slices.SortStableFunc(grids, func(a, b gridOut) int { return cmp.Compare(a.id, b.id) })
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"household", "grid", "address", "lat", "lon", "members", "aged80", "bedridden", "disabled", "children", "phone"})
+	_ = w.Write([]string{"household", "grid", "address", "lat", "lon", "members", "aged80", "bedridden", "disabled", "children", "phone", "means"})
 	tel := 0
 	for _, g := range grids {
 		var nodes []pt
@@ -73,10 +76,14 @@ func writeDuhuHouseholds(t *town, path string) {
 				kids = 1 + rng.IntN(min(3, n-aged-bed-dis-2))
 			}
 			tel++
+			means := ""
+			if meansRng.Float64() < 0.32 {
+				means = "car"
+			}
 			ll := llPoint(p)
 			_ = w.Write([]string{fmt.Sprintf("%s-h%04d", g.id, i+1), g.id, fmt.Sprintf("%s%s%d号", vname, g.name, i+1),
 				strconv.FormatFloat(ll[1], 'f', 6, 64), strconv.FormatFloat(ll[0], 'f', 6, 64), strconv.Itoa(n),
-				strconv.Itoa(aged), strconv.Itoa(bed), strconv.Itoa(dis), strconv.Itoa(kids), fmt.Sprintf("1390%07d", tel)})
+				strconv.Itoa(aged), strconv.Itoa(bed), strconv.Itoa(dis), strconv.Itoa(kids), fmt.Sprintf("1390%07d", tel), means})
 		}
 	}
 	w.Flush()
