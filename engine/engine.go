@@ -48,6 +48,7 @@ type Engine struct {
 	lastOutSeq uint64              // sequence of the newest decision in the log, the fence
 	pending    map[string]struct{} // decisions appended, not yet read back
 	retryAt    map[string]time.Time
+	aid        aidForwarder // sends the aid outbox apart from this loop (aid_forward.go)
 	// resync is set after an append with an unknown outcome: no decision until
 	// the log has been read up to resyncTo-1, so the fence and the state are exact again.
 	resync   bool
