@@ -159,6 +159,17 @@ func (f *aidFlow) run(halfway func()) {
 	out, ok := aidOf(cx, engine.AidOut)
 	require.True(t, ok)
 	assert.Equal(t, 8, out.Committed, "one commit folded")
+	assert.Equal(t, 8, out.Offered, "Duhu offered what its operator approved")
+	// Lent with the capability asked for, and not Duhu's scarce units (boats,
+	// machinery, medics) while common evacuation squads can go.
+	for _, r := range cx.Responders {
+		if r.HomeTown == "duhu" {
+			assert.Contains(t, r.Capabilities, dispatch.CapEvacuation, "%s lent for evacuation", r.ID)
+			for _, c := range []dispatch.Capability{dispatch.CapRescueBoat, dispatch.CapMachinery, dispatch.CapMedical} {
+				assert.NotContains(t, r.Capabilities, c, "%s: Duhu's scarce %s stays home", r.ID, c)
+			}
+		}
+	}
 	assert.Equal(t, 8, countResponders(cx, func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" }))
 	dh := f.state(f.duhu)
 	assert.Equal(t, 8, countResponders(dh, func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusLent }))
