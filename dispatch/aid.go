@@ -175,6 +175,9 @@ type LendChoice struct {
 	At         orb.Point
 	Capability Capability
 	ETASeconds float64
+	// NoAnswer: the responder let their last assignment time out and has not
+	// spoken since; lent only after every responder who answers.
+	NoAnswer bool
 }
 
 // ChooseLend picks at most count own responders to lend for needs at a place,
@@ -187,18 +190,28 @@ type LendChoice struct {
 // The reserve rule: reserve responders are never lent, only town-tier
 // responders are lent (village squads guard their village), and at least
 // keepHome available town-tier responders (reserve not counted) stay home.
+// Responders marked no_answer (an assignment timed out, silent since) are not
+// available at home either: they may go after every answering one, and do not
+// count towards keepHome. After a drill played without phones every town-tier
+// responder is no_answer; lending nobody then (the town used to decline,
+// saying it would be stripped) left an approved request with nobody lent.
 // It does not change the state; Lend does, when the commit is folded.
 func (d *Dispatcher) ChooseLend(needs []Need, at orb.Point, count, keepHome int, tt TravelTimer) []LendChoice {
 	var avail []*responderState
+	answering := 0
 	for _, r := range d.order {
-		if r.guest == nil && r.Tier == TierTown && !r.Reserve && r.lentTo == "" && !r.offDuty && !r.noAnswer && r.assignment == "" {
+		if r.guest == nil && r.Tier == TierTown && !r.Reserve && r.lentTo == "" && !r.offDuty && r.assignment == "" {
 			avail = append(avail, r)
+			if !r.noAnswer {
+				answering++
+			}
 		}
 	}
-	count = min(count, len(avail)-keepHome)
+	count = min(count, max(0, answering-keepHome)+len(avail)-answering)
 	if count <= 0 {
 		return nil
 	}
+	canGo := max(0, answering-keepHome) // answering responders that may leave
 	if tt == nil {
 		tt = StraightLine{SpeedKmh: 30}
 	}
@@ -228,6 +241,9 @@ func (d *Dispatcher) ChooseLend(needs []Need, at orb.Point, count, keepHome int,
 		}
 		spent := func(i int) int { return scarcestOther(avail[i].Capabilities, n.Capability, holders) }
 		sort.SliceStable(idx, func(a, b int) bool {
+			if qa, qb := avail[idx[a]].noAnswer, avail[idx[b]].noAnswer; qa != qb {
+				return qb // those who answer first
+			}
 			if sa, sb := spent(idx[a]), spent(idx[b]); sa != sb {
 				return sa > sb // the unit whose rarest other skill is commonest goes first
 			}
@@ -238,11 +254,16 @@ func (d *Dispatcher) ChooseLend(needs []Need, at orb.Point, count, keepHome int,
 			if k == n.Count || len(out) == count {
 				break
 			}
-			if !taken[i] {
-				taken[i] = true
-				out = append(out, LendChoice{Responder: avail[i].Responder, At: avail[i].pos, Capability: n.Capability, ETASeconds: eta[i]})
-				k++
+			if taken[i] || (!avail[i].noAnswer && canGo == 0) {
+				continue
 			}
+			taken[i] = true
+			if !avail[i].noAnswer {
+				canGo--
+			}
+			out = append(out, LendChoice{Responder: avail[i].Responder, At: avail[i].pos, Capability: n.Capability,
+				ETASeconds: eta[i], NoAnswer: avail[i].noAnswer})
+			k++
 		}
 	}
 	return out

@@ -652,13 +652,18 @@ func (d *Domain) decideAid(now time.Time, add func(kind string, m events.Aid)) {
 			switch {
 			case len(picks) == 0:
 				m.Answer = events.AidDecline
-				m.Reason = fmt.Sprintf("approved %d by %s, but lending any would leave fewer than %d town-tier responders home (reserve kept)", it.Approved, it.Operator, a.cfg.Home())
+				m.Reason = fmt.Sprintf("approved %d by %s, but no free town-tier responder with %s can go without leaving fewer than %d home (reserve kept)",
+					it.Approved, it.Operator, events.AidSummary(it.Needs), a.cfg.Home())
 			case len(picks) < it.Approved:
 				m.Answer = events.AidPartial
-				m.Reason = fmt.Sprintf("approved %d by %s; %d can go without leaving fewer than %d town-tier responders home", it.Approved, it.Operator, len(picks), a.cfg.Home())
+				m.Reason = fmt.Sprintf("approved %d by %s; %d with %s can go without leaving fewer than %d town-tier responders home",
+					it.Approved, it.Operator, len(picks), events.AidSummary(it.Needs), a.cfg.Home())
 			default:
 				m.Answer = events.AidAccept
 				m.Reason = fmt.Sprintf("approved %d of %d by %s", it.Approved, it.Asked, it.Operator)
+			}
+			if q := quiet(picks); q > 0 {
+				m.Reason += fmt.Sprintf("; %d of them let their last assignment time out and have not answered since (无应答)", q)
 			}
 			add(events.AidKindResponse, m)
 			if len(picks) > 0 {
@@ -1018,4 +1023,15 @@ func askedRecently(items []*aidItem, n string, now time.Time) bool {
 		}
 	}
 	return false
+}
+
+// quiet counts the picks marked no_answer at home.
+func quiet(picks []dispatch.LendChoice) int {
+	n := 0
+	for _, p := range picks {
+		if p.NoAnswer {
+			n++
+		}
+	}
+	return n
 }

@@ -634,3 +634,42 @@ func TestAidCommitMustCoverWhatWasAsked(t *testing.T) {
 	assert.Empty(t, responders(cx.view(), func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" }), "nobody joined")
 	assert.Equal(t, AidRequested, aidRecord(t, cx.view(), AidOut).State)
 }
+
+// TestAidLendsAfterADrillWithoutPhones: a drill played with nobody answering
+// leaves every town-tier responder no_answer. The documented flow (request,
+// approve_aid with count 8) used to end approved=8, offered=0, committed=0;
+// now the 8 go, and the answer says they have not answered since.
+func TestAidLendsAfterADrillWithoutPhones(t *testing.T) {
+	dh := newTownLog(t, "duhu", duhuDomain(t))
+	for i := range 60 {
+		dh.input("flood.duhu.incident", events.TypeIncidentReported, fmt.Sprintf("drill-%d", i), events.IncidentReported{
+			Kind: "evacuation", Position: events.Position{Lat: 22.03 + float64(i%9)/200, Lon: 112.86 + float64(i%7)/150}, People: 90})
+	}
+	for range 12 {
+		dh.settle()
+		dh.now = dh.now.Add(61 * time.Second) // nobody accepts: every assignment times out
+	}
+	quiet := responders(dh.view(), func(r dispatch.ResponderView) bool {
+		return r.Tier == dispatch.TierTown && !r.Reserve && r.Status == dispatch.StatusNoAnswer
+	})
+	answering := responders(dh.view(), func(r dispatch.ResponderView) bool {
+		return r.Tier == dispatch.TierTown && !r.Reserve && r.Status == dispatch.StatusAvailable
+	})
+	require.GreaterOrEqual(t, len(quiet), 8, "the drill left town-tier responders no_answer")
+	t.Logf("%d town-tier responders no_answer, %d answering and available", len(quiet), len(answering))
+
+	dh.input("flood.aid.duhu.request", events.TypeAidRequested, "chixi-aid-req-1", events.Aid{Request: "chixi-aid-1", From: "chixi", To: "duhu",
+		Needs: []events.AidNeed{{Capability: "evacuation", Count: 10}}, Lat: 21.9745, Lon: 112.9575, Incident: "cx-evac-1"})
+	require.Equal(t, Applied, dh.command(events.VerbApproveAid, "cmd-approve-aid-1", events.Command{Request: "chixi-aid-1", Count: 8}))
+	dh.settle()
+	in := aidRecord(t, dh.view(), AidIn)
+	assert.Equal(t, 8, in.Approved)
+	assert.Equal(t, 8, in.Offered)
+	assert.Equal(t, 8, in.Committed)
+	assert.Equal(t, AidCommitted, in.State)
+	for _, r := range in.Responders {
+		assert.Contains(t, r.Capabilities, "evacuation")
+		assert.Equal(t, "evacuation", r.Covers)
+	}
+	assert.Contains(t, in.History[1].Note, "无应答")
+}
