@@ -216,6 +216,9 @@ func (d *Dispatcher) Apply(dec Decision) error {
 		}
 		if dec.Type == DecisionAssignmentCancelled {
 			d.end(a, StatusCancelled, dec.Time, dec.Reason)
+			if dec.ReasonCode == CodePreempted || dec.ReasonCode == CodeSwap {
+				d.responders[a.responder].movedAt = dec.Time
+			}
 			return nil
 		}
 		d.end(a, StatusTimedOut, dec.Time, dec.Reason)

@@ -1,0 +1,118 @@
+package dispatch
+
+import "fmt"
+
+// swap re-plans work of equal priority when that fills a slot that would
+// otherwise stay empty: responder X leaves incident 1 for incident 2 (the only
+// place their capability is missing) and Y, free, takes X's place — a swap
+// chain, e.g. the boat team sent to evacuate goes to the trapped family and a
+// militia squad does the evacuating. It is one exact assignment: rows are the
+// slots still empty and the slots held by responders who could move (on work
+// of the same priority as an empty slot, not on scene, not moved within
+// ChurnWindow unless priority 1 needs them); staying costs nothing and each
+// move costs one in the objective's "moves" component, ranked just below the
+// unfilled counts. So a responder is moved only when that leaves fewer slots
+// empty, never for shorter travel, and with as few moves as that takes.
+func (p *plan) swap(short []shortfall) []shortfall {
+	if len(short) == 0 {
+		return short
+	}
+	prios, caps := map[int]bool{}, map[Capability]bool{}
+	for _, s := range short {
+		prios[s.cls.prio], caps[s.cls.capab] = true, true
+	}
+	var members, movers []*responderState
+	for _, r := range p.d.order {
+		if p.free(r) {
+			members = append(members, r)
+		}
+	}
+	for _, r := range p.d.order {
+		a := p.activeAssignment(r)
+		if a == nil || a.status == StatusOnScene || r.offDuty || p.taken[r.ID] || !prios[a.priority] || !p.mayMove(r, a.priority) {
+			continue
+		}
+		for c := range caps {
+			if r.Has(c) {
+				movers = append(movers, r)
+				break
+			}
+		}
+	}
+	if len(movers) == 0 {
+		return short
+	}
+	nfree := len(members)
+	members = append(members, movers...)
+	pl := newPool(members)
+	pl.movable = map[int32]bool{}
+	col := map[*responderState]int32{}
+	classes := make([]*slotClass, 0, len(short)+len(movers))
+	for _, s := range short {
+		classes = append(classes, &slotClass{inc: s.cls.inc, capab: s.cls.capab, prio: s.cls.prio, open: s.count})
+	}
+	for k, r := range movers {
+		c := int32(nfree + k)
+		pl.movable[c], col[r] = true, c
+		a := p.activeAssignment(r)
+		classes = append(classes, &slotClass{inc: p.d.incidents[a.incident], capab: a.capability, prio: a.priority, open: 1,
+			held: true, holder: c})
+	}
+	ok := func(cls *slotClass, r *responderState) (bool, bool) {
+		if c, moving := col[r]; moving {
+			if cls.held && cls.holder == c {
+				return true, false
+			}
+			if a := p.activeAssignment(r); a.priority != cls.prio || !p.mayMove(r, cls.prio) {
+				return false, false
+			}
+		}
+		return p.eligible(r, cls.inc, cls.capab, cls.prio)
+	}
+	matches, rest := p.optimise(pl, classes, ok)
+	// Who takes whose place, for the reasons.
+	var creates []matchResult
+	for _, m := range matches {
+		if m.cls.held && m.cand.col == m.cls.holder {
+			continue // stays
+		}
+		creates = append(creates, m)
+	}
+	if len(creates) == 0 {
+		return short
+	}
+	heldBy := map[*slotClass]*responderState{}
+	for _, cls := range classes {
+		if cls.held {
+			heldBy[cls] = pl.members[cls.holder]
+		}
+	}
+	for _, m := range creates {
+		r := pl.members[m.cand.col]
+		if !pl.movable[m.cand.col] {
+			continue
+		}
+		a := p.activeAssignment(r)
+		p.emit(Decision{Type: DecisionAssignmentCancelled, Assignment: a.id, Incident: a.incident, Responder: r.ID,
+			Priority: a.priority, Capability: a.capability,
+			Reason: fmt.Sprintf("moved to incident %s (priority %d, %s), where nobody else can fill a slot; someone else covers %s here or it waits",
+				m.cls.inc.ID, m.cls.prio, m.cls.capab, a.capability),
+			ReasonCode: CodeSwap, ReasonParams: map[string]any{"incident": m.cls.inc.ID, "priority": m.cls.prio, "capability": string(m.cls.capab),
+				"from_incident": a.incident}})
+		p.ended[a.id] = true
+	}
+	for _, m := range creates {
+		r := pl.members[m.cand.col]
+		params := map[string]any{}
+		var text string
+		if m.cls.held {
+			x := heldBy[m.cls]
+			text = fmt.Sprintf("takes the place of %s on incident %s, who went where only they could help", x.ID, m.cls.inc.ID)
+			params["replaces"] = x.ID
+		} else {
+			text = fmt.Sprintf("fills a slot of incident %s that would stay empty; equal-priority work re-planned", m.cls.inc.ID)
+		}
+		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, why{text: text + "; " + p.reason(m.cls, r, m.cand, 0).text, code: CodeSwap, params: params}, m.alts)
+	}
+	return rest
+}
