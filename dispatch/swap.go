@@ -2,14 +2,14 @@ package dispatch
 
 import "fmt"
 
-// swap re-plans work of equal priority when that fills a slot that would
-// otherwise stay empty: responder X leaves incident 1 for incident 2 (the only
+// swap re-plans work when that fills a slot that would otherwise stay empty
+// (work of equal priority, or less urgent, as pre-emption would): responder X leaves incident 1 for incident 2 (the only
 // place their capability is missing) and Y, free, takes X's place — a swap
 // chain, e.g. the boat team sent to evacuate goes to the trapped family and a
 // militia squad does the evacuating. It is one exact assignment: rows are the
-// slots still empty and the slots held by responders who could move (on work
-// of the same priority as an empty slot, not on scene, not moved within
-// ChurnWindow unless priority 1 needs them); staying costs nothing and each
+// slots still empty and the slots held by responders who could move (not on
+// scene, not moved within ChurnWindow unless priority 1 needs them, and only
+// ever to work at least as urgent as theirs); staying costs nothing and each
 // move costs one in the objective's "moves" component, ranked just below the
 // unfilled counts. So a responder is moved only when that leaves fewer slots
 // empty, never for shorter travel, and with as few moves as that takes.
@@ -17,9 +17,12 @@ func (p *plan) swap(short []shortfall) []shortfall {
 	if len(short) == 0 {
 		return short
 	}
-	prios, caps := map[int]bool{}, map[Capability]bool{}
+	// Movers: responders on work (not on scene, not moved lately) who have a
+	// capability an empty slot needs, or one a mover's slot needs, and so on:
+	// the chain may be as long as it takes.
+	need := map[Capability]bool{}
 	for _, s := range short {
-		prios[s.cls.prio], caps[s.cls.capab] = true, true
+		need[s.cls.capab] = true
 	}
 	var members, movers []*responderState
 	for _, r := range p.d.order {
@@ -27,16 +30,26 @@ func (p *plan) swap(short []shortfall) []shortfall {
 			members = append(members, r)
 		}
 	}
-	for _, r := range p.d.order {
-		a := p.activeAssignment(r)
-		if a == nil || a.status == StatusOnScene || r.offDuty || p.taken[r.ID] || !prios[a.priority] || !p.mayMove(r, a.priority) {
-			continue
-		}
-		for c := range caps {
-			if r.Has(c) {
-				movers = append(movers, r)
-				break
+	in := map[*responderState]bool{}
+	for grown := true; grown; {
+		grown = false
+		for _, r := range p.d.order {
+			a := p.activeAssignment(r)
+			if in[r] || a == nil || a.status == StatusOnScene || r.offDuty || p.taken[r.ID] || !p.mayMove(r, a.priority) {
+				continue
 			}
+			for c := range need {
+				if r.Has(c) {
+					in[r], grown = true, true
+					need[a.capability] = true
+					break
+				}
+			}
+		}
+	}
+	for _, r := range p.d.order {
+		if in[r] {
+			movers = append(movers, r)
 		}
 	}
 	if len(movers) == 0 {
@@ -63,8 +76,8 @@ func (p *plan) swap(short []shortfall) []shortfall {
 			if cls.held && cls.holder == c {
 				return true, false
 			}
-			if a := p.activeAssignment(r); a.priority != cls.prio || !p.mayMove(r, cls.prio) {
-				return false, false
+			if a := p.activeAssignment(r); a.priority < cls.prio || !p.mayMove(r, cls.prio) {
+				return false, false // never taken off more urgent work
 			}
 		}
 		return p.eligible(r, cls.inc, cls.capab, cls.prio)
