@@ -41,6 +41,9 @@ type Config struct {
 	// ChurnWindow: a responder moved off work (pre-empted or swapped) is not
 	// moved again within this long, unless a priority-1 slot needs them.
 	ChurnWindow time.Duration `json:"churn_window"`
+	// SwapPriority: the swap chain re-plans work for empty slots of this
+	// priority or more urgent (each attempt is one more assignment problem).
+	SwapPriority int `json:"swap_priority"`
 }
 
 // DefaultConfig is the township policy as Duhu states it.
@@ -56,6 +59,7 @@ func DefaultConfig() Config {
 		ExactBelow:          512,
 		RarePriceS:          3600,
 		ChurnWindow:         5 * time.Minute,
+		SwapPriority:        2,
 	}
 }
 

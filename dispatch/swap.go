@@ -1,6 +1,10 @@
 package dispatch
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
 
 // swap re-plans work when that fills a slot that would otherwise stay empty
 // (work of equal priority, or less urgent, as pre-emption would): responder X leaves incident 1 for incident 2 (the only
@@ -14,9 +18,18 @@ import "fmt"
 // unfilled counts. So a responder is moved only when that leaves fewer slots
 // empty, never for shorter travel, and with as few moves as that takes.
 func (p *plan) swap(short []shortfall) []shortfall {
-	if len(short) == 0 {
+	var target, rest0 []shortfall
+	for _, s := range short {
+		if s.cls.prio <= p.d.cfg.SwapPriority {
+			target = append(target, s)
+		} else {
+			rest0 = append(rest0, s)
+		}
+	}
+	if len(target) == 0 {
 		return short
 	}
+	short = target
 	// Movers: responders on work (not on scene, not moved lately) who have a
 	// capability an empty slot needs, or one a mover's slot needs, and so on:
 	// the chain may be as long as it takes.
@@ -52,8 +65,27 @@ func (p *plan) swap(short []shortfall) []shortfall {
 			movers = append(movers, r)
 		}
 	}
-	if len(movers) == 0 {
-		return short
+	// A chain gains only if it ends with a free responder taking a held slot,
+	// or with someone leaving less urgent work than the slot they fill: keep
+	// the free responders who could, and give up at once if neither can be.
+	refills := members[:0]
+	for _, r := range members {
+		for _, x := range movers {
+			a := p.activeAssignment(x)
+			if ok, _ := p.eligible(r, p.d.incidents[a.incident], a.capability, a.priority); ok {
+				refills = append(refills, r)
+				break
+			}
+		}
+	}
+	members = refills
+	urgent := NumPriorities
+	for _, s := range short {
+		urgent = min(urgent, s.cls.prio)
+	}
+	lessUrgent := slices.ContainsFunc(movers, func(x *responderState) bool { return p.activeAssignment(x).priority > urgent })
+	if len(movers) == 0 || (len(members) == 0 && !lessUrgent) {
+		return append(short, rest0...)
 	}
 	nfree := len(members)
 	members = append(members, movers...)
@@ -71,6 +103,9 @@ func (p *plan) swap(short []shortfall) []shortfall {
 		classes = append(classes, &slotClass{inc: p.d.incidents[a.incident], capab: a.capability, prio: a.priority, open: 1,
 			held: true, holder: c})
 	}
+	// held slots of one incident side by side: one travel-time search serves them all
+	held := classes[len(short):]
+	sort.SliceStable(held, func(i, j int) bool { return held[i].inc.seq < held[j].inc.seq })
 	ok := func(cls *slotClass, r *responderState) (bool, bool) {
 		if c, moving := col[r]; moving {
 			if cls.held && cls.holder == c {
@@ -92,7 +127,7 @@ func (p *plan) swap(short []shortfall) []shortfall {
 		creates = append(creates, m)
 	}
 	if len(creates) == 0 {
-		return short
+		return append(short, rest0...)
 	}
 	heldBy := map[*slotClass]*responderState{}
 	for _, cls := range classes {
@@ -127,5 +162,5 @@ func (p *plan) swap(short []shortfall) []shortfall {
 		}
 		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, why{text: text + "; " + p.reason(m.cls, r, m.cand, 0).text, code: CodeSwap, params: params}, m.alts)
 	}
-	return rest
+	return append(rest, rest0...)
 }
