@@ -2,8 +2,11 @@ package dispatch
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
+
+	"github.com/paulmach/orb/geo"
 )
 
 // swap re-plans work when that fills a slot that would otherwise stay empty
@@ -13,7 +16,8 @@ import (
 // militia squad does the evacuating. It is one exact assignment: rows are the
 // slots still empty and the slots held by responders who could move (not on
 // scene, not moved within ChurnWindow unless priority 1 needs them, and only
-// ever to work at least as urgent as theirs); staying costs nothing and each
+// ever to work at least as urgent as theirs), at most swapSlots empty slots
+// and twice swapMovers movers an attempt; staying costs nothing and each
 // move costs one in the objective's "moves" component, ranked just below the
 // unfilled counts. So a responder is moved only when that leaves fewer slots
 // empty, never for shorter travel, and with as few moves as that takes.
@@ -29,42 +33,37 @@ func (p *plan) swap(short []shortfall) []shortfall {
 	if len(target) == 0 {
 		return short
 	}
-	short = target
-	// Movers: responders on work (not on scene, not moved lately) who have a
-	// capability an empty slot needs, or one a mover's slot needs, and so on:
-	// the chain may be as long as it takes.
-	need := map[Capability]bool{}
-	for _, s := range short {
-		need[s.cls.capab] = true
+	// Bounded: the most urgent empty slots, and for them the nearest movers in
+	// two steps (X who could fill an empty slot, Y who could take X's place):
+	// each incident in the problem costs a travel-time search on the roads.
+	sort.SliceStable(target, func(i, j int) bool {
+		if a, b := target[i].cls, target[j].cls; a.prio != b.prio {
+			return a.prio < b.prio
+		}
+		return target[i].cls.inc.seq < target[j].cls.inc.seq
+	})
+	if len(target) > swapSlots {
+		rest0 = append(rest0, target[swapSlots:]...)
+		target = target[:swapSlots]
 	}
-	var members, movers []*responderState
+	short = target
+	var members []*responderState
 	for _, r := range p.d.order {
 		if p.free(r) {
 			members = append(members, r)
 		}
 	}
-	in := map[*responderState]bool{}
-	for grown := true; grown; {
-		grown = false
-		for _, r := range p.d.order {
-			a := p.activeAssignment(r)
-			if in[r] || a == nil || a.status == StatusOnScene || r.offDuty || p.taken[r.ID] || !p.mayMove(r, a.priority) {
-				continue
-			}
-			for c := range need {
-				if r.Has(c) {
-					in[r], grown = true, true
-					need[a.capability] = true
-					break
-				}
-			}
-		}
+	goals := make([]*slotClass, len(short))
+	for i, s := range short {
+		goals[i] = s.cls
 	}
-	for _, r := range p.d.order {
-		if in[r] {
-			movers = append(movers, r)
-		}
+	first := p.movers(goals, nil)
+	var places []*slotClass
+	for _, x := range first {
+		a := p.activeAssignment(x)
+		places = append(places, &slotClass{inc: p.d.incidents[a.incident], capab: a.capability, prio: a.priority})
 	}
+	movers := append(first, p.movers(places, first)...)
 	// A chain gains only if it ends with a free responder taking a held slot,
 	// or with someone leaving less urgent work than the slot they fill: keep
 	// the free responders who could, and give up at once if neither can be.
@@ -163,4 +162,46 @@ func (p *plan) swap(short []shortfall) []shortfall {
 		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, why{text: text + "; " + p.reason(m.cls, r, m.cand, 0).text, code: CodeSwap, params: params}, m.alts)
 	}
 	return append(rest, rest0...)
+}
+
+// Bounds of one swap attempt.
+const (
+	swapSlots  = 16 // empty slot classes, the most urgent first
+	swapMovers = 32 // movers per step, the nearest first
+)
+
+// movers lists up to swapMovers responders on work they may be taken off
+// (not on scene, not moved lately, not in skip) who are eligible, travel
+// aside, for one of the slots, nearest first by straight line.
+func (p *plan) movers(slots []*slotClass, skip []*responderState) []*responderState {
+	type near struct {
+		r *responderState
+		d float64
+	}
+	var out []near
+	for _, r := range p.d.order {
+		a := p.activeAssignment(r)
+		if a == nil || a.status == StatusOnScene || r.offDuty || p.taken[r.ID] || slices.Contains(skip, r) {
+			continue
+		}
+		best := math.Inf(1)
+		for _, cls := range slots {
+			if a.priority < cls.prio || !p.mayMove(r, cls.prio) || a.incident == cls.inc.ID {
+				continue
+			}
+			if ok, _ := p.eligible(r, cls.inc, cls.capab, cls.prio); ok {
+				best = min(best, geo.Distance(r.pos, cls.inc.At))
+			}
+		}
+		if !math.IsInf(best, 1) {
+			out = append(out, near{r, best})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].d < out[j].d })
+	rs := make([]*responderState, 0, min(len(out), swapMovers))
+	for _, n := range out[:min(len(out), swapMovers)] {
+		rs = append(rs, n.r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].idx < rs[j].idx }) // roster order: columns break ties the same way
+	return rs
 }
