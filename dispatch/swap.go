@@ -166,8 +166,8 @@ func (p *plan) swap(short []shortfall) []shortfall {
 
 // Bounds of one swap attempt.
 const (
-	swapSlots  = 16 // empty slot classes, the most urgent first
-	swapMovers = 32 // movers per step, the nearest first
+	swapSlots  = 24 // empty slot classes, the most urgent first
+	swapMovers = 48 // movers per step, the nearest first
 )
 
 // movers lists up to swapMovers responders on work they may be taken off
