@@ -77,8 +77,15 @@ func (e *Engine) forward(ctx context.Context) error {
 	f.delivered = nil
 	f.mu.Unlock()
 	now := e.cfg.Now()
+	waiting := map[string]bool{} // the loop is the fold's only writer: no lock needed here
+	for _, o := range e.state.domain.AidOutbox() {
+		waiting[o.Event.ID] = true
+	}
 	for i, d := range done {
 		o := d.out
+		if !waiting[o.Event.ID] {
+			continue // its marker is in the log already (appended before an append failed)
+		}
 		mark, err := events.New(o.Event.ID+"-delivered", "floodcmd/"+e.cfg.Town, events.TypeAidDelivered, now,
 			events.AidDelivered{Event: o.Event.ID, Subject: o.Subject, To: addressee(o.Subject), Stream: d.ack.Stream, Seq: d.ack.Sequence})
 		if err == nil {
