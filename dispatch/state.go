@@ -82,6 +82,8 @@ type assignmentState struct {
 	eta                     float64
 	at                      orb.Point
 	reason                  string
+	reasonCode              string
+	reasonParams            map[string]any
 	alternatives            []Alternative
 	created                 time.Time
 	status                  string
