@@ -815,7 +815,7 @@ func (a *aidState) view() []AidView {
 // re-sent changes nothing; a partner's update of a request still waiting for
 // our operator (EDXL-RM: a request may be updated) changes what it asks for.
 func (d *Domain) requestUpdated(it *aidItem, m *events.Aid, t time.Time) {
-	if it.Direction != AidIn || it.State != AidRequested || it.Approved > 0 || it.declined ||
+	if it.Direction != AidIn || it.Town != m.From || it.State != AidRequested || it.Approved > 0 || it.declined ||
 		slices.Equal(it.Needs, m.Needs) || len(m.Needs) == 0 {
 		return
 	}
