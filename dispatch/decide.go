@@ -507,6 +507,22 @@ func (p *plan) reason(cls *slotClass, r *responderState, c cand, nslots int) why
 		w = why{text: fmt.Sprintf("大事不出镇: village %q cannot cover %s, town tier joins", cls.inc.Village, cls.capab), code: CodeNearest,
 			params: map[string]any{"village": cls.inc.Village}}
 	}
+	// A re-dispatch says so: how many here declined or let the assignment time out.
+	declined, timedOut := 0, 0
+	for _, st := range cls.inc.excluded {
+		switch st {
+		case StatusDeclined:
+			declined++
+		case StatusNoAnswer:
+			timedOut++
+		}
+	}
+	if declined > 0 {
+		w.params["declined_before"] = declined
+	}
+	if timedOut > 0 {
+		w.params["timed_out_before"] = timedOut
+	}
 	w.text = fmt.Sprintf("%s; %s, ETA %s", w.text, cls.capab, eta)
 	if nslots > 1 {
 		w.text += fmt.Sprintf("; least total priority-weighted travel over %d open slots", nslots)

@@ -81,3 +81,16 @@ func accept(tb testing.TB, d *Dispatcher, decs []Decision, at time.Time) {
 		require.NoError(tb, d.SetStatus(StatusReport{Responder: dec.Responder, Status: StatusAccepted, Assignment: dec.Assignment, Time: at}))
 	}
 }
+
+// TestRedispatchSaysWhy: the assignment after a decline names it in its reason_params.
+func TestRedispatchSaysWhy(t *testing.T) {
+	d := newTown(t, DefaultConfig(), town("a", at(1, 0), CapPatrol), town("b", at(3, 0), CapPatrol))
+	report(t, d, "i1", KindRoadFlooded, "南村", duhu, 0, 0)
+	first := ofType(step(t, d, t0), DecisionAssignmentCreated)[0]
+	require.Equal(t, CodeNearest, first.ReasonCode)
+	require.NoError(t, d.SetStatus(StatusReport{Responder: "a", Status: StatusDeclined, Time: plain(10 * time.Second)}))
+	again := ofType(step(t, d, plain(11*time.Second)), DecisionAssignmentCreated)[0]
+	require.Equal(t, "b", again.Responder)
+	require.Equal(t, 1, again.ReasonParams["declined_before"])
+	require.Equal(t, CapPatrol, Capability(again.ReasonParams["capability"].(string)))
+}
