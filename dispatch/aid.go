@@ -175,25 +175,43 @@ type LendChoice struct {
 	At         orb.Point
 	Capability Capability
 	ETASeconds float64
+	// NoAnswer: the responder let their last assignment time out and has not
+	// spoken since; lent only after every responder who answers.
+	NoAnswer bool
 }
 
 // ChooseLend picks at most count own responders to lend for needs at a place,
-// the nearest (by tt, straight line when unreachable) for each need in order.
+// each with the capability it covers. For each need in order it takes, among
+// the available responders who have that capability, first those who carry no
+// capability rarer in the town than the one asked for (a rescue-boat team is
+// not sent to another town to evacuate while a militia squad can go: the boat
+// is what the town cannot replace), then the nearest by tt (straight line when
+// unreachable, after every reachable one).
 // The reserve rule: reserve responders are never lent, only town-tier
 // responders are lent (village squads guard their village), and at least
 // keepHome available town-tier responders (reserve not counted) stay home.
+// Responders marked no_answer (an assignment timed out, silent since) are not
+// available at home either: they may go after every answering one, and do not
+// count towards keepHome. After a drill played without phones every town-tier
+// responder is no_answer; lending nobody then (the town used to decline,
+// saying it would be stripped) left an approved request with nobody lent.
 // It does not change the state; Lend does, when the commit is folded.
 func (d *Dispatcher) ChooseLend(needs []Need, at orb.Point, count, keepHome int, tt TravelTimer) []LendChoice {
 	var avail []*responderState
+	answering := 0
 	for _, r := range d.order {
-		if r.guest == nil && r.Tier == TierTown && !r.Reserve && r.lentTo == "" && !r.offDuty && !r.noAnswer && r.assignment == "" {
+		if r.guest == nil && r.Tier == TierTown && !r.Reserve && r.lentTo == "" && !r.offDuty && r.assignment == "" {
 			avail = append(avail, r)
+			if !r.noAnswer {
+				answering++
+			}
 		}
 	}
-	count = min(count, len(avail)-keepHome)
+	count = min(count, max(0, answering-keepHome)+len(avail)-answering)
 	if count <= 0 {
 		return nil
 	}
+	canGo := max(0, answering-keepHome) // answering responders that may leave
 	if tt == nil {
 		tt = StraightLine{SpeedKmh: 30}
 	}
@@ -211,30 +229,118 @@ func (d *Dispatcher) ChooseLend(needs []Need, at orb.Point, count, keepHome int,
 			key[i] = 1e9 + eta[i]
 		}
 	}
-	idx := make([]int, len(avail))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return key[idx[a]] < key[idx[b]] })
+	holders := d.Holders()
 	taken := map[int]bool{}
 	var out []LendChoice
 	for _, n := range needs {
-		for k := 0; k < n.Count && len(out) < count; k++ {
-			found := false
-			for _, i := range idx {
-				if !taken[i] && avail[i].Has(n.Capability) {
-					taken[i] = true
-					out = append(out, LendChoice{Responder: avail[i].Responder, At: avail[i].pos, Capability: n.Capability, ETASeconds: eta[i]})
-					found = true
-					break
-				}
+		idx := make([]int, 0, len(avail))
+		for i, r := range avail {
+			if r.Has(n.Capability) {
+				idx = append(idx, i)
 			}
-			if !found {
+		}
+		spent := func(i int) int { return scarcestOther(avail[i].Capabilities, n.Capability, holders) }
+		sort.SliceStable(idx, func(a, b int) bool {
+			if qa, qb := avail[idx[a]].noAnswer, avail[idx[b]].noAnswer; qa != qb {
+				return qb // those who answer first
+			}
+			if sa, sb := spent(idx[a]), spent(idx[b]); sa != sb {
+				return sa > sb // the unit whose rarest other skill is commonest goes first
+			}
+			return key[idx[a]] < key[idx[b]]
+		})
+		k := 0
+		for _, i := range idx {
+			if k == n.Count || len(out) == count {
 				break
+			}
+			if taken[i] || (!avail[i].noAnswer && canGo == 0) {
+				continue
+			}
+			taken[i] = true
+			if !avail[i].noAnswer {
+				canGo--
+			}
+			out = append(out, LendChoice{Responder: avail[i].Responder, At: avail[i].pos, Capability: n.Capability,
+				ETASeconds: eta[i], NoAnswer: avail[i].noAnswer})
+			k++
+		}
+	}
+	return out
+}
+
+// Holders counts the town's own responders (guests not counted) per capability:
+// how replaceable a capability is.
+func (d *Dispatcher) Holders() map[Capability]int {
+	out := map[Capability]int{}
+	for _, r := range d.order {
+		if r.guest == nil {
+			for _, c := range r.Capabilities {
+				out[c]++
 			}
 		}
 	}
 	return out
+}
+
+// scarcestOther is how many responders hold the rarest capability in caps
+// other than c (math.MaxInt32 when there is none): what sending this unit for
+// c would spend. A rescue-boat team scores 8 in Duhu, a militia squad
+// (evacuation, rescue, patrol) 80: the squad goes.
+func scarcestOther(caps []Capability, c Capability, holders map[Capability]int) int {
+	n := math.MaxInt32
+	for _, x := range caps {
+		if x != c {
+			n = min(n, holders[x])
+		}
+	}
+	return n
+}
+
+// FreeSoon counts the own responders with capability c (not lent, not guests)
+// busy on an assignment expected to end by now+horizon, an assignment being
+// expected to take its travel time plus job: units the town will have back
+// before help from another town could arrive.
+func (d *Dispatcher) FreeSoon(c Capability, now time.Time, horizon, job time.Duration) int {
+	n := 0
+	for _, r := range d.order {
+		if r.guest != nil || r.lentTo != "" || r.offDuty || r.assignment == "" || !r.Has(c) {
+			continue
+		}
+		a := d.assignments[r.assignment]
+		if a == nil || !a.active() {
+			continue
+		}
+		end := a.created.Add(time.Duration(a.eta*float64(time.Second)) + job)
+		if !end.After(now.Add(horizon)) {
+			n++
+		}
+	}
+	return n
+}
+
+// GuestsBusy counts the guests of request on an active assignment.
+func (d *Dispatcher) GuestsBusy(request string) int {
+	n := 0
+	for _, r := range d.order {
+		if r.guest != nil && r.guest.request == request && r.assignment != "" {
+			if a := d.assignments[r.assignment]; a != nil && a.active() {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// GuestsIdle counts the guests of request who are here and free.
+func (d *Dispatcher) GuestsIdle(request string) int {
+	n := 0
+	for _, r := range d.order {
+		if r.guest != nil && r.guest.request == request && r.assignment == "" && !r.offDuty && !r.noAnswer {
+			n++
+		}
+	}
+	return n
 }
 
 // OpenNeeds is what an open incident still lacks per capability, and where it is.

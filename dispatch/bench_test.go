@@ -167,8 +167,17 @@ func BenchmarkQuality(b *testing.B) {
 	}
 }
 
-// (b) decision latency per incident at 500 incidents/s of simulated time.
+// (b) decision latency per incident at 500 incidents/s of simulated time; the
+// backlog never clears, so every Decide tries the swap chain: no_swap is the
+// same run without it, the baseline.
 func BenchmarkLatency(b *testing.B) {
+	noSwap := DefaultConfig()
+	noSwap.SwapPriority = 0
+	b.Run("swap", func(b *testing.B) { benchLatency(b, DefaultConfig()) })
+	b.Run("no_swap", func(b *testing.B) { benchLatency(b, noSwap) })
+}
+
+func benchLatency(b *testing.B, cfg Config) {
 	const incidents = 3000
 	const gap = 2 * time.Millisecond // 500 incidents per second
 	const work = 150 * time.Millisecond
@@ -177,7 +186,7 @@ func BenchmarkLatency(b *testing.B) {
 	for it := 0; it < b.N; it++ {
 		rng := rand.New(rand.NewSource(7))
 		roster, villages := duhuLikeRoster(rng)
-		d := newTown(b, DefaultConfig(), roster...)
+		d := newTown(b, cfg, roster...)
 		type finish struct {
 			at        time.Time
 			responder string

@@ -35,6 +35,15 @@ type Config struct {
 	// ExactBelow: when a slot has at most this many eligible responders they are
 	// all candidates, so a town-sized instance is solved to the exact optimum.
 	ExactBelow int `json:"exact_below"`
+	// RarePriceS prices spending a scarce capability on a slot of another one:
+	// RarePriceS / (free holders) seconds per scarce capability carried (see optimise.go).
+	RarePriceS float64 `json:"rare_price_s"`
+	// ChurnWindow: a responder moved off work (pre-empted or swapped) is not
+	// moved again within this long, unless a priority-1 slot needs them.
+	ChurnWindow time.Duration `json:"churn_window"`
+	// SwapPriority: the swap chain re-plans work for empty slots of this
+	// priority or more urgent (each attempt is one more assignment problem).
+	SwapPriority int `json:"swap_priority"`
 }
 
 // DefaultConfig is the township policy as Duhu states it.
@@ -48,6 +57,9 @@ func DefaultConfig() Config {
 		AidPolicy:           AidPolicy{MaxPriority: NumPriorities},
 		Candidates:          16,
 		ExactBelow:          512,
+		RarePriceS:          3600,
+		ChurnWindow:         5 * time.Minute,
+		SwapPriority:        2,
 	}
 }
 

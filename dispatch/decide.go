@@ -24,7 +24,15 @@ type plan struct {
 	resolved map[string]bool
 	added    map[string]map[Capability]int // new assignments per incident and capability
 	out      []Decision
-	created  int // assignments created by this call: the next id is a-(assignSeq+created+1)
+	created  int                // assignments created by this call: the next id is a-(assignSeq+created+1)
+	holders  map[Capability]int // free responders per capability at the start of the round: scarcity
+}
+
+// why is a decision's reason: the English sentence, its code and values.
+type why struct {
+	text   string
+	code   string
+	params map[string]any
 }
 
 // Decide looks at the state at time now and returns what should happen next:
@@ -43,6 +51,7 @@ func (d *Dispatcher) Decide(now time.Time, tt TravelTimer) []Decision {
 	p.instructions()
 	short := p.dispatch()
 	short = p.preempt(short)
+	short = p.swap(short)
 	p.requestAid(short)
 	return p.out
 }
@@ -86,10 +95,14 @@ func (p *plan) nextID() string {
 	return fmt.Sprintf("a-%d", p.d.assignSeq+p.created)
 }
 
-func (p *plan) create(inc *incidentState, r *responderState, c Capability, eta float64, reason string, alts []Alternative) {
+func (p *plan) create(inc *incidentState, r *responderState, c Capability, eta float64, w why, alts []Alternative) {
+	if w.params == nil {
+		w.params = map[string]any{}
+	}
+	w.params["capability"], w.params["priority"], w.params["eta_s"] = string(c), inc.triage.Priority, math.Round(eta)
 	p.emit(Decision{Type: DecisionAssignmentCreated, Assignment: p.nextID(), Incident: inc.ID, Responder: r.ID,
 		Lat: inc.At.Lat(), Lon: inc.At.Lon(), ETASeconds: eta, Priority: inc.triage.Priority, Capability: c,
-		Reason: reason, Alternatives: alts})
+		Reason: w.text, ReasonCode: w.code, ReasonParams: w.params, Alternatives: alts})
 	p.taken[r.ID] = true
 	if p.added[inc.ID] == nil {
 		p.added[inc.ID] = map[Capability]int{}
@@ -107,7 +120,8 @@ func (p *plan) timeouts() {
 		}
 		p.emit(Decision{Type: DecisionAssignmentTimedOut, Assignment: a.id, Incident: a.incident, Responder: r.ID,
 			Priority: a.priority, Capability: a.capability,
-			Reason: fmt.Sprintf("no accept within %s of assignment (无应答)", p.d.cfg.AckTimeout)})
+			Reason:     fmt.Sprintf("no accept within %s of assignment (无应答)", p.d.cfg.AckTimeout),
+			ReasonCode: CodeTimeout, ReasonParams: map[string]any{"responder": r.ID, "ack_timeout_s": p.d.cfg.AckTimeout.Seconds()}})
 		p.ended[a.id] = true
 		p.noAnswer[r.ID] = true
 		p.excluded[[2]string{a.incident, r.ID}] = true
@@ -127,7 +141,8 @@ func (p *plan) resolutions() {
 		}
 		if !busy {
 			p.emit(Decision{Type: DecisionIncidentResolved, Incident: inc.ID, Priority: inc.triage.Priority,
-				Reason: "all needs met and every assignment done"})
+				Reason: "all needs met and every assignment done", ReasonCode: CodeResolved,
+				ReasonParams: map[string]any{"incident": inc.ID}})
 			p.resolved[inc.ID] = true
 		}
 	}
@@ -147,7 +162,8 @@ func (p *plan) instructions() {
 			}
 			p.emit(Decision{Type: DecisionAssignmentCancelled, Assignment: a.id, Incident: a.incident, Responder: r.ID,
 				Priority: a.priority, Capability: a.capability,
-				Reason: fmt.Sprintf("operator %s moved %s to incident %s: %s", in.Operator, r.ID, inc.ID, in.Reason)})
+				Reason:     fmt.Sprintf("operator %s moved %s to incident %s: %s", in.Operator, r.ID, inc.ID, in.Reason),
+				ReasonCode: CodeOperator, ReasonParams: map[string]any{"operator": in.Operator, "incident": inc.ID, "responder": r.ID}})
 			p.ended[a.id] = true
 		}
 		// the capability the operator most likely meant: an open need they can fill
@@ -162,7 +178,8 @@ func (p *plan) instructions() {
 			c = r.Capabilities[0]
 		}
 		eta := p.tt.TravelTimesTo(inc.At, []orb.Point{r.pos})[0]
-		p.create(inc, r, c, eta, fmt.Sprintf("operator %s: %s", in.Operator, in.Reason), nil)
+		p.create(inc, r, c, eta, why{text: fmt.Sprintf("operator %s: %s", in.Operator, in.Reason), code: CodeOperator,
+			params: map[string]any{"operator": in.Operator}}, nil)
 	}
 }
 
@@ -176,6 +193,10 @@ type slotClass struct {
 	k     int
 	cands []cand
 	more  bool // eligible responders may exist beyond cands: widen if a slot stays empty
+	// held: the slot is one a responder already fills (the swap chain's
+	// problem); holder is their column, whose staying costs nothing.
+	held   bool
+	holder int32
 }
 
 type cand struct {
@@ -211,6 +232,10 @@ func (p *plan) dispatch() []shortfall {
 		return nil
 	}
 	pl := newPool(free)
+	p.holders = map[Capability]int{}
+	for c, list := range pl.byCap {
+		p.holders[c] = len(list)
+	}
 	ok := func(cls *slotClass, r *responderState) (bool, bool) {
 		return p.eligible(r, cls.inc, cls.capab, cls.prio)
 	}
@@ -219,9 +244,18 @@ func (p *plan) dispatch() []shortfall {
 	for _, cls := range classes {
 		nslots += cls.open
 	}
+	matched := map[int32]bool{}
+	for _, m := range matches {
+		matched[m.cand.col] = true
+	}
 	for _, m := range matches {
 		r := pl.members[m.cand.col]
-		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, p.reason(m.cls, r, m.cand, nslots), m.alts)
+		w := p.reason(m.cls, r, m.cand, nslots)
+		if kept := p.keptRare(pl, m, matched); kept != nil {
+			w = why{text: fmt.Sprintf("%s; nearer %s kept for its scarce %s", w.text, kept.ID, p.scarcest(kept, m.cls.capab)),
+				code: CodeRareKept, params: map[string]any{"kept": kept.ID, "kept_capability": string(p.scarcest(kept, m.cls.capab))}}
+		}
+		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, w, m.alts)
 	}
 	return short
 }
@@ -247,8 +281,8 @@ func (p *plan) preempt(short []shortfall) []shortfall {
 	}
 	pl := newPool(busy)
 	ok := func(cls *slotClass, r *responderState) (bool, bool) {
-		if a := p.activeAssignment(r); a.priority <= cls.prio {
-			return false, false // never pulled off for equal or lower priority
+		if a := p.activeAssignment(r); a.priority <= cls.prio || !p.mayMove(r, cls.prio) {
+			return false, false // never pulled off for equal or lower priority, nor twice in a few minutes
 		}
 		return p.eligible(r, cls.inc, cls.capab, cls.prio)
 	}
@@ -256,13 +290,15 @@ func (p *plan) preempt(short []shortfall) []shortfall {
 	for _, m := range matches {
 		r := pl.members[m.cand.col]
 		a := p.activeAssignment(r)
+		params := map[string]any{"incident": m.cls.inc.ID, "priority": m.cls.prio, "from_incident": a.incident, "from_priority": a.priority}
 		p.emit(Decision{Type: DecisionAssignmentCancelled, Assignment: a.id, Incident: a.incident, Responder: r.ID,
 			Priority: a.priority, Capability: a.capability,
-			Reason: fmt.Sprintf("preempted by higher-priority incident %s (priority %d over %d)", m.cls.inc.ID, m.cls.prio, a.priority)})
+			Reason:     fmt.Sprintf("preempted by higher-priority incident %s (priority %d over %d)", m.cls.inc.ID, m.cls.prio, a.priority),
+			ReasonCode: CodePreempted, ReasonParams: params})
 		p.ended[a.id] = true
-		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta,
-			fmt.Sprintf("taken from lower-priority incident %s (priority %d): nobody free could cover; %s",
-				a.incident, a.priority, p.reason(m.cls, r, m.cand, 0)), m.alts)
+		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, why{text: fmt.Sprintf("taken from lower-priority incident %s (priority %d): nobody free could cover; %s",
+			a.incident, a.priority, p.reason(m.cls, r, m.cand, 0).text), code: CodePreempted,
+			params: map[string]any{"from_incident": a.incident, "from_priority": a.priority}}, m.alts)
 	}
 	return rest
 }
@@ -294,7 +330,8 @@ func (p *plan) requestAid(short []shortfall) {
 		}
 		p.emit(Decision{Type: DecisionAidNeeded, Incident: inc.ID, Lat: inc.At.Lat(), Lon: inc.At.Lon(),
 			Priority: inc.triage.Priority, Needs: needs,
-			Reason: "town cannot cover (镇内无可派力量): " + strings.Join(words, ", ")})
+			Reason:     "town cannot cover (镇内无可派力量): " + strings.Join(words, ", "),
+			ReasonCode: CodeAidNeeded, ReasonParams: map[string]any{"incident": inc.ID, "priority": inc.triage.Priority, "needs": strings.Join(words, ", ")}})
 	}
 }
 
@@ -424,9 +461,15 @@ func (p *plan) candidates(pl *pool, classes []*slotClass, ok func(*slotClass, *r
 					continue // unreachable: flooded roads cut them off
 				}
 				c.eta = t
-				c.c = cost{t: p.d.weight(cls.prio) * t}
+				c.c = cost{t: p.d.weight(cls.prio) * (t + p.price(pl.members[c.col], cls.capab))}
 				if c.penalty {
 					c.c.tier = 1
+				}
+				switch {
+				case cls.held && c.col == cls.holder:
+					c.c = cost{} // staying where they are: nothing changes
+				case pl.movable[c.col]:
+					c.c.moves = 1
 				}
 				kept = append(kept, c)
 			}
@@ -444,22 +487,45 @@ func (p *plan) candidates(pl *pool, classes []*slotClass, ok func(*slotClass, *r
 }
 
 // reason explains, in the operators' words, why this responder goes.
-func (p *plan) reason(cls *slotClass, r *responderState, c cand, nslots int) string {
+func (p *plan) reason(cls *slotClass, r *responderState, c cand, nslots int) why {
 	eta := time.Duration(c.eta * float64(time.Second)).Round(time.Second)
-	var why string
+	var w why
 	switch {
 	case r.Tier == TierVillage && r.Village == cls.inc.Village:
-		why = fmt.Sprintf("小事不出村: own-village responder of %s", r.Village)
+		w = why{text: fmt.Sprintf("小事不出村: own-village responder of %s", r.Village), code: CodeVillageFirst,
+			params: map[string]any{"village": r.Village}}
 	case r.Tier == TierVillage:
-		why = fmt.Sprintf("village %s cannot cover %s; neighbouring village %s helps", cls.inc.Village, cls.capab, r.Village)
+		w = why{text: fmt.Sprintf("village %s cannot cover %s; neighbouring village %s helps", cls.inc.Village, cls.capab, r.Village),
+			code: CodeNearest, params: map[string]any{"village": cls.inc.Village, "from_village": r.Village}}
+	case r.Reserve:
+		w = why{text: fmt.Sprintf("大事不出镇: priority %d, the reserve goes", cls.prio), code: CodeReserveP1,
+			params: map[string]any{"village": cls.inc.Village}}
 	case !c.penalty:
-		why = fmt.Sprintf("大事不出镇: priority %d, town tier joins at once", cls.prio)
+		w = why{text: fmt.Sprintf("大事不出镇: priority %d, town tier joins at once", cls.prio), code: CodeTownTierP1,
+			params: map[string]any{"village": cls.inc.Village}}
 	default:
-		why = fmt.Sprintf("大事不出镇: village %q cannot cover %s, town tier joins", cls.inc.Village, cls.capab)
+		w = why{text: fmt.Sprintf("大事不出镇: village %q cannot cover %s, town tier joins", cls.inc.Village, cls.capab), code: CodeNearest,
+			params: map[string]any{"village": cls.inc.Village}}
 	}
-	s := fmt.Sprintf("%s; %s, ETA %s", why, cls.capab, eta)
+	// A re-dispatch says so: how many here declined or let the assignment time out.
+	declined, timedOut := 0, 0
+	for _, st := range cls.inc.excluded {
+		switch st {
+		case StatusDeclined:
+			declined++
+		case StatusNoAnswer:
+			timedOut++
+		}
+	}
+	if declined > 0 {
+		w.params["declined_before"] = declined
+	}
+	if timedOut > 0 {
+		w.params["timed_out_before"] = timedOut
+	}
+	w.text = fmt.Sprintf("%s; %s, ETA %s", w.text, cls.capab, eta)
 	if nslots > 1 {
-		s += fmt.Sprintf("; least total priority-weighted travel over %d open slots", nslots)
+		w.text += fmt.Sprintf("; least total priority-weighted travel over %d open slots", nslots)
 	}
-	return s
+	return w
 }

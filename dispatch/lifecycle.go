@@ -196,6 +196,7 @@ func (d *Dispatcher) Apply(dec Decision) error {
 		}
 		a := &assignmentState{id: dec.Assignment, incident: inc.ID, responder: r.ID, capability: dec.Capability,
 			priority: dec.Priority, eta: dec.ETASeconds, at: orb.Point{dec.Lon, dec.Lat}, reason: dec.Reason,
+			reasonCode: dec.ReasonCode, reasonParams: dec.ReasonParams,
 			alternatives: dec.Alternatives, created: dec.Time, status: StatusAssigned,
 			history: []StatusChange{{Status: StatusAssigned, Time: dec.Time, Note: dec.Reason}}}
 		d.assignments[a.id] = a
@@ -218,6 +219,9 @@ func (d *Dispatcher) Apply(dec Decision) error {
 		}
 		if dec.Type == DecisionAssignmentCancelled {
 			d.end(a, StatusCancelled, dec.Time, dec.Reason)
+			if dec.ReasonCode == CodePreempted || dec.ReasonCode == CodeSwap {
+				d.responders[a.responder].movedAt = dec.Time
+			}
 			return nil
 		}
 		d.end(a, StatusTimedOut, dec.Time, dec.Reason)

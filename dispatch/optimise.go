@@ -8,9 +8,23 @@ package dispatch
 // Objective. Every slot i of priority p either takes a candidate responder j at
 // cost W_p·t_ij (t = travel seconds) or stays unfilled. We want, in this order:
 //  1. as few unfilled priority-1 slots as possible, then priority 2, … then 4;
-//  2. then as few units as possible that break 小事不出村 (a town-tier unit on a
+//  2. then as few responders as possible taken off work they are on (only the
+//     swap chain, see swap.go, ever offers such an arc);
+//  3. then as few units as possible that break 小事不出村 (a town-tier unit on a
 //     slot below TownTierPriority, or another village's unit);
-//  3. then the least total priority-weighted travel time.
+//  4. then the least total priority-weighted travel time, where a unit sent for
+//     a capability other than its scarce ones is priced as extra seconds.
+//
+// Scarcity: a price, not a look-ahead. A unit carrying a capability few free
+// units have (boats, machinery, medics) costs, on a slot of another
+// capability, RarePriceS / (free holders of that capability) extra seconds
+// for each such capability it carries; a boat team sent to evacuate, 8 boats
+// free, costs 450 s more than a militia squad at the same distance, so a
+// common unit up to about 7 minutes farther goes instead. A price keeps every
+// round one exact assignment on known costs (a look-ahead would optimise
+// against guessed future incidents, and a wrong guess leaves today's slot
+// empty); what the price cannot foresee the swap chain mends when the need
+// arrives: the boat is moved, and a common unit takes its place.
 // Instead of "big-M" weights (which at 20,000 slots would need M^4 ≈ 10^17 and
 // lose the seconds to float rounding) the cost is a vector compared
 // lexicographically: (unfilled_1…unfilled_4, tier, seconds). Vectors under
@@ -33,6 +47,7 @@ package dispatch
 // cost is the lexicographic objective of one arc, path or matching.
 type cost struct {
 	unfilled [NumPriorities]int32
+	moves    int32
 	tier     int32
 	t        float64
 }
@@ -41,6 +56,7 @@ func (a cost) add(b cost) cost {
 	for i := range a.unfilled {
 		a.unfilled[i] += b.unfilled[i]
 	}
+	a.moves += b.moves
 	a.tier += b.tier
 	a.t += b.t
 	return a
@@ -50,6 +66,7 @@ func (a cost) sub(b cost) cost {
 	for i := range a.unfilled {
 		a.unfilled[i] -= b.unfilled[i]
 	}
+	a.moves -= b.moves
 	a.tier -= b.tier
 	a.t -= b.t
 	return a
@@ -60,6 +77,9 @@ func (a cost) less(b cost) bool {
 		if a.unfilled[i] != b.unfilled[i] {
 			return a.unfilled[i] < b.unfilled[i]
 		}
+	}
+	if a.moves != b.moves {
+		return a.moves < b.moves
 	}
 	if a.tier != b.tier {
 		return a.tier < b.tier

@@ -34,6 +34,7 @@ type pool struct {
 	members []*responderState
 	byCap   map[Capability][]int32
 	grids   map[Capability]*spatialGrid
+	movable map[int32]bool // members on work they may be taken off (the swap chain); nil elsewhere
 }
 
 func newPool(members []*responderState) *pool {

@@ -51,6 +51,7 @@ type responderState struct {
 	guest      *guestInfo // set when another town lent them to this one
 	lentTo     string     // the town this own responder is on aid to, "" at home
 	lentFor    string     // the aid request they were lent for
+	movedAt    time.Time  // when they were last taken off work (pre-empted, swapped)
 }
 
 type incidentState struct {
@@ -81,6 +82,8 @@ type assignmentState struct {
 	eta                     float64
 	at                      orb.Point
 	reason                  string
+	reasonCode              string
+	reasonParams            map[string]any
 	alternatives            []Alternative
 	created                 time.Time
 	status                  string

@@ -69,6 +69,8 @@ type AssignmentView struct {
 	Lon          float64        `json:"lon"`
 	ETASeconds   float64        `json:"eta_s"`
 	Reason       string         `json:"reason"`
+	ReasonCode   string         `json:"reason_code,omitempty"`   // why, for the board to word (see Decision)
+	ReasonParams map[string]any `json:"reason_params,omitempty"` // its values
 	Alternatives []Alternative  `json:"alternatives,omitempty"`
 	CreatedAt    time.Time      `json:"created_at"`
 	History      []StatusChange `json:"history"`
@@ -164,7 +166,7 @@ func (d *Dispatcher) View() View {
 	for _, a := range as {
 		v.Assignments = append(v.Assignments, AssignmentView{ID: a.id, Incident: a.incident, Responder: a.responder,
 			Capability: a.capability, Priority: a.priority, Status: a.status, Lat: a.at.Lat(), Lon: a.at.Lon(),
-			ETASeconds: a.eta, Reason: a.reason, Alternatives: a.alternatives, CreatedAt: a.created,
+			ETASeconds: a.eta, Reason: a.reason, ReasonCode: a.reasonCode, ReasonParams: a.reasonParams, Alternatives: a.alternatives, CreatedAt: a.created,
 			History: append([]StatusChange{}, a.history...)})
 		switch {
 		case a.active():

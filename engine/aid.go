@@ -36,17 +36,44 @@ type AidConfig struct {
 	// AnswerWithinMinutes: a neighbour that has not answered a request in this
 	// long is passed over and the next one asked; default 10.
 	AnswerWithinMinutes *int `json:"answer_within_minutes,omitempty"`
+	// HorizonMinutes: no aid is asked for units of a capability the town's own
+	// will free within this long (their assignment's travel plus job_minutes); default 15.
+	HorizonMinutes *int `json:"horizon_minutes,omitempty"`
+	// JobMinutes: how long an assignment is expected to keep a unit once there; default 60.
+	JobMinutes *int `json:"job_minutes,omitempty"`
 }
+
+// Defaults of the shortfall policy.
+const (
+	DefaultHorizon = 15 * time.Minute
+	DefaultJob     = 60 * time.Minute
+	// aidUpdateEvery: a request still unanswered is updated (EDXL-RM allows
+	// updating a request) at most this often as the shortfall grows or shrinks.
+	aidUpdateEvery = time.Minute
+	// aidAskAgainAfter: a neighbour whose request for a capability ended
+	// (declined, withdrawn, released) is not asked for it again sooner.
+	aidAskAgainAfter = 30 * time.Minute
+)
+
+func minutesOr(m *int, d time.Duration) time.Duration {
+	if m == nil {
+		return d
+	}
+	return time.Duration(*m) * time.Minute
+}
+
+// Horizon is how far ahead the town counts its own units coming free.
+func (c AidConfig) Horizon() time.Duration { return minutesOr(c.HorizonMinutes, DefaultHorizon) }
+
+// Job is how long an assignment is expected to keep a unit once there.
+func (c AidConfig) Job() time.Duration { return minutesOr(c.JobMinutes, DefaultJob) }
 
 // DefaultAnswerWithin is how long a request waits for an answer before the next neighbour is asked.
 const DefaultAnswerWithin = 10 * time.Minute
 
 // AnswerWithin is how long a request waits for an answer.
 func (c AidConfig) AnswerWithin() time.Duration {
-	if c.AnswerWithinMinutes == nil {
-		return DefaultAnswerWithin
-	}
-	return time.Duration(*c.AnswerWithinMinutes) * time.Minute
+	return minutesOr(c.AnswerWithinMinutes, DefaultAnswerWithin)
 }
 
 // AutoAsk reports whether the town asks neighbours by itself.
@@ -85,6 +112,11 @@ func loadAidConfig(fsys fs.FS, neighbours []string) (AidConfig, error) {
 	}
 	if c.KeepHome != nil && *c.KeepHome < 0 {
 		return c, fmt.Errorf("%s: keep_home must not be negative", AidFile)
+	}
+	for name, m := range map[string]*int{"answer_within_minutes": c.AnswerWithinMinutes, "horizon_minutes": c.HorizonMinutes, "job_minutes": c.JobMinutes} {
+		if m != nil && *m < 0 {
+			return c, fmt.Errorf("%s: %s must not be negative", AidFile, name)
+		}
 	}
 	return c, nil
 }
@@ -162,6 +194,7 @@ type aidItem struct {
 	declined bool // the operator refused; the response is owed
 	release  bool // the operator released the guests; the release is owed
 	why      string
+	lastSent time.Time // our request's last (re)statement, for updates
 }
 
 // aidWant is what an incident still wants from neighbours.
@@ -170,6 +203,7 @@ type aidWant struct {
 	at       orb.Point
 	needs    []events.AidNeed
 	town     string // an operator named the town to ask
+	manual   bool   // an operator's request_aid: asked for this incident alone
 	asked    []string
 	seq      int
 }
@@ -235,7 +269,8 @@ func (d *Domain) applyAidIn(kind string, m *events.Aid, t time.Time) error {
 			return events.Invalidf("data.request", m.Request, "this id is one of our own requests")
 		}
 		if it != nil && it.State != AidPending {
-			return nil // the same request again (a re-send): already known
+			d.requestUpdated(it, m, t)
+			return nil
 		}
 		var early []earlyMsg
 		if it != nil {
@@ -295,6 +330,9 @@ func (d *Domain) aidMessage(it *aidItem, kind string, m *events.Aid, t time.Time
 		if it.Committed > 0 || it.State == AidReleased {
 			return nil // the same commit again
 		}
+		if err := commitFits(it, m); err != nil {
+			return err
+		}
 		var guests []string
 		for _, r := range m.Responders {
 			g := dispatch.Guest{Responder: dispatch.Responder{ID: dispatch.GuestID(r.HomeTown, r.ID), Name: r.Name, NameEn: r.NameEn,
@@ -330,6 +368,10 @@ func (d *Domain) aidMessage(it *aidItem, kind string, m *events.Aid, t time.Time
 		if it.State == AidReleased {
 			return nil
 		}
+		if it.State == AidRequested && it.Approved == 0 {
+			it.step(AidReleased, t, fmt.Sprintf("%s withdrew its request: %s", it.Town, m.Reason))
+			return nil
+		}
 		back := d.dispatch.Unlend(it.Request)
 		for i := range it.Responders {
 			it.Responders[i].Status = dispatch.StatusAvailable
@@ -356,7 +398,7 @@ func (d *Domain) aidCommand(verb string, c *events.Command, t time.Time) error {
 			return events.Invalidf("data.incident", c.Incident, "the incident lacks nothing: name a capability and count")
 		}
 		w := a.want(c.Incident, at)
-		w.town = c.Town
+		w.town, w.manual = c.Town, true
 		w.needs = toAidNeeds(needs)
 		return nil
 	case events.VerbApproveAid, events.VerbDeclineAid:
@@ -496,6 +538,12 @@ func (d *Domain) applyAidDecision(ev events.Event) error {
 	t := ev.Time
 	switch kind {
 	case events.AidKindRequest:
+		if it := a.item(m.Request); it != nil && it.Direction == AidOut {
+			it.Needs, it.Asked, it.lastSent = slices.Clone(m.Needs), sumNeeds(m.Needs), t
+			it.Lat, it.Lon = m.Lat, m.Lon
+			it.History = append(it.History, AidStep{State: it.State, Time: t, Note: fmt.Sprintf("updated: now %s: %s", events.AidSummary(m.Needs), m.Reason)})
+			return nil
+		}
 		a.sent++
 		var early []earlyMsg
 		if it := a.item(m.Request); it != nil {
@@ -504,6 +552,7 @@ func (d *Domain) applyAidDecision(ev events.Event) error {
 		}
 		it := a.newItem(AidView{Request: m.Request, Direction: AidOut, Town: m.To, From: d.town, To: m.To, Incident: m.Incident,
 			Needs: m.Needs, Lat: m.Lat, Lon: m.Lon, WantedFrom: m.WantedFrom, Until: m.Until, Asked: sumNeeds(m.Needs), Operator: m.Operator})
+		it.lastSent = t
 		it.step(AidRequested, t, fmt.Sprintf("asked %s for %s: %s", m.To, events.AidSummary(m.Needs), m.Reason))
 		if w := a.wants[m.Incident]; w != nil {
 			w.asked = append(w.asked, m.To)
@@ -603,13 +652,18 @@ func (d *Domain) decideAid(now time.Time, add func(kind string, m events.Aid)) {
 			switch {
 			case len(picks) == 0:
 				m.Answer = events.AidDecline
-				m.Reason = fmt.Sprintf("approved %d by %s, but lending any would leave fewer than %d town-tier responders home (reserve kept)", it.Approved, it.Operator, a.cfg.Home())
+				m.Reason = fmt.Sprintf("approved %d by %s, but no free town-tier responder with %s can go without leaving fewer than %d home (reserve kept)",
+					it.Approved, it.Operator, events.AidSummary(it.Needs), a.cfg.Home())
 			case len(picks) < it.Approved:
 				m.Answer = events.AidPartial
-				m.Reason = fmt.Sprintf("approved %d by %s; %d can go without leaving fewer than %d town-tier responders home", it.Approved, it.Operator, len(picks), a.cfg.Home())
+				m.Reason = fmt.Sprintf("approved %d by %s; %d with %s can go without leaving fewer than %d town-tier responders home",
+					it.Approved, it.Operator, len(picks), events.AidSummary(it.Needs), a.cfg.Home())
 			default:
 				m.Answer = events.AidAccept
 				m.Reason = fmt.Sprintf("approved %d of %d by %s", it.Approved, it.Asked, it.Operator)
+			}
+			if q := quiet(picks); q > 0 {
+				m.Reason += fmt.Sprintf("; %d of them let their last assignment time out and have not answered since (无应答)", q)
 			}
 			add(events.AidKindResponse, m)
 			if len(picks) > 0 {
@@ -645,8 +699,9 @@ func (d *Domain) decideAid(now time.Time, add func(kind string, m events.Aid)) {
 	}
 }
 
-// decideRequests asks the next neighbour for what an incident still lacks once
-// every earlier request about it has been answered.
+// decideRequests asks neighbours: an operator's request_aid for its incident
+// alone (decideManual), what the dispatcher found lacking once per capability
+// and neighbour (decideShortfalls).
 func (d *Domain) decideRequests(now time.Time, add func(kind string, m events.Aid)) {
 	a := d.aid
 	wants := make([]*aidWant, 0, len(a.wants))
@@ -655,8 +710,16 @@ func (d *Domain) decideRequests(now time.Time, add func(kind string, m events.Ai
 	}
 	sort.Slice(wants, func(i, j int) bool { return wants[i].seq < wants[j].seq })
 	sent := a.sent
+	d.decideManual(now, wants, &sent, add)
+	d.decideShortfalls(now, wants, &sent, add)
+}
+
+// decideManual asks the next neighbour for what an operator asked for an
+// incident once every earlier request about it has been answered.
+func (d *Domain) decideManual(now time.Time, wants []*aidWant, sent *int, add func(kind string, m events.Aid)) {
+	a := d.aid
 	for _, w := range wants {
-		if !d.dispatch.IncidentOpen(w.incident) {
+		if !w.manual || !d.dispatch.IncidentOpen(w.incident) {
 			continue
 		}
 		covered := map[string]int{}
@@ -708,10 +771,10 @@ func (d *Domain) decideRequests(now time.Time, add func(kind string, m events.Ai
 		if to == "" || to == d.town {
 			continue // every neighbour asked: the shortage stays on the board
 		}
-		sent++
+		*sent++
 		until := now.Add(24 * time.Hour)
 		from := now
-		add(events.AidKindRequest, events.Aid{Request: fmt.Sprintf("%s-aid-%d", d.town, sent), From: d.town, To: to,
+		add(events.AidKindRequest, events.Aid{Request: fmt.Sprintf("%s-aid-%d", d.town, *sent), From: d.town, To: to,
 			Needs: rest, Lat: w.at.Lat(), Lon: w.at.Lon(), Incident: w.incident, WantedFrom: &from, Until: &until,
 			Reason: fmt.Sprintf("incident %s: town cannot cover %s (镇内无可派力量)", w.incident, events.AidSummary(rest))})
 	}
@@ -746,4 +809,229 @@ func (a *aidState) view() []AidView {
 		out = append(out, v)
 	}
 	return out
+}
+
+// requestUpdated folds a request we already know again: the same request
+// re-sent changes nothing; a partner's update of a request still waiting for
+// our operator (EDXL-RM: a request may be updated) changes what it asks for.
+func (d *Domain) requestUpdated(it *aidItem, m *events.Aid, t time.Time) {
+	if it.Direction != AidIn || it.Town != m.From || it.State != AidRequested || it.Approved > 0 || it.declined ||
+		slices.Equal(it.Needs, m.Needs) || len(m.Needs) == 0 {
+		return
+	}
+	it.Needs, it.Asked = slices.Clone(m.Needs), sumNeeds(m.Needs)
+	it.Lat, it.Lon = m.Lat, m.Lon
+	it.History = append(it.History, AidStep{State: AidRequested, Time: t,
+		Note: fmt.Sprintf("%s updated its request: now %s", m.From, events.AidSummary(m.Needs))})
+}
+
+// commitFits checks a partner's commitment against our request: every
+// responder covers a capability we asked for and has it, and no more are sent
+// for a capability than we asked. A commit that does not fit is refused whole
+// (its reason on our rejected subject), never half taken.
+func commitFits(it *aidItem, m *events.Aid) error {
+	want := map[string]int{}
+	for _, n := range it.Needs {
+		want[n.Capability] += n.Count
+	}
+	for i := range m.Responders {
+		r := &m.Responders[i]
+		if r.Covers == "" {
+			for _, n := range it.Needs {
+				if slices.Contains(r.Capabilities, n.Capability) {
+					r.Covers = n.Capability
+					break
+				}
+			}
+		}
+		if _, asked := want[r.Covers]; !asked || !slices.Contains(r.Capabilities, r.Covers) {
+			return events.Invalidf("data.responders", r.ID, "%s (%s) does not cover what request %s asks for: %s",
+				r.ID, strings.Join(r.Capabilities, ", "), it.Request, events.AidSummary(it.Needs))
+		}
+		if want[r.Covers]--; want[r.Covers] < 0 {
+			return events.Invalidf("data.responders", r.ID, "more %s than request %s asks for (%s)", r.Covers, it.Request, events.AidSummary(it.Needs))
+		}
+	}
+	return nil
+}
+
+// shortfall is what the town lacks of one capability, and where it is worst.
+type shortfall struct {
+	lack      int // units the dispatcher found no local unit for, still uncovered
+	freeSoon  int // local units of it expected back within the horizon
+	at        orb.Point
+	incidents int
+}
+
+// shortfalls sums, per capability, what the open incidents the dispatcher
+// asked aid for still lack (aid.needed, capped by what they lack now).
+func (d *Domain) shortfalls(now time.Time, wants []*aidWant) (map[string]*shortfall, []string) {
+	out := map[string]*shortfall{}
+	var caps []string
+	for _, w := range wants {
+		if w.manual {
+			continue
+		}
+		open, _, ok := d.dispatch.OpenNeeds(w.incident)
+		if !ok {
+			continue
+		}
+		for _, n := range w.needs {
+			k := 0
+			for _, o := range open {
+				if string(o.Capability) == n.Capability {
+					k = min(n.Count, o.Count)
+				}
+			}
+			if k == 0 {
+				continue
+			}
+			sf := out[n.Capability]
+			if sf == nil {
+				sf = &shortfall{at: w.at}
+				out[n.Capability] = sf
+				caps = append(caps, n.Capability)
+			}
+			sf.lack += k
+			sf.incidents++
+		}
+	}
+	for c, sf := range out {
+		sf.freeSoon = d.dispatch.FreeSoon(dispatch.Capability(c), now, d.aid.cfg.Horizon(), d.aid.cfg.Job())
+	}
+	sort.Strings(caps)
+	return out, caps
+}
+
+// decideShortfalls keeps one request per capability and neighbour: a new one
+// when the town lacks units no open request covers, an update while it waits
+// for an answer and the shortfall has changed (at most every aidUpdateEvery),
+// a withdrawal once local units cover it, and the guests sent home once the
+// capability lacks nothing and none of them works. Units the town's own will
+// free within the horizon are not asked for.
+func (d *Domain) decideShortfalls(now time.Time, wants []*aidWant, sent *int, add func(kind string, m events.Aid)) {
+	a := d.aid
+	if !a.cfg.AutoAsk() {
+		return
+	}
+	sfs, caps := d.shortfalls(now, wants)
+	byCap := map[string][]*aidItem{}
+	for _, it := range a.sorted() {
+		if it.Direction == AidOut && it.Incident == "" && len(it.Needs) == 1 {
+			c := it.Needs[0].Capability
+			byCap[c] = append(byCap[c], it)
+			if sfs[c] == nil {
+				sfs[c] = &shortfall{}
+				caps = append(caps, c)
+			}
+		}
+	}
+	sort.Strings(caps)
+	caps = slices.Compact(caps)
+	for _, c := range caps {
+		sf, items := sfs[c], byCap[c]
+		need := sf.lack - sf.freeSoon
+		// covered: what requests already bring (asked, offered, or guests here and idle)
+		cover := func(it *aidItem) int {
+			switch {
+			case it.State == AidRequested && !unanswered(it, now, a.cfg.AnswerWithin()):
+				return it.Asked
+			case it.State == AidResponded:
+				return it.Offered
+			case it.State == AidCommitted || it.State == AidDeployed:
+				return d.dispatch.GuestsIdle(it.Request)
+			}
+			return 0
+		}
+		covered := 0
+		for _, it := range items {
+			covered += cover(it)
+		}
+		base := events.Aid{From: d.town, Lat: sf.at.Lat(), Lon: sf.at.Lon()}
+		for _, it := range items {
+			m := base
+			m.Request, m.To = it.Request, it.Town
+			switch {
+			case it.State == AidRequested && !unanswered(it, now, a.cfg.AnswerWithin()):
+				want := need - (covered - it.Asked)
+				if want <= 0 {
+					m.Reason = fmt.Sprintf("withdrawn: the town's own units cover %s now (本镇力量已可覆盖)", c)
+					add(events.AidKindRelease, m)
+					covered -= it.Asked
+					continue
+				}
+				if want != it.Asked && now.Sub(it.lastSent) >= aidUpdateEvery {
+					m.Needs = []events.AidNeed{{Capability: c, Count: want}}
+					m.WantedFrom, m.Until = it.WantedFrom, it.Until
+					m.Reason = d.shortfallWhy(c, sf, want)
+					add(events.AidKindRequest, m)
+					covered += want - it.Asked
+				}
+			case (it.State == AidCommitted || it.State == AidDeployed) && !it.release &&
+				sf.lack == 0 && d.dispatch.GuestsBusy(it.Request) == 0:
+				m.Reason = fmt.Sprintf("the town lacks no %s any more: guests sent home with thanks", c)
+				add(events.AidKindRelease, m)
+			}
+		}
+		rest := need - covered
+		waiting := slices.ContainsFunc(items, func(it *aidItem) bool {
+			return it.State == AidRequested && !unanswered(it, now, a.cfg.AnswerWithin())
+		})
+		if rest <= 0 || waiting {
+			continue // a request still waiting for its answer is updated, not doubled by another
+		}
+		to := ""
+		for _, n := range a.cfg.Neighbours {
+			if n != d.town && !askedRecently(items, n, now) {
+				to = n
+				break
+			}
+		}
+		if to == "" {
+			continue // every neighbour asked: the shortage stays on the board
+		}
+		*sent++
+		from, until := now, now.Add(24*time.Hour)
+		m := base
+		m.Request, m.To = fmt.Sprintf("%s-aid-%d", d.town, *sent), to
+		m.Needs = []events.AidNeed{{Capability: c, Count: rest}}
+		m.WantedFrom, m.Until = &from, &until
+		m.Reason = d.shortfallWhy(c, sf, rest)
+		add(events.AidKindRequest, m)
+	}
+}
+
+func (d *Domain) shortfallWhy(c string, sf *shortfall, count int) string {
+	return fmt.Sprintf("town cannot cover %s×%d over %d incidents (镇内无可派力量); %d own units of it free within %s not asked for",
+		c, count, sf.incidents, sf.freeSoon, d.aid.cfg.Horizon())
+}
+
+// askedRecently reports whether a request for this capability to town n is
+// open, or ended less than aidAskAgainAfter ago.
+func askedRecently(items []*aidItem, n string, now time.Time) bool {
+	for _, it := range items {
+		if it.Town != n {
+			continue
+		}
+		switch it.State {
+		case AidDeclined, AidReleased:
+			if now.Sub(it.History[len(it.History)-1].Time) < aidAskAgainAfter {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// quiet counts the picks marked no_answer at home.
+func quiet(picks []dispatch.LendChoice) int {
+	n := 0
+	for _, p := range picks {
+		if p.NoAnswer {
+			n++
+		}
+	}
+	return n
 }

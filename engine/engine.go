@@ -53,7 +53,7 @@ type Engine struct {
 	filters   []string
 	lastSeqOf map[string]uint64
 	pending   map[string]struct{} // decisions appended, not yet read back
-	retryAt   map[string]time.Time
+	aid       aidForwarder        // sends the aid outbox apart from this loop (aid_forward.go)
 	// resync is set after an append with an unknown outcome: no decision until
 	// the log has been read up to resyncTo-1, so the fence and the state are exact again.
 	resync   bool
@@ -114,7 +114,7 @@ func New(cfg Config) *Engine {
 		cfg.Tick = time.Second
 	}
 	return &Engine{cfg: cfg, pub: events.NewPublisher(cfg.JS), state: NewState(cfg.Town, cfg.Domain),
-		pending: map[string]struct{}{}, retryAt: map[string]time.Time{},
+		pending: map[string]struct{}{},
 		filters: voidingFilters(cfg.Town), lastSeqOf: map[string]uint64{}}
 }
 

@@ -160,6 +160,17 @@ func (f *aidFlow) run(halfway func()) {
 	out, ok := aidOf(cx, engine.AidOut)
 	require.True(t, ok)
 	assert.Equal(t, 8, out.Committed, "one commit folded")
+	assert.Equal(t, 8, out.Offered, "Duhu offered what its operator approved")
+	// Lent with the capability asked for, and not Duhu's scarce units (boats,
+	// machinery, medics) while common evacuation squads can go.
+	for _, r := range cx.Responders {
+		if r.HomeTown == "duhu" {
+			assert.Contains(t, r.Capabilities, dispatch.CapEvacuation, "%s lent for evacuation", r.ID)
+			for _, c := range []dispatch.Capability{dispatch.CapRescueBoat, dispatch.CapMachinery, dispatch.CapMedical} {
+				assert.NotContains(t, r.Capabilities, c, "%s: Duhu's scarce %s stays home", r.ID, c)
+			}
+		}
+	}
 	assert.Equal(t, 8, countResponders(cx, func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" }))
 	dh := f.state(f.duhu)
 	assert.Equal(t, 8, countResponders(dh, func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusLent }))
@@ -268,4 +279,72 @@ func TestMutualAidSurvivesKill(t *testing.T) {
 			f.exactlyOnce()
 		})
 	}
+}
+
+// ownDispatch plays a storm's first minutes on Chixi: the big evacuation it
+// cannot cover (so an aid request to Duhu waits in its outbox), then three
+// incidents in three villages its own squads can take, each of which must be
+// assigned within 1.5 s. It returns how many responders each got.
+func ownDispatch(t *testing.T, f *aidFlow) map[string]int {
+	f.publish("flood.chixi.incident", aidIncident)
+	require.Eventually(t, func() bool {
+		_, ok := aidOf(f.state(f.chixi), engine.AidOut)
+		return ok
+	}, 20*time.Second, 50*time.Millisecond, "Chixi never asked for aid; chixi:\n%s", f.chixi.out)
+	got := map[string]int{}
+	for i, at := range [][2]float64{{21.982827, 112.938745}, {21.960844, 112.965622}, {21.993386, 112.969837}} {
+		id := fmt.Sprintf("cx-house-%d", i)
+		f.publish("flood.chixi.incident", fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"grid/test","type":"flood.incident.reported","time":"2022-05-12T23:35:00+08:00","data":{"kind":"dangerous_house","lat":%v,"lon":%v,"people":0,"incident":%q}}`, id, at[0], at[1], id))
+		start := time.Now()
+		for time.Since(start) < 5*time.Second && got[id] == 0 {
+			for _, a := range f.state(f.chixi).Assignments {
+				if a.Incident == id {
+					got[id]++
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		took := time.Since(start)
+		t.Logf("%s: %d assigned after %s", id, got[id], took.Round(time.Millisecond))
+		// The old forwarder held the loop for a 3 s time-out on every retry to an absent town.
+		assert.Less(t, took, 1500*time.Millisecond, "%s waited for the aid forwarder", id)
+	}
+	return got
+}
+
+// TestAbsentNeighbourTownDispatchesItsOwn: Chixi's configured neighbour Duhu
+// is not running, and a plain subscriber listens on flood.aid.> (each forward
+// to Duhu is heard, never acknowledged). Chixi assigns its own responders to
+// its own incidents exactly as it does with Duhu running, and warns once.
+func TestAbsentNeighbourTownDispatchesItsOwn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: floodcmd processes")
+	}
+	present := &aidFlow{t: t}
+	present.duhu = startServe(t, t.TempDir(), nil, "--town", "duhu", "--scenario", "duhu")
+	present.duhu.waitReady(t)
+	present.chixi = startServe(t, t.TempDir(), nil, "--town", "chixi", "--scenario", "chixi", "--nats-url", present.duhu.natsURL())
+	present.chixi.waitReady(t)
+	present.connect(present.duhu.natsURL())
+	withDuhu := ownDispatch(t, present)
+
+	absent := &aidFlow{t: t}
+	absent.chixi = startServe(t, t.TempDir(), nil, "--town", "chixi", "--scenario", "chixi")
+	absent.chixi.waitReady(t)
+	absent.connect(absent.chixi.natsURL())
+	_, heard := absent.chixi.subscribe(t, "flood.aid.>", 64)
+	withoutDuhu := ownDispatch(t, absent)
+
+	assert.Equal(t, withDuhu, withoutDuhu, "the same own responders assigned, neighbour there or not")
+	for id, n := range withoutDuhu {
+		assert.Positive(t, n, "%s assigned", id)
+	}
+	select {
+	case m := <-heard:
+		assert.Equal(t, "flood.aid.duhu.request", m.Subject, "the request was forwarded (and heard, never acknowledged)")
+	case <-time.After(5 * time.Second):
+		t.Error("no aid request forwarded to the absent neighbour")
+	}
+	time.Sleep(3 * time.Second) // back-off rounds
+	assert.Equal(t, 1, strings.Count(absent.chixi.out.String(), "neighbour's inbox not reachable"), "one warning:\n%s", absent.chixi.out)
 }
