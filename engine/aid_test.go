@@ -445,7 +445,7 @@ func TestAbsentNeighbourNeverHoldsTheTownsDispatch(t *testing.T) {
 	l.publishRaw(t, "flood.duhu.incident", []byte(`{"specversion":"1.0","id":"big-1","source":"test","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"evacuation","lat":22.062,"lon":112.912,"people":9000,"incident":"big-1"}}`))
 	select {
 	case s := <-heard:
-		assert.Equal(t, "flood.aid.chixi.request", s)
+		assert.Equal(t, "flood.aid.chixi.request.duhu", s)
 	case <-time.After(10 * time.Second):
 		t.Fatal("no aid request was forwarded")
 	}

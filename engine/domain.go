@@ -46,6 +46,9 @@ type Domain struct {
 	// retention by it leaves the live view (retention.go).
 	dataTime  time.Time
 	retention time.Duration
+	// evacAt is when the evacuation plan was last looked at (Decide's clock;
+	// written by the engine's loop alone).
+	evacAt time.Time
 	// changed is set by every fold that can change what the dispatcher would
 	// decide; Decide skips the optimiser while nothing changed, except on a tick
 	// (ack timeouts fall due with the clock, not with events).
@@ -366,12 +369,20 @@ var decisionTypes = map[string]string{
 	dispatch.DecisionIncidentResolved:    events.TypeIncidentResolved,
 }
 
+// evacTickEvery is how often a tick without a change looks at the evacuation plan.
+const evacTickEvery = time.Minute
+
 // Decide returns the decisions the state calls for at now; it does not change
 // the state. Unless tick is set it returns nothing when no fold changed anything.
 func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
-	if !d.changed.Swap(false) && !tick {
+	changed := d.changed.Swap(false)
+	if !changed && !tick {
 		return nil
 	}
+	// On a tick alone only the clock moved: ack time-outs and silent gauges fall
+	// due with it every tick, but shelters (night capacity) change by the hour,
+	// so the evacuation plan, the costliest part, is looked at once a minute.
+	evacDue := changed || now.Sub(d.evacAt) >= evacTickEvery || now.Before(d.evacAt)
 	decs := d.dispatch.Decide(now, d.graph)
 	out := make([]Outgoing, 0, len(decs))
 	add := func(subject, typ string, data any) {
@@ -388,7 +399,12 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 		}
 		add(subject, "flood."+c.Type, c)
 	}
-	for _, dec := range d.evac.Decide(now, d.graph) {
+	var evacDecs []evac.Decision
+	if evacDue {
+		d.evacAt = now
+		evacDecs = d.evac.Decide(now, d.graph)
+	}
+	for _, dec := range evacDecs {
 		key := dec.Household
 		if dec.Run != "" {
 			key = dec.Run

@@ -69,6 +69,8 @@ type Engine struct {
 	foreign string
 	// fencedRounds counts rounds appended fenced on decisions only.
 	fencedRounds atomic.Int64
+	// deciding is set while a round is decided and appended (tests wait for quiet on it).
+	deciding atomic.Bool
 
 	// The watchdog: a reader that stops delivering while the log grows (a
 	// consumer lost with a restarted server, never told) is made to start over.
@@ -328,6 +330,8 @@ func (e *Engine) applyOne(m jetstream.Msg) {
 // messages are folded; after strictTries refusals in a row the round goes in
 // fenced on decisions only, so a steady stream of inputs cannot starve them.
 func (e *Engine) decide(ctx context.Context, tick bool) error {
+	e.deciding.Store(true)
+	defer e.deciding.Store(false)
 	now := e.cfg.Now()
 	e.mu.RLock()
 	folded := e.state.Seq

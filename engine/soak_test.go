@@ -96,7 +96,7 @@ func soak(t *testing.T, seed uint64, steps int) {
 }
 
 func (s *soaker) start() {
-	s.eng = s.log.startEngineWith(s.t, Config{Domain: duhuDomain(s.t), Now: s.clock.Now, Tick: 20 * time.Millisecond})
+	s.eng = s.log.startEngineWith(s.t, Config{Domain: duhuDomain(s.t), Now: s.clock.Now, Tick: 100 * time.Millisecond})
 }
 
 // step sends one random mix of inputs and says what it was.
@@ -270,19 +270,22 @@ func (s *soaker) settle() {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
 			for _, g := range strings.Split(string(buf), "\n\n") {
-				if strings.Contains(g, "engine.(*Engine)") {
+				if *soakVerbose && strings.Contains(g, "engine.(*Engine)") {
 					s.t.Log(g)
 				}
 			}
-			s.t.Fatalf("the engine never settled (applied %d of %d, owed %d, voids %d); the log ends:\n%s",
-				s.eng.AppliedSeq(), last, owed, voids, strings.Join(tail, "\n"))
+			var changed bool
+			s.eng.Read(func(st *State) { changed = st.domain.changed.Load() })
+			s.t.Fatalf("the engine never settled (applied %d of %d, owed %d, voids %d, changed %v, deciding %v, stale %d); the log ends:\n%s",
+				s.eng.AppliedSeq(), last, owed, voids, changed, s.eng.deciding.Load(), s.eng.stale, strings.Join(tail, "\n"))
 		}
 		time.Sleep(15 * time.Millisecond)
 		info, err := s.log.stream.Info(context.Background())
 		require.NoError(s.t, err)
 		var owed, voids int
-		s.eng.Read(func(st *State) { owed, voids = len(st.owed), len(st.domain.voids) })
-		if info.State.LastSeq == last && s.eng.AppliedSeq() == last && owed == 0 && voids == 0 {
+		var changed bool
+		s.eng.Read(func(st *State) { owed, voids, changed = len(st.owed), len(st.domain.voids), st.domain.changed.Load() })
+		if info.State.LastSeq == last && s.eng.AppliedSeq() == last && owed == 0 && voids == 0 && !changed && !s.eng.deciding.Load() {
 			quiet++
 		} else {
 			quiet = 0

@@ -96,7 +96,15 @@ type Graph struct {
 	eTime  []float64 // seconds; +Inf when impassable
 
 	pool *sync.Pool
+
+	// snaps remembers where a point joins the graph: nodes never move, and the
+	// same points (households, shelters) are routed round after round.
+	snapMu sync.Mutex
+	snaps  map[orb.Point][]snapCand
 }
+
+// snapCacheMax bounds the points remembered (phones move: their positions are many).
+const snapCacheMax = 1 << 16
 
 type graphRoad struct {
 	id       string
@@ -535,6 +543,26 @@ type snapCand struct {
 // snap returns the nodes near p to enter the graph through: the nearest one
 // and any up to snapSlackMeters farther, nearest first.
 func (g *Graph) snap(p orb.Point) ([]snapCand, error) {
+	g.snapMu.Lock()
+	cands, ok := g.snaps[p]
+	g.snapMu.Unlock()
+	if ok {
+		return cands, nil
+	}
+	cands, err := g.snapUncached(p)
+	if err == nil {
+		g.snapMu.Lock()
+		if g.snaps == nil || len(g.snaps) >= snapCacheMax {
+			g.snaps = make(map[orb.Point][]snapCand)
+		}
+		g.snaps[p] = cands
+		g.snapMu.Unlock()
+	}
+	return cands, err
+}
+
+// snapUncached finds the nodes near p, nearest first.
+func (g *Graph) snapUncached(p orb.Point) ([]snapCand, error) {
 	if len(g.pts) == 0 {
 		return nil, fmt.Errorf("%w: the road network is empty", ErrTooFar)
 	}
