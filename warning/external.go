@@ -16,7 +16,10 @@ import (
 // DefaultCAPCategories are the CAP categories that bear on floods, used when
 // the configuration names none (Config.CAPCategories): an external alert
 // acts only through its info blocks in one of them; the others are recorded.
-var DefaultCAPCategories = []string{"Met", "Geo", "Env", "Infra", "Safety", "Rescue"}
+// Rescue is left out by default: CAP files child-abduction (AMBER) and
+// missing-person alerts under it, which bear on no flood; a town whose
+// bureau sends rescue operations it wants acted on names it in warning.json.
+var DefaultCAPCategories = []string{"Met", "Geo", "Env", "Infra", "Safety"}
 
 // external is an external CAP alert as it bears on the town's grids.
 type external struct {
