@@ -24,7 +24,7 @@ const (
 	roundLimit = 996
 	// noticesPerRound caps the rejection notices that ride behind a round's
 	// decisions: a flood of invalid inputs never delays a decision.
-	noticesPerRound = 200
+	noticesPerRound = 500
 	// A round refused because inputs arrived while it was computed is decided
 	// again. Only when rounds have been refused for starveAfter (and at least
 	// strictTries times) is one appended fenced on decisions only: a steady

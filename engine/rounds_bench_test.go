@@ -166,3 +166,55 @@ func incidentLatency(b *testing.B, incidents, perSecond, readingsPerSecond int) 
 	}
 	return lat[len(lat)/2], lat[len(lat)*99/100], len(lat)
 }
+
+// BenchmarkIncidentAfterRejectionFlood: 20,000 invalid events, then one real
+// incident: the time from its publish to its assignment in the log, and from
+// its publish to the last of the 20,000 rejection notices (which ride behind
+// decisions, at most noticesPerRound a round).
+func BenchmarkIncidentAfterRejectionFlood(b *testing.B) {
+	const invalid = 20000
+	for it := 0; it < b.N; it++ {
+		l := newTestLog(b, "duhu")
+		e := l.startEngine(b, duhuDomain(b))
+		for i := range invalid {
+			msg := nats.NewMsg("flood.duhu.incident")
+			msg.Data = fmt.Appendf(nil, `{"specversion":"1.0","id":"bad-%d","source":"bench","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"flood","lat":22.06,"lon":112.91}}`, i)
+			_, err := l.js.PublishMsgAsync(msg, jetstream.WithStallWait(30*time.Second))
+			require.NoError(b, err)
+		}
+		<-l.js.PublishAsyncComplete()
+		// The real report arrives while the notices are still owed.
+		cons, err := l.stream.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{events.OutSubject("duhu", "assignment", ">")}, DeliverPolicy: jetstream.DeliverNewPolicy})
+		require.NoError(b, err)
+		got := make(chan time.Time, 1)
+		cc, err := cons.Consume(func(m jetstream.Msg) {
+			select {
+			case got <- time.Now():
+			default:
+			}
+		})
+		require.NoError(b, err)
+		start := time.Now()
+		_, err = l.js.Publish(context.Background(), "flood.duhu.incident", []byte(`{"specversion":"1.0","id":"real-1","source":"bench","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"trapped","lat":22.062,"lon":112.912,"people":3}}`))
+		require.NoError(b, err)
+		var assigned time.Duration
+		select {
+		case at := <-got:
+			assigned = at.Sub(start)
+		case <-time.After(30 * time.Second):
+			b.Fatal("no assignment in 30 s")
+		}
+		cc.Stop()
+		var owedAtAssignment int
+		e.Read(func(s *State) { owedAtAssignment = len(s.Owed()) })
+		require.Eventually(b, func() bool {
+			var owed int
+			e.Read(func(s *State) { owed = len(s.Owed()) })
+			return owed == 0
+		}, 60*time.Second, 10*time.Millisecond)
+		b.ReportMetric(float64(assigned.Milliseconds()), "incident_to_assignment_ms")
+		b.ReportMetric(float64(owedAtAssignment), "notices_still_owed")
+		b.ReportMetric(time.Since(start).Seconds(), "all_notices_s")
+	}
+}
