@@ -36,10 +36,11 @@ type served struct {
 
 func (p *served) url(path string) string { return "http://" + p.http + path }
 
-func startFloodcmd(tb testing.TB) *served {
+func startFloodcmd(tb testing.TB, extra ...string) *served {
 	tb.Helper()
 	p := &served{http: testproc.FreeAddr(tb), nats: testproc.FreeAddr(tb), out: &bytes.Buffer{}}
-	cmd := exec.Command(testproc.Binary(tb), "serve", "--http", p.http, "--nats-listen", p.nats, "--data", tb.TempDir())
+	args := append([]string{"serve", "--http", p.http, "--nats-listen", p.nats, "--data", tb.TempDir()}, extra...)
+	cmd := exec.Command(testproc.Binary(tb), args...)
 	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+browserAdmin, "FLOODCMD_TOKEN_SECRET="+browserSecret)
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	require.NoError(tb, cmd.Start())
@@ -89,14 +90,14 @@ func browser(tb testing.TB) context.Context {
 	bctx, cancelC := chromedp.NewContext(actx)
 	// The first call starts the browser and must not carry a timeout; later ones may.
 	require.NoError(tb, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
-	ctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(bctx, 4*time.Minute) // a drill plays for two of them
 	tb.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
 }
 
 func screenshot(tb testing.TB, ctx context.Context, name string) {
 	tb.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(tb, err)
 	dir := filepath.Join("..", "artifacts")
 	require.NoError(tb, os.MkdirAll(dir, 0o755))
@@ -120,10 +121,10 @@ func TestBrowserBoardDrawsMapAndUpdatesLive(t *testing.T) {
 	p := startFloodcmd(t)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
-		chromedp.WaitVisible(chromedp.CSS(`canvas#map[data-ready="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
 	))
-	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`canvas#map`), "data-grids"))
+	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#map`), "data-grids"))
 	require.NoError(t, err)
 	grids := attr.Value
 	require.NotEqual(t, "", grids)
@@ -137,6 +138,17 @@ func TestBrowserBoardDrawsMapAndUpdatesLive(t *testing.T) {
 	require.Contains(t, text, "被困", "the queue shows the incident, in Chinese by default")
 	time.Sleep(1500 * time.Millisecond) // let the dispatcher's assignment arrive too
 	screenshot(t, ctx, "board-incident.png")
+}
+
+// pointOnScreen is where a [lon, lat] point is on the page, after centring the map on it.
+func pointOnScreen(tb testing.TB, ctx context.Context, at [2]float64) []float64 {
+	tb.Helper()
+	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(() => { const m = window.floodcmdMap; m.map.setView([%f,%f], 16, {animate: false});
+		const p = m.map.latLngToContainerPoint([%f,%f]), r = m.el.getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; })()`, at[1], at[0], at[1], at[0])))
+	require.NoError(tb, err)
+	require.Len(tb, xy, 2)
+	require.NoError(tb, chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)))
+	return xy
 }
 
 func TestBrowserOperatorClosesRoad(t *testing.T) {
@@ -182,22 +194,26 @@ func TestBrowserOperatorClosesRoad(t *testing.T) {
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
-		chromedp.WaitVisible(chromedp.CSS(`canvas#map[data-ready="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
 	))
-	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(() => { const m = window.floodcmdMap; m.focus([[%f,%f]]); const r = m.canvas.getBoundingClientRect();
-			const [x, y] = m.toScreen([%f,%f]); return [x + r.left, y + r.top]; })()`, at[0], at[1], at[0], at[1])))
+	xy := pointOnScreen(t, ctx, at)
+	// A plain click on the road only selects it: a popup, no dialog.
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1]), chromedp.WaitVisible(chromedp.CSS(`.pop-road`))))
+	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('dlg').open`))
 	require.NoError(t, err)
-	require.Len(t, xy, 2)
+	require.False(t, open, "a plain click on a road opens no dialog")
+	// The road-closing mode, chosen on the toolbar, does.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Sleep(200*time.Millisecond),
+		chromedp.Click(chromedp.CSS(`#toolbar [data-mode="road"]`)),
+		chromedp.Sleep(100*time.Millisecond),
 		chromedp.MouseClickXY(xy[0], xy[1]),
 		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "水深1米 flooded"),
 	))
-	title, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#dlg-form h3`)))
+	dlgRoad, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#dlg-form`), "data-road"))
 	require.NoError(t, err)
-	require.Contains(t, title, road, "the dialog is about the road clicked")
+	require.Equal(t, road, dlgRoad.Value, "the dialog is about the road clicked")
 	screenshot(t, ctx, "board-close-road.png")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dlg-ok`))))
 
@@ -272,10 +288,31 @@ func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#evacuate`)),
-		chromedp.Click(chromedp.CSS(`#evacuate`)),
-		chromedp.WaitVisible(chromedp.CSS(`#f-grids`)),
-		chromedp.SetValue(chromedp.CSS(`#f-grids`), "nancun-yangning"),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
+		chromedp.Click(chromedp.CSS(`#toolbar [data-mode="grids"]`)),
+	))
+	// Pick Yangning on the map, at a point the page itself finds inside the grid.
+	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const m = window.floodcmdMap;
+		const b = m.gridLayers.get('nancun-yangning').getBounds(); m.map.fitBounds(b);
+		for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+			const ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 20, b.getWest() + (b.getEast() - b.getWest()) * j / 20);
+			if (m.gridAt(ll) === 'nancun-yangning') { const p = m.map.latLngToContainerPoint(ll), r = m.el.getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }
+		}
+		return []; })()`))
+	require.NoError(t, err)
+	require.Len(t, xy, 2)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Sleep(400*time.Millisecond),
+		chromedp.MouseClickXY(xy[0], xy[1]),
+		chromedp.WaitVisible(chromedp.CSS(`#grids-order`)),
+	))
+	pickedText, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#picked`)))
+	require.NoError(t, err)
+	require.Contains(t, pickedText, "阳宁", "the picked grid is named")
+	require.Contains(t, pickedText, "1882", "with its people count")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#grids-order`)),
+		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "阳宁村内涝 drill"),
 	))
 	screenshot(t, ctx, "board-order-evacuation.png")
@@ -297,10 +334,12 @@ func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
 		}
 		return false
 	}, 10*time.Second, 100*time.Millisecond, "Yangning is under an evacuation order")
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#p-evacuation table tr:nth-child(2)`))))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#tabs [data-tab="evacuation"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#p-evacuation table tr:nth-child(2)`))))
 	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#p-evacuation`)))
 	require.NoError(t, err)
-	require.Contains(t, text, "nancun-yangning")
+	require.Contains(t, text, "阳宁")
+	require.NotContains(t, text, "nancun-yangning", "names, not ids")
 	time.Sleep(time.Second)
 	screenshot(t, ctx, "board-evacuation.png")
 

@@ -62,6 +62,7 @@ const table = {
   occupancy: ['已安置', 'occupancy'], team: ['队伍', 'team'], capabilities: ['能力', 'capabilities'], tier: ['层级', 'tier'],
   last_reading: ['最近读数', 'last reading'], open_now: ['开放', 'open'], depth_now: ['积水', 'under water'],
   role_operator: ['值班员', 'operator'], role_viewer: ['只读', 'viewer'], role_partner: ['友邻镇', 'partner town'], role_responder: ['救援人员', 'responder'],
+  persons: ['人', ' people'],
   zoom_in: ['放大', 'Zoom in'], zoom_out: ['缩小', 'Zoom out'], legend: ['图例', 'Legend'], reset_view: ['复位', 'Reset view'], mode_select: ['选择', 'Select'], mode_incident: ['报事件', 'Report incident'],
   mode_road: ['封路', 'Close road'], mode_polygon: ['画转移区', 'Draw evacuation area'], mode_grids: ['选网格', 'Pick grids'],
   hint_select: ['点击地图要素查看详情', 'Click a feature for its details'],

@@ -13,10 +13,11 @@ const none = () => el('div', { class: 'muted small' }, t('none'));
 
 /** dataNow is the time of the data: the drill's clock in a drill, else the newest reading, else now. */
 export function dataNow(st) {
-  if (st.drill?.last) return new Date(st.drill.last);
+  const real = (s) => { const v = Date.parse(s); return v > Date.UTC(2000, 0, 1) ? v : 0; }; // Go's zero time is not a time
+  if (st.drill?.events > 0 && real(st.drill.last)) return new Date(real(st.drill.last));
   let best = 0;
-  for (const g of st.gauges || []) { const v = Date.parse(g.last_reading); if (v > best) best = v; }
-  return best ? new Date(Math.max(best, Date.now())) : new Date();
+  for (const g of st.gauges || []) best = Math.max(best, real(g.last_reading));
+  return best ? new Date(best) : new Date();
 }
 
 /** age says how long ago a time was, against the data's clock. */
@@ -153,7 +154,7 @@ export function shelters(root, st, layer, actions) {
 export function evacuation(root, st, actions) {
   const grids = (st.evac_grids || []).filter((g) => g.ordered?.households);
   const orders = (st.evac_orders || []).filter((o) => o.status === 'active').map((o) => el('div', { class: 'small', 'data-order': o.id },
-    el('b', {}, `${t(o.kind)} `), `${placeList(o.grids, 'grid') || placeList(o.villages, 'village') || t('polygon')} · ${o.people} ${t('people')} ${clock(o.time)} `,
+    el('b', {}, `${t(o.kind)} `), `${placeList(o.grids, 'grid') || placeList(o.villages, 'village') || t('polygon')} · ${o.people}${t('persons')} ${clock(o.time)} `,
     actions ? el('button', { type: 'button', class: 'link', onclick: () => actions.cancelEvacuation(o) }, t('cancel')) : null));
   if (!grids.length && !orders.length) { root.replaceChildren(none()); return; }
   const row = (g) => el('tr', {},
@@ -166,7 +167,7 @@ export function evacuation(root, st, actions) {
       el('tr', {}, ...['grid', 'ordered', 'at_shelter', 'moving', 'staying', 'unaccounted'].map((k) => el('th', {}, t(k)))),
       ...grids.map(row)),
     ...(st.unaccounted || []).slice(0, 12).map((h) => el('div', { class: 'small', 'data-household': h.id },
-      `${h.address || place(h.grid, 'grid')} · ${h.members}${t('people')}${h.vulnerable ? ' ♿' + h.vulnerable : ''} · ${tr('st_', h.state)}${h.shelter ? ' → ' + place(h.shelter, 'shelter') : ''} `,
+      `${h.address || place(h.grid, 'grid')} · ${h.members}${t('persons')}${h.vulnerable ? ' ♿' + h.vulnerable : ''} · ${tr('st_', h.state)}${h.shelter ? ' → ' + place(h.shelter, 'shelter') : ''} `,
       actions ? el('button', { type: 'button', class: 'link', onclick: () => actions.household(h, 'notified') }, t('st_notified')) : null,
       actions ? el('button', { type: 'button', class: 'link', onclick: () => actions.household(h, 'staying') }, t('st_staying')) : null)));
 }
