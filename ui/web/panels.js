@@ -342,7 +342,7 @@ export function timeline(root, entries) {
   const shown = entries.filter((e) => !READINGS.has(e.type)).slice(-120).reverse();
   const readings = entries.filter((e) => READINGS.has(e.type)).length;
   root.replaceChildren(
-    readings ? el('div', { class: 'small muted' }, zh() ? `另有雨量、水位读数 ${readings} 条` : `and ${readings} rain and level readings`) : null,
+    ...(readings ? [el('div', { class: 'small muted' }, zh() ? `另有雨量、水位读数 ${readings} 条` : `and ${readings} rain and level readings`)] : []),
     ...(shown.length ? shown.map((e) => el('div', { class: `small tl ${e.outcome}` }, el('span', { class: 'muted' }, `${e.at || ''} `), timelineWords(e))) : [none()]));
 }
 

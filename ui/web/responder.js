@@ -5,7 +5,7 @@
 import { getJSON, post, el } from './api.js';
 import { t, tr, name, setLang, getLang, applyStatic, onLang, note, zh } from './i18n.js';
 import { Feed } from './ws.js';
-import { TownMap } from './map.js';
+import { TownMap, clock } from './map.js';
 import { place } from './names.js';
 import { duration } from './reasons.js';
 import { Outbox } from './queue.js';
@@ -58,7 +58,7 @@ function render() {
   map.setState({ responders: r ? [r] : [], incidents: state?.incidents || [], roads: state?.roads || [] });
   if (!a) {
     $('task').replaceChildren(el('p', { class: 'muted', id: 'no-task' }, t('no_assignment')));
-    $('buttons').replaceChildren(); $('handoff').replaceChildren(callLink());
+    $('buttons').replaceChildren(); $('handoff').replaceChildren(...[callLink()].filter(Boolean));
     map.setRoute(null); routedFor = ''; routeText = '';
     return;
   }
@@ -72,8 +72,8 @@ function render() {
   const next = NEXT[status] || [];
   $('buttons').replaceChildren(
     ...next.map((s, i) => el('button', { type: 'button', id: `b-${s}`, class: i === 0 ? 'next' : '', onclick: () => report(s, a) }, t(LABEL[s]))),
-    DECLINABLE.includes(status) ? el('button', { type: 'button', id: 'b-declined', class: 'decline', onclick: () => declineDialog(a) }, t('decline')) : null);
-  $('handoff').replaceChildren(...navLinks(a, inc), callLink());
+    ...(DECLINABLE.includes(status) ? [el('button', { type: 'button', id: 'b-declined', class: 'decline', onclick: () => declineDialog(a) }, t('decline'))] : []));
+  $('handoff').replaceChildren(...navLinks(a, inc), ...[callLink()].filter(Boolean));
   if (routedFor !== a.id && r) { routedFor = a.id; route(r, a); }
 }
 
@@ -126,7 +126,7 @@ function renderQueue() {
   const items = outbox.items();
   $('queue').replaceChildren(...(items.length ? [el('div', { class: 'queue', id: 'outbox' },
     ...items.map((x) => el('div', { 'data-queued': x.body.status }, el('span', { class: 'unsent' }, `${t('unsent')} `),
-      `${tr('st_', x.body.status)} · ${new Date(x.queued_at).toLocaleTimeString(zh() ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' })}`)))] : []));
+      `${tr('st_', x.body.status)} · ${clock(x.queued_at, false)}`)))] : []));
 }
 
 // declineDialog: declining takes a confirmation and a reason, so a slip of the thumb does not
