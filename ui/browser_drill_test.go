@@ -149,6 +149,27 @@ func TestBrowserBoardThroughDrill(t *testing.T) {
 	require.Greater(t, lines, 0)
 	require.LessOrEqual(t, lines, 18, "one line per village")
 
+	// The same board in English.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#lang`)), chromedp.Sleep(500*time.Millisecond),
+		chromedp.Click(chromedp.CSS(`#tabs [data-tab="incidents"]`)), chromedp.Click(chromedp.CSS(`#map-reset`)), chromedp.Sleep(500*time.Millisecond)))
+	clockText, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#clock`)))
+	require.NoError(t, err)
+	require.Contains(t, clockText, "drill time")
+	screenshot(t, ctx, "board-drill-en.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#lang`))))
+}
+
+// TestBrowserShelterPopup: a plain click on a shelter selects it: a popup naming it in Chinese
+// with its occupancy, and no dialog.
+func TestBrowserShelterPopup(t *testing.T) {
+	ctx := browser(t)
+	p := startFloodcmd(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.EmulateViewport(1600, 1000),
+		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
+	))
 	// A shelter's popup names it in Chinese.
 	var shelters struct {
 		Features []struct {
@@ -159,6 +180,9 @@ func TestBrowserBoardThroughDrill(t *testing.T) {
 	require.Equal(t, 200, p.getJSON(t, "/api/scenario/shelter", &shelters))
 	sh := shelters.Features[0]
 	xy := pointOnScreen(t, ctx, sh.Geometry.Coordinates)
+	hit, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => { const e = document.elementFromPoint(%f, %f); const m = e && e.closest('.leaflet-marker-icon'); return m ? m.className : (e ? e.tagName + '.' + e.className : ''); })()`, xy[0], xy[1])))
+	require.NoError(t, err)
+	require.Contains(t, hit, "shelter-icon", "the shelter is on top at its own point")
 	require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1]), chromedp.WaitVisible(chromedp.CSS(`.pop-shelter`))))
 	popup, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.pop-shelter`)))
 	require.NoError(t, err)
@@ -170,14 +194,6 @@ func TestBrowserBoardThroughDrill(t *testing.T) {
 	require.False(t, open, "a plain click opens no dialog")
 	screenshot(t, ctx, "board-shelter-popup.png")
 
-	// The same board in English.
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#lang`)), chromedp.Sleep(500*time.Millisecond),
-		chromedp.Click(chromedp.CSS(`#tabs [data-tab="incidents"]`)), chromedp.Click(chromedp.CSS(`#map-reset`)), chromedp.Sleep(500*time.Millisecond)))
-	clockText, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#clock`)))
-	require.NoError(t, err)
-	require.Contains(t, clockText, "drill time")
-	screenshot(t, ctx, "board-drill-en.png")
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#lang`))))
 }
 
 func TestBrowserBoardAlertsNewPriorityOne(t *testing.T) {

@@ -237,49 +237,6 @@ func TestBrowserOperatorClosesRoad(t *testing.T) {
 	screenshot(t, ctx, "board-road-closed.png")
 }
 
-func TestBrowserResponderAccepts(t *testing.T) {
-	ctx := browser(t)
-	p := startFloodcmd(t)
-	publishIncident(t, p, "browser-inc-2", 22.062, 112.912)
-	type asg struct{ ID, Responder, Status string }
-	var a asg
-	require.Eventually(t, func() bool {
-		var st struct{ Assignments []asg }
-		p.getJSON(t, "/api/state", &st)
-		for _, x := range st.Assignments {
-			if x.Status == "assigned" {
-				a = x
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 50*time.Millisecond)
-
-	tok, err := NewSigner([]byte(browserSecret), "").Sign(RoleResponder, a.Responder, time.Hour, time.Now())
-	require.NoError(t, err)
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
-		chromedp.Navigate(p.url("/login?token="+tok)),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#task-card[data-assignment=%q]`, a.ID))),
-		chromedp.WaitVisible(chromedp.CSS(`#b-accepted`)),
-	))
-	time.Sleep(700 * time.Millisecond) // the route is drawn
-	screenshot(t, ctx, "responder-assigned.png")
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#b-accepted`))))
-	require.Eventually(t, func() bool {
-		var st struct{ Assignments []asg }
-		p.getJSON(t, "/api/state", &st)
-		for _, x := range st.Assignments {
-			if x.ID == a.ID {
-				return x.Status == "accepted"
-			}
-		}
-		return false
-	}, 10*time.Second, 50*time.Millisecond, "the assignment is accepted in /api/state")
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#task-card[data-status="accepted"]`))))
-	screenshot(t, ctx, "responder-accepted.png")
-}
-
 // TestBrowserOperatorOrdersEvacuation: the operator orders Yangning evacuated from
 // the board; the engine gives its households shelters and the panel shows them.
 func TestBrowserOperatorOrdersEvacuation(t *testing.T) {

@@ -52,7 +52,7 @@ const table = {
   // map features
   f_town: ['镇界', 'town'], f_neighbour: ['邻镇', 'neighbouring town'], f_village: ['村（社区）', 'village'], f_grid: ['网格', 'grid'],
   f_road: ['道路', 'roads'], f_river: ['河流', 'rivers'], f_hazard: ['隐患点', 'hazards'], f_shelter: ['避难场所', 'shelters'],
-  f_gauge: ['雨量水位站', 'gauges'], f_responder: ['救援力量', 'responders'], f_incident: ['事件', 'incidents'],
+  f_gauge: ['雨量水位站', 'gauges'], f_responder: ['待命力量', 'responders standing by'], f_crew: ['执行任务力量', 'responders at work'], f_incident: ['事件', 'incidents'],
   sk_village_committee: ['村委会', 'village committee'], sk_school: ['学校', 'school'], sk_town_hall: ['镇政府', 'town hall'],
   hk_low_lying_road: ['低洼路段', 'low-lying road'], hk_dangerous_house: ['危房', 'dangerous house'], hk_reservoir: ['水库', 'reservoir'], hk_dike: ['堤围', 'dike'],
   rc_trunk: ['干线公路', 'trunk road'], rc_secondary: ['县道', 'secondary road'], rc_tertiary: ['乡道', 'tertiary road'], rc_track: ['村道', 'track'],
@@ -62,7 +62,7 @@ const table = {
   occupancy: ['已安置', 'occupancy'], team: ['队伍', 'team'], capabilities: ['能力', 'capabilities'], tier: ['层级', 'tier'],
   last_reading: ['最近读数', 'last reading'], open_now: ['开放', 'open'], depth_now: ['积水', 'under water'],
   role_operator: ['值班员', 'operator'], role_viewer: ['只读', 'viewer'], role_partner: ['友邻镇', 'partner town'], role_responder: ['救援人员', 'responder'],
-  persons: ['人', ' people'],
+  persons: ['人', ' people'], reported: ['报告时间', 'reported'], capacity_dn: ['容量（白天/夜间）', 'capacity (day/night)'],
   zoom_in: ['放大', 'Zoom in'], zoom_out: ['缩小', 'Zoom out'], legend: ['图例', 'Legend'], reset_view: ['复位', 'Reset view'], mode_select: ['选择', 'Select'], mode_incident: ['报事件', 'Report incident'],
   mode_road: ['封路', 'Close road'], mode_polygon: ['画转移区', 'Draw evacuation area'], mode_grids: ['选网格', 'Pick grids'],
   hint_select: ['点击地图要素查看详情', 'Click a feature for its details'],

@@ -15,6 +15,7 @@ const STATUS = {
 };
 const WARN = { blue: '#2b6cb0', yellow: '#f0d228', orange: '#f5821e', red: '#d7191c' };
 const RANK = { '': 0, blue: 1, yellow: 2, orange: 3, red: 4 };
+const BUSY = ['accepted', 'en_route', 'on_scene'];
 
 /** TownMap is the board's and the phone's map. */
 export class TownMap {
@@ -33,8 +34,10 @@ export class TownMap {
     this.mode = 'select';
     this.picked = new Set();
     this.map = L.map(el, { zoomControl: false, attributionControl: false, preferCanvas: true, doubleClickZoom: false, zoomSnap: 0.25, minZoom: 9, maxZoom: 18 });
-    this.roadRenderer = L.canvas({ tolerance: phone ? 2 : 5 });
-    for (const [pane, z] of [['areas', 300], ['lines', 350], ['labels', 640]]) this.map.createPane(pane).style.zIndex = z;
+    // One canvas for every vector layer: a click reaches the topmost feature under it (a road over
+    // the grid under it), which stacked canvases would not allow.
+    this.vec = L.canvas({ tolerance: phone ? 2 : 5 });
+    this.map.createPane('labels').style.zIndex = 640;
     this.map.getPane('labels').style.pointerEvents = 'none';
     L.control.zoom({ position: 'topleft', zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out') }).addTo(this.map);
     L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(this.map);
@@ -75,15 +78,15 @@ export class TownMap {
     const g = (this.g = {});
     const area = (layer, style, opts = {}) => {
       if (!this.layers[layer]) return;
-      g[layer] = L.geoJSON(this.layers[layer], { pane: 'areas', style, onEachFeature: (f, l) => this.bind(layer, f, l), ...opts }).addTo(this.map);
+      g[layer] = L.geoJSON(this.layers[layer], { renderer: this.vec, style, onEachFeature: (f, l) => this.bind(layer, f, l), ...opts }).addTo(this.map);
     };
     area('neighbour', () => ({ color: '#b8bec4', weight: 1, fillColor: '#e3e6e8', fillOpacity: 1 }));
     area('town', () => ({ color: '#555', weight: 2, fillColor: '#fbfaf5', fillOpacity: 1 }));
     area('grid', () => ({ color: '#9aa5ad', weight: 0.7, fillOpacity: 0 }));
     area('village', () => ({ color: '#6b7780', weight: 1.4, fill: false }), { interactive: false });
     area('hazard', () => ({ color: '#c85028', weight: 1, dashArray: '3 3', fillColor: '#c85028', fillOpacity: 0.12 }),
-      { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, color: '#c85028', weight: 2, fillColor: '#fff', fillOpacity: 1, dashArray: null }) });
-    if (this.layers.river) g.river = L.geoJSON(this.layers.river, { pane: 'lines', style: () => ({ color: '#4a90d9', weight: 2.5 }), onEachFeature: (f, l) => this.bind('river', f, l) }).addTo(this.map);
+      { pointToLayer: (f, ll) => L.circleMarker(ll, { renderer: this.vec, radius: 5, color: '#c85028', weight: 2, fillColor: '#fff', fillOpacity: 1, dashArray: null }) });
+    if (this.layers.river) g.river = L.geoJSON(this.layers.river, { renderer: this.vec, style: () => ({ color: '#4a90d9', weight: 2.5 }), onEachFeature: (f, l) => this.bind('river', f, l) }).addTo(this.map);
     this.drawRoads();
     this.gridLayers = new Map();
     g.grid?.eachLayer((l) => this.gridLayers.set(l.feature.properties.id, l));
@@ -101,7 +104,7 @@ export class TownMap {
     this.shelterMarks = new Map();
     for (const f of this.layers.shelter?.features || []) {
       const [lon, lat] = f.geometry.coordinates;
-      const m = L.marker([lat, lon], { icon: shelterIcon(0, 1, true), keyboard: false }).addTo(g.shelter);
+      const m = L.marker([lat, lon], { icon: shelterIcon(0, 1, true), keyboard: false, zIndexOffset: 500 }).addTo(g.shelter);
       m.feature = f; this.bind('shelter', f, m);
       this.shelterMarks.set(f.properties.id, m);
     }
@@ -121,6 +124,7 @@ export class TownMap {
         const top = Math.min(...c.getAllChildMarkers().map((m) => m.priority || 4));
         return L.divIcon({ className: `icluster p${top}`, html: `<span>${c.getChildCount()}</span>`, iconSize: [30, 30] });
       } }).addTo(this.map);
+    g.crew = L.layerGroup().addTo(this.map);
     this.respMarks = new Map();
     this.incMarks = new Map();
     g.route = L.layerGroup().addTo(this.map);
@@ -131,11 +135,12 @@ export class TownMap {
   drawRoads() {
     if (this.g.road) this.map.removeLayer(this.g.road);
     if (!this.layers.road) return;
-    this.g.road = L.geoJSON(this.layers.road, { pane: 'lines', renderer: this.roadRenderer, style: (f) => roadStyle(f.properties, null),
+    this.g.road = L.geoJSON(this.layers.road, { renderer: this.vec, style: (f) => roadStyle(f.properties, null),
       onEachFeature: (f, l) => this.bind('road', f, l) }).addTo(this.map);
     this.roadLayers = new Map();
     this.g.road.eachLayer((l) => this.roadLayers.set(l.feature.properties.id, l));
     this.roadChanged = [];
+    this.g.route?.eachLayer((l) => l.bringToFront());
   }
 
   /** setRoads replaces the road layer (the phone's surroundings). */
@@ -161,7 +166,7 @@ export class TownMap {
     } });
     new Reset({ position: 'topleft' }).addTo(map);
     const overlays = {};
-    for (const k of ['grid', 'road', 'river', 'hazard', 'shelter', 'gauge', 'responder', 'incident']) if (this.g[k]) overlays[t('f_' + k)] = this.g[k];
+    for (const k of ['grid', 'road', 'river', 'hazard', 'shelter', 'gauge', 'responder', 'crew', 'incident']) if (this.g[k]) overlays[t('f_' + k)] = this.g[k];
     this.layerCtl = L.control.layers(null, overlays, { position: 'topright', collapsed: true }).addTo(map);
     const Legend = L.Control.extend({ onAdd: () => {
       const d = L.DomUtil.create('div', 'legend');
@@ -185,7 +190,7 @@ export class TownMap {
       <div><b>${t('f_road')}</b> <span class="ln" style="border-color:#e01b24;border-style:dashed"></span>${t('closed')} <span class="ln" style="border-color:#1f6fd1"></span>${t('depth_now')}
         <span class="ln" style="border-color:#4a90d9"></span>${t('f_river')}</div>
       <div><b>${t('f_incident')}</b> ${[1, 2, 3, 4].map((p) => `<span class="lg-inc p${p}">${p}</span>`).join(' ')}</div>
-      <div><b>${t('f_responder')}</b> <span class="rm town" style="background:#1a9641"></span>${t('tier_town')} <span class="rm village" style="background:#1a9641"></span>${t('tier_village')}
+      <div><b>${t('responders')}</b> <span class="rm town" style="background:#1a9641"></span>${t('tier_town')} <span class="rm village" style="background:#1a9641"></span>${t('tier_village')}
         <span class="rm reserve" style="background:#1a9641"></span>${t('tier_reserve')}<br>${['available', 'accepted', 'en_route', 'on_scene'].map((s) => sw(STATUS[s], tr('st_', s), 'dot')).join(' ')}</div>
       <div><b>${t('f_shelter')}</b> ${shelterHTML(0.3, true)} ${t('occupancy')}/${t('capacity')} · <b>${t('f_gauge')}</b> ${gaugeHTML('rain', 0.4, '')} ${t('value')}/${t('threshold')}</div>
     </details>`;
@@ -199,7 +204,7 @@ export class TownMap {
     if (this.layerCtl) {
       this.map.removeControl(this.layerCtl);
       const overlays = {};
-      for (const k of ['grid', 'road', 'river', 'hazard', 'shelter', 'gauge', 'responder', 'incident']) if (this.g[k]) overlays[t('f_' + k)] = this.g[k];
+      for (const k of ['grid', 'road', 'river', 'hazard', 'shelter', 'gauge', 'responder', 'crew', 'incident']) if (this.g[k]) overlays[t('f_' + k)] = this.g[k];
       this.layerCtl = L.control.layers(null, overlays, { position: 'topright', collapsed: true }).addTo(this.map);
     }
     this.setState(this.state);
@@ -239,7 +244,7 @@ export class TownMap {
     this.mode = mode;
     this.el.dataset.mode = mode;
     this.map.closePopup();
-    this.roadRenderer.options.tolerance = mode === 'road' ? 9 : (this.phone ? 2 : 5);
+    this.vec.options.tolerance = mode === 'road' ? 9 : (this.phone ? 2 : 5);
     if (!this.g) return;
     this.g.draw.clearLayers();
     this.vertices = [];
@@ -249,8 +254,8 @@ export class TownMap {
   addVertex(ll) {
     this.vertices.push(ll);
     this.g.draw.clearLayers();
-    L.polygon(this.vertices, { color: '#7b3fb0', weight: 2, dashArray: '4 3', fillOpacity: 0.15, interactive: false }).addTo(this.g.draw);
-    for (const v of this.vertices) L.circleMarker(v, { radius: 3, color: '#7b3fb0', interactive: false }).addTo(this.g.draw);
+    L.polygon(this.vertices, { renderer: this.vec, color: '#7b3fb0', weight: 2, dashArray: '4 3', fillOpacity: 0.15, interactive: false }).addTo(this.g.draw);
+    for (const v of this.vertices) L.circleMarker(v, { renderer: this.vec, radius: 3, color: '#7b3fb0', interactive: false }).addTo(this.g.draw);
     this.onPick('vertex', this.vertices.length);
   }
 
@@ -320,22 +325,32 @@ export class TownMap {
     }
   }
 
+  // drawResponders: responders at work (accepted, en route, on scene) are drawn one by one, always
+  // visible; the others (mostly at home, standing by) are clustered.
   drawResponders() {
     const seen = new Set(), add = [];
     for (const r of this.state.responders || []) {
       if (r.lat == null || r.lon == null || (!r.lat && !r.lon)) continue;
       seen.add(r.id);
       const key = `${r.status}/${r.tier}/${r.reserve}/${r.lat}/${r.lon}`;
+      const group = BUSY.includes(r.status) ? this.g.crew : this.g.responder;
       let m = this.respMarks.get(r.id);
       if (!m) {
-        m = L.marker([r.lat, r.lon], { icon: responderIcon(r), keyboard: false });
+        m = L.marker([r.lat, r.lon], { icon: responderIcon(r), keyboard: false, zIndexOffset: BUSY.includes(r.status) ? 300 : 0 });
         m.on('click', (e) => { L.DomEvent.stopPropagation(e); if (this.mode === 'select') this.select('responder', this.findResponder(r.id) || r, e.latlng); else this.clicked(e); });
-        this.respMarks.set(r.id, m); add.push(m);
-      } else if (m.key !== key) { m.setLatLng([r.lat, r.lon]); m.setIcon(responderIcon(r)); }
+        this.respMarks.set(r.id, m);
+      } else if (m.key !== key) {
+        m.setLatLng([r.lat, r.lon]); m.setIcon(responderIcon(r)); m.setZIndexOffset(BUSY.includes(r.status) ? 300 : 0);
+      }
+      if (m.group !== group) {
+        m.group?.removeLayer(m);
+        if (group === this.g.responder) add.push(m); else group.addLayer(m);
+        m.group = group;
+      }
       m.key = key;
     }
     if (add.length) this.g.responder.addLayers ? this.g.responder.addLayers(add) : add.forEach((m) => m.addTo(this.g.responder));
-    for (const [id, m] of this.respMarks) if (!seen.has(id)) { this.g.responder.removeLayer(m); this.respMarks.delete(id); }
+    for (const [id, m] of this.respMarks) if (!seen.has(id)) { m.group?.removeLayer(m); this.respMarks.delete(id); }
   }
 
   findResponder(id) { return (this.state.responders || []).find((r) => r.id === id); }
@@ -361,13 +376,13 @@ export class TownMap {
   /** setRoute draws a route answer (GET /api/route) or clears it. */
   setRoute(r) {
     this.g?.route.clearLayers();
-    if (r?.path?.coordinates?.length) L.polyline(r.path.coordinates.map(([lon, lat]) => [lat, lon]), { color: '#00a4d6', weight: 6, opacity: 0.8, interactive: false }).addTo(this.g.route);
+    if (r?.path?.coordinates?.length) L.polyline(r.path.coordinates.map(([lon, lat]) => [lat, lon]), { renderer: this.vec, color: '#00a4d6', weight: 6, opacity: 0.8, interactive: false }).addTo(this.g.route);
   }
 
   /** setMarker marks a point ([lon, lat]) the user chose, or clears it. */
   setMarker(ll) {
     this.mark?.remove();
-    this.mark = ll ? L.circleMarker([ll[1], ll[0]], { radius: 9, color: '#000', weight: 2, fill: false, interactive: false }).addTo(this.map) : null;
+    this.mark = ll ? L.circleMarker([ll[1], ll[0]], { renderer: this.vec, radius: 9, color: '#000', weight: 2, fill: false, interactive: false }).addTo(this.map) : null;
   }
 
   /** details is a feature's popup: what an operator needs to know of it, by name. */
@@ -398,7 +413,7 @@ export class TownMap {
         return head(name(p), tr('sk_', p.shelter_kind)) + '<table>' + row('f_village', place(p.village, 'village')) +
           row('occupancy', `${s.occupancy ?? 0} / ${s.capacity ?? p.capacity_night ?? p.capacity_day ?? '?'}`) +
           (s.on_the_way ? row('on_the_way', s.on_the_way) : '') + row('status', s.open === false ? t('closed') : t('open_now')) +
-          row('capacity', `${p.capacity_day ?? '?'} / ${p.capacity_night ?? '?'}`) + '</table>';
+          row('capacity_dn', `${p.capacity_day ?? '?'} / ${p.capacity_night ?? '?'}`) + '</table>';
       }
       case 'gauge': {
         const g = (st.gauges || []).find((x) => x.id === p.id) || {};
@@ -423,7 +438,7 @@ export class TownMap {
         return head(`P${p.priority || '?'} ${tr('k_', p.kind)}`, `${place(p.village, 'village')} · ${tr('st_', p.status)}`) + '<table>' +
           row('people', p.people) + row('needs', (p.needs || []).map((n) => `${tr('c_', n.capability)} ${n.met}/${n.count}`).join(zh() ? '，' : ', ')) +
           row('crew', crew.map((a) => `${person(a.responder)}（${tr('st_', a.status)}）`).join(zh() ? '、' : ', ')) +
-          row('note', note(p.note)) + row('data_time', clock(p.reported_at)) + '</table>';
+          row('note', note(p.note)) + row('reported', clock(p.reported_at)) + '</table>';
       }
     }
     return head(name(p), '');
@@ -471,14 +486,14 @@ function gaugeIcon(p, g) {
 
 function responderIcon(r) {
   const shape = r.reserve ? 'reserve' : r.tier === 'town' ? 'town' : r.tier === 'village' ? 'village' : 'guest';
-  const busy = ['accepted', 'en_route', 'on_scene'].includes(r.status);
+  const busy = BUSY.includes(r.status);
   return L.divIcon({ className: `resp-icon${busy ? ' busy' : ''}`, html: `<span class="rm ${shape}" style="background:${STATUS[r.status] || '#555'}"></span>`,
     iconSize: busy ? [14, 14] : [10, 10] });
 }
 
 function incidentIcon(i) {
   const short = crewShort(i);
-  return L.divIcon({ className: `inc-icon p${i.priority || 4}${short ? ' short' : ''}`, html: `<span>${i.priority || '!'}</span>`, iconSize: [22, 22], iconAnchor: [11, 20] });
+  return L.divIcon({ className: `inc-icon p${i.priority || 4}${short ? ' short' : ''}`, html: `<span></span><b>${i.priority || '!'}</b>`, iconSize: [22, 22], iconAnchor: [11, 11] });
 }
 
 function esc(s) { return String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]); }

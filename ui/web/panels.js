@@ -44,7 +44,8 @@ function proposalWhy(st, p) {
   const now = p.village ? villageLevel(st, p.village) : (st.gauges || []).find((g) => g.id === p.gauge)?.level || '';
   const raised = p.level ? `${tr('w_', p.level)}${zh() ? '预警' : ' warning'}` : '';
   const fell = p.level && (RANK[now] || 0) < (RANK[p.level] || 0);
-  return { text: raised + (fell ? (zh() ? `，现已降为${tr('w_', now || '')}` : `, now ${tr('w_', now || '')}`) : ''), stale: fell };
+  const since = !fell ? '' : now ? (zh() ? `，现已降为${tr('w_', now)}` : `, now ${tr('w_', now)}`) : (zh() ? '，预警已解除' : ', warning lifted');
+  return { text: raised + since, stale: fell };
 }
 
 /** urgent is the pinned block: pending proposals, priority-1 incidents short of crew, people
