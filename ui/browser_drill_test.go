@@ -139,15 +139,17 @@ func TestBrowserBoardThroughDrill(t *testing.T) {
 		for _, w := range englishWord.FindAllString(text, -1) {
 			require.Contains(t, []string{"DRILL"}, w, "English %q in the Chinese sidebar (tab %s):\n%s", w, tab, text)
 		}
-		if tab == "summary" || tab == "warnings" || tab == "incidents" {
-			screenshot(t, ctx, "board-tab-"+tab+".png")
-		}
+		screenshot(t, ctx, "board-tab-"+tab+".png")
 	}
 	// The one-line-per-village warnings: never more lines than villages (18) plus level gauges.
 	lines, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { document.querySelector('#tabs [data-tab="warnings"]').click(); return document.querySelectorAll('[data-warn-village]').length; })()`))
 	require.NoError(t, err)
 	require.Greater(t, lines, 0)
 	require.LessOrEqual(t, lines, 18, "one line per village")
+
+	// The legend, opened.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#legend summary`)), chromedp.WaitVisible(chromedp.CSS(`#legend details[open] div`))))
+	screenshot(t, ctx, "board-legend.png")
 
 	// The same board in English.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#lang`)), chromedp.Sleep(500*time.Millisecond),

@@ -1,6 +1,6 @@
 // board.js: the operators' board — map, the urgent block, the panels, live feed and actions.
 import { getJSON, post, el } from './api.js';
-import { t, tr, name, setLang, getLang, applyStatic, onLang, zh } from './i18n.js';
+import { t, tr, name, setLang, getLang, applyStatic, onLang, zh, colon, paren } from './i18n.js';
 import { Feed } from './ws.js';
 import { TownMap, clock } from './map.js';
 import { learnResponders, place, placeList, person, feature } from './names.js';
@@ -48,7 +48,7 @@ function render() {
   $('n-incidents').textContent = open ? ` ${open}` : '';
   const vw = new Set((state.warnings || []).filter((w) => w.scope === 'village').map((w) => w.target)).size;
   $('n-warnings').textContent = vw ? ` ${vw}` : '';
-  alerter.check(state, (i) => `${t('new_p1')}：${tr('k_', i.kind)} · ${place(i.village, 'village')} · ${t('people')} ${i.people ?? 0}`, (i) => map.focus([[i.lon, i.lat]]));
+  alerter.check(state, (i) => `${t('new_p1')}${colon()}${tr('k_', i.kind)} · ${place(i.village, 'village')} · ${t('people')} ${i.people ?? 0}`, (i) => map.focus([[i.lon, i.lat]]));
   if (!drawn) { drawn = true; showConn(); }
 }
 
@@ -99,7 +99,7 @@ function renderPicked(ids) {
   const people = ids.reduce((s, id) => s + (feature(id)?.population || 0), 0);
   const households = ids.reduce((s, id) => s + (feature(id)?.households || 0), 0);
   acts.replaceChildren(el('span', { class: 'small', id: 'picked' },
-    ids.length ? `${t('picked')} ${ids.length}：${placeList(ids, 'grid')} · ${people}${zh() ? '人' : ' people'}，${households}${zh() ? '户' : ' households'}` : ''),
+    ids.length ? `${t('picked')} ${ids.length}${colon()}${placeList(ids, 'grid')} · ${people}${zh() ? '人' : ' people'}，${households}${zh() ? '户' : ' households'}` : ''),
   ids.length ? el('button', { type: 'button', id: 'grids-order', onclick: () => evacuate({ grids: ids }) }, t('order_evacuation')) : '');
 }
 
@@ -142,7 +142,7 @@ function flash(text) {
 function newIncident(at) {
   map.setMarker([at.lon, at.lat]);
   const kinds = ['flooding', 'trapped', 'evacuation', 'blocked_channel', 'dangerous_house', 'landslide', 'road_flooded', 'dike_breach', 'reservoir', 'other'];
-  form(`${t('new_incident')}（${at.lat.toFixed(5)}, ${at.lon.toFixed(5)}）`, [
+  form(`${t('new_incident')}${paren(`${at.lat.toFixed(5)}, ${at.lon.toFixed(5)}`)}`, [
     [t('kind'), select('f-kind', kinds.map((k) => [k, tr('k_', k)]), 'flooding')],
     [t('people'), input({ id: 'f-people', type: 'number', min: 0, max: 100000, value: 1 })],
     [t('severity'), select('f-sev', [['0', '—'], ['1', '1'], ['2', '2'], ['3', '3'], ['4', '4']], '0')],
@@ -157,39 +157,39 @@ function newIncident(at) {
 function roadDialog(road) {
   const cur = (state?.roads || []).find((r) => r.id === road.id);
   const verb = cur?.closed ? 'open_road' : 'close_road';
-  form(`${t(verb)}：${name(road) || tr('rc_', road.class)}${cur?.closed ? ' · ' + t('closed') : ''}`, [
+  form(`${t(verb)}${colon()}${name(road) || tr('rc_', road.class)}${cur?.closed ? ' · ' + t('closed') : ''}`, [
     [t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })],
   ], () => post(`/api/commands/${verb}`, { road: road.id, reason: $('f-reason').value }), () => setMode('select'));
   $('dlg-form').dataset.road = road.id;
 }
 
 function resolve(inc) {
-  form(`${t('resolve')}：${tr('k_', inc.kind)} · ${place(inc.village, 'village')}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
+  form(`${t('resolve')}${colon()}${tr('k_', inc.kind)} · ${place(inc.village, 'village')}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
     () => post('/api/commands/resolve', { incident: inc.id, reason: $('f-reason').value }));
 }
 
 function reassign(a) {
   const opts = (state.responders || []).filter((r) => r.status === 'available' || r.id === a.responder)
-    .map((r) => [r.id, `${name(r)}（${r.team || t('tier_' + r.tier)} · ${tr('st_', r.status)}）`]);
-  form(`${t('reassign')}：${person(a.responder)}`, [
+    .map((r) => [r.id, `${name(r)}${paren(`${r.team || t('tier_' + r.tier)} · ${tr('st_', r.status)}`)}`]);
+  form(`${t('reassign')}${colon()}${person(a.responder)}`, [
     [t('responder'), select('f-resp', opts, a.responder)],
     [t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })],
   ], () => post('/api/commands/reassign', { assignment: a.id, responder: $('f-resp').value, reason: $('f-reason').value }));
 }
 
 function approve(p) {
-  form(`${t('approve')}：${P.proposalText(p)}`, [[t('reason'), input({ id: 'f-reason', maxlength: 500 })]],
+  form(`${t('approve')}${colon()}${P.proposalText(p)}`, [[t('reason'), input({ id: 'f-reason', maxlength: 500 })]],
     () => post('/api/commands/approve', { proposal: p.id, reason: $('f-reason').value }));
 }
 
 function dismiss(p) {
-  form(`${t('dismiss')}：${P.proposalText(p)}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
+  form(`${t('dismiss')}${colon()}${P.proposalText(p)}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
     () => post('/api/commands/dismiss', { proposal: p.id, reason: $('f-reason').value }));
 }
 
 function shelter(p, open) {
   const verb = open ? 'close_shelter' : 'open_shelter';
-  form(`${t(verb)}：${name(p)}`, [[t('reason'), input({ id: 'f-reason', required: open, maxlength: 500 })]],
+  form(`${t(verb)}${colon()}${name(p)}`, [[t('reason'), input({ id: 'f-reason', required: open, maxlength: 500 })]],
     () => post(`/api/commands/${verb}`, { shelter: p.id, reason: $('f-reason').value }));
 }
 
@@ -220,31 +220,31 @@ function evacuate(area = {}) {
 }
 
 function cancelEvacuation(o) {
-  form(`${t('cancel')}：${t(o.kind)} ${placeList(o.grids, 'grid') || placeList(o.villages, 'village') || t('polygon')}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
+  form(`${t('cancel')}${colon()}${t(o.kind)} ${placeList(o.grids, 'grid') || placeList(o.villages, 'village') || t('polygon')}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
     () => post('/api/commands/cancel_evacuation', { order: o.id, reason: $('f-reason').value }));
 }
 
 // household records a grid worker's report; "staying" is confirmed by the operator who sends it.
 function household(h, status) {
-  form(`${tr('st_', status)}：${h.address || place(h.grid, 'grid')}`, [[t('reason'), input({ id: 'f-reason', required: status === 'staying', maxlength: 500 })]],
+  form(`${tr('st_', status)}${colon()}${h.address || place(h.grid, 'grid')}`, [[t('reason'), input({ id: 'f-reason', required: status === 'staying', maxlength: 500 })]],
     () => post('/api/commands/household', { household: h.id, status, reason: $('f-reason').value }));
 }
 
 function approveAid(a) {
   const asked = (a.needs || []).reduce((s, n) => s + n.count, 0);
-  form(`${t('approve')}：${place(a.from, 'neighbour')}`, [
+  form(`${t('approve')}${colon()}${place(a.from, 'neighbour')}`, [
     [t('count'), input({ id: 'f-count', type: 'number', min: 1, max: asked || 1000, value: asked || 1, required: true })],
     [t('reason'), input({ id: 'f-reason', maxlength: 500 })],
   ], () => post('/api/commands/approve_aid', { request: a.request, count: +$('f-count').value, reason: $('f-reason').value }));
 }
 
 function declineAid(a) {
-  form(`${t('decline')}：${place(a.from, 'neighbour')}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
+  form(`${t('decline')}${colon()}${place(a.from, 'neighbour')}`, [[t('reason'), input({ id: 'f-reason', required: true, maxlength: 500 })]],
     () => post('/api/commands/decline_aid', { request: a.request, reason: $('f-reason').value }));
 }
 
 function releaseAid(a) {
-  form(`${t('release')}：${place(a.to, 'neighbour')}`, [[t('reason'), input({ id: 'f-reason', maxlength: 500 })]],
+  form(`${t('release')}${colon()}${place(a.to, 'neighbour')}`, [[t('reason'), input({ id: 'f-reason', maxlength: 500 })]],
     () => post('/api/commands/release_aid', { request: a.request, reason: $('f-reason').value }));
 }
 
@@ -265,7 +265,9 @@ async function main() {
   document.querySelectorAll('#tabs [data-tab]').forEach((b) => { b.onclick = () => showTab(b.dataset.tab); });
   $('p-warnings').addEventListener('refold', () => P.warnings($('p-warnings'), state, openWarnings));
   me = await getJSON('/api/whoami');
-  $('role').textContent = t('role_' + me.role) + (me.subject && me.role !== 'operator' ? ` · ${me.subject}` : '');
+  const roleLabel = () => { $('role').textContent = t('role_' + me.role) + (me.subject && me.role === 'partner' ? ` · ${place(me.subject, 'neighbour')}` : ''); };
+  roleLabel();
+  onLang(roleLabel);
   document.body.dataset.role = me.role;
   $('toolbar').hidden = !isOperator();
   document.querySelectorAll('#toolbar [data-mode]').forEach((b) => { b.onclick = () => setMode(b.dataset.mode); });

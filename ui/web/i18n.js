@@ -143,6 +143,12 @@ export function fmt(key, params = {}) {
   return t(key).replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? ''));
 }
 
+/** colon is the current language's colon: 「：」 or ": ". */
+export function colon() { return lang.startsWith('zh') ? '：' : ': '; }
+
+/** paren brackets s the current language's way: （s） or " (s)". */
+export function paren(s) { return lang.startsWith('zh') ? `（${s}）` : ` (${s})`; }
+
 /** getLang is the current language tag. */
 export function getLang() { return lang; }
 

@@ -3,7 +3,7 @@
 // text in Chinese or English. A plain click only selects (a popup with details); reporting an
 // incident, closing a road, drawing an evacuation area and picking grids are explicit modes.
 import { getJSON } from './api.js';
-import { t, tr, name, zh, note } from './i18n.js';
+import { t, tr, name, zh, note, colon, paren } from './i18n.js';
 import { learnLayers, place, person } from './names.js';
 import { explain } from './reasons.js';
 
@@ -437,7 +437,7 @@ export class TownMap {
         const crew = (p.assignments || []).map((id) => (st.assignments || []).find((a) => a.id === id)).filter((a) => a && !['cancelled', 'declined', 'timed_out'].includes(a.status));
         return head(`P${p.priority || '?'} ${tr('k_', p.kind)}`, `${place(p.village, 'village')} · ${tr('st_', p.status)}`) + '<table>' +
           row('people', p.people) + row('needs', (p.needs || []).map((n) => `${tr('c_', n.capability)} ${n.met}/${n.count}`).join(zh() ? '，' : ', ')) +
-          row('crew', crew.map((a) => `${person(a.responder)}（${tr('st_', a.status)}）`).join(zh() ? '、' : ', ')) +
+          row('crew', crew.map((a) => `${person(a.responder)}${paren(tr('st_', a.status))}`).join(zh() ? '、' : ', ')) +
           row('note', note(p.note)) + row('reported', clock(p.reported_at)) + '</table>';
       }
     }

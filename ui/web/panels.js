@@ -1,7 +1,7 @@
 // panels.js: the board's side panels, rendered from the state the feed keeps. Every id is shown
 // by its name (names.js), every decision in words (reasons.js).
 import { el } from './api.js';
-import { t, tr, name, zh, note } from './i18n.js';
+import { t, tr, name, zh, note, colon, paren } from './i18n.js';
 import { place, placeList, person } from './names.js';
 import { explain, duration } from './reasons.js';
 import { clock, crewShort, villageLevel } from './map.js';
@@ -34,7 +34,7 @@ function needsText(needs) {
 /** proposalText says a warning rule's proposal in words from its fields, not its English reason. */
 export function proposalText(p) {
   const who = p.village ? place(p.village, 'village') : place(p.gauge, 'gauge');
-  const grids = (p.grids || []).length ? (zh() ? `（${placeList(p.grids, 'grid')}）` : ` (${placeList(p.grids, 'grid')})`) : '';
+  const grids = (p.grids || []).length ? (zh() ? `${paren(placeList(p.grids, 'grid'))}` : ` (${placeList(p.grids, 'grid')})`) : '';
   const people = p.people ? (zh() ? ` ${p.people}人` : ` ${p.people} people`) : '';
   return `${tr('a_', p.action)} ${who}${grids}${people}`;
 }
@@ -55,16 +55,16 @@ export function urgent(root, st, acts) {
   for (const p of (st.proposals || []).filter((x) => x.status === 'pending').sort((a, b) => String(a.time).localeCompare(String(b.time)))) {
     const why = proposalWhy(st, p);
     items.push(el('div', { class: `urg proposal${why.stale ? ' stale' : ''}`, 'data-proposal': p.id },
-      el('div', {}, el('b', {}, `${t('pending_proposal')}：`), proposalText(p)),
-      el('div', { class: 'small muted' }, `${clock(p.time)}（${age(st, p.time)}）· ${why.text}`),
+      el('div', {}, el('b', {}, `${t('pending_proposal')}${colon()}`), proposalText(p)),
+      el('div', { class: 'small muted' }, `${clock(p.time)}${paren(age(st, p.time))}· ${why.text}`),
       acts ? el('div', { class: 'acts' },
         el('button', { type: 'button', onclick: () => acts.approve(p) }, t('approve')),
         el('button', { type: 'button', onclick: () => acts.dismiss(p) }, t('dismiss'))) : null));
   }
   for (const i of (st.incidents || []).filter((x) => x.status !== 'resolved' && x.priority === 1 && crewShort(x) > 0)) {
     items.push(el('div', { class: 'urg p1', 'data-urgent-incident': i.id, onclick: () => acts?.focusIncident?.(i) },
-      el('b', {}, `${t('short_crew')}：`), `${tr('k_', i.kind)} · ${place(i.village, 'village')} · ${t('people')} ${i.people ?? 0}`,
-      el('div', { class: 'small muted' }, `${t('needs')} ${needsText(i.needs)} · ${clock(i.reported_at)}（${age(st, i.reported_at)}）`)));
+      el('b', {}, `${t('short_crew')}${colon()}`), `${tr('k_', i.kind)} · ${place(i.village, 'village')} · ${t('people')} ${i.people ?? 0}`,
+      el('div', { class: 'small muted' }, `${t('needs')} ${needsText(i.needs)} · ${clock(i.reported_at)}${paren(age(st, i.reported_at))}`)));
   }
   const un = (st.evac_grids || []).filter((g) => g.unaccounted?.people > 0);
   if (un.length) {
@@ -75,7 +75,7 @@ export function urgent(root, st, acts) {
   }
   for (const a of (st.aid || []).filter((x) => x.direction === 'in' && x.state === 'requested')) {
     items.push(el('div', { class: 'urg aid', 'data-aid': a.id },
-      el('b', {}, `${t('aid_waiting')}：`), `${place(a.from, 'neighbour')} · ${(a.needs || []).map((n) => `${tr('c_', n.capability)}×${n.count}`).join(sep())}`,
+      el('b', {}, `${t('aid_waiting')}${colon()}`), `${place(a.from, 'neighbour')} · ${(a.needs || []).map((n) => `${tr('c_', n.capability)}×${n.count}`).join(sep())}`,
       acts ? el('div', { class: 'acts' },
         el('button', { type: 'button', onclick: () => acts.approveAid(a) }, t('approve')),
         el('button', { type: 'button', onclick: () => acts.declineAid(a) }, t('decline'))) : null));
@@ -94,14 +94,14 @@ export function incidents(root, st, actions) {
       el('b', {}, `P${i.priority || '?'} ${tr('k_', i.kind)}`),
       el('span', { class: 'muted' }, ` ${place(i.village, 'village')} · ${t('people')} ${i.people || 0}`),
       el('span', { class: 'tag' }, tr('st_', i.status)),
-      el('span', { class: 'muted small' }, `${clock(i.reported_at)}（${age(st, i.reported_at)}）`)),
-    el('div', { class: 'small' }, `${t('needs')}：${needsText(i.needs) || '—'}`),
+      el('span', { class: 'muted small' }, `${clock(i.reported_at)}${paren(age(st, i.reported_at))}`)),
+    el('div', { class: 'small' }, `${t('needs')}${colon()}${needsText(i.needs) || '—'}`),
     i.note ? el('div', { class: 'small muted' }, note(i.note)) : null,
     ...(i.assignments || []).map((id) => {
       const a = asg.get(id);
       if (!a || ['cancelled', 'timed_out', 'declined', 'done'].includes(a.status)) return null;
       return el('div', { class: 'asg', 'data-assignment': a.id },
-        el('span', {}, `${person(a.responder)}（${tr('c_', a.capability)}）`),
+        el('span', {}, `${person(a.responder)}${paren(tr('c_', a.capability))}`),
         el('span', { class: 'tag' }, tr('st_', a.status)),
         a.eta_s ? el('span', { class: 'muted' }, ` ${t('eta')} ${duration(a.eta_s)}`) : null,
         el('div', { class: 'small muted reason' }, explain(a)),
@@ -125,7 +125,7 @@ export function responders(root, st) {
   const busy = rs.filter((r) => r.assignment).map((r) => {
     const a = (st.assignments || []).find((x) => x.id === r.assignment);
     const inc = a && (st.incidents || []).find((i) => i.id === a.incident);
-    return el('div', { class: 'small' }, `${name(r)}（${r.team || t('tier_' + tierOf(r))}）· ${tr('st_', r.status)}`,
+    return el('div', { class: 'small' }, `${name(r)}${paren(r.team || t('tier_' + tierOf(r)))}· ${tr('st_', r.status)}`,
       inc ? ` → P${inc.priority} ${tr('k_', inc.kind)} ${place(inc.village, 'village')}` : '');
   });
   root.replaceChildren(table, ...busy);
@@ -142,7 +142,7 @@ export function shelters(root, st, layer, actions) {
     const pct = cap ? Math.min(100, Math.round((100 * n) / cap)) : 0;
     const open = s.open !== false;
     return el('div', { class: 'shelter', 'data-shelter': p.id },
-      el('div', { class: 'small' }, `${name(p)} ${n}/${cap}`, s.on_the_way ? `（+${s.on_the_way} ${t('on_the_way')}）` : '',
+      el('div', { class: 'small' }, `${name(p)} ${n}/${cap}`, s.on_the_way ? paren(`+${s.on_the_way} ${t('on_the_way')}`) : '',
         open ? '' : ` · ${t('closed')}`,
         actions ? el('button', { type: 'button', class: 'link', onclick: () => actions.shelter(p, open) }, t(open ? 'close_shelter' : 'open_shelter')) : null),
       el('div', { class: 'bar' }, el('div', { class: pct > 90 ? 'fill hot' : 'fill', style: `width:${pct}%` })));
@@ -351,5 +351,5 @@ export function timeline(root, entries) {
 export function rejections(root, st) {
   const rs = (st.rejections || []).slice(-30).reverse();
   root.replaceChildren(...(rs.length ? rs.map((r) =>
-    el('div', { class: 'small rej' }, el('span', { class: 'muted' }, `#${r.seq || ''} `), zh() ? `${t('ev_flood.event.rejected')}：${r.reason}` : r.reason)) : [none()]));
+    el('div', { class: 'small rej' }, el('span', { class: 'muted' }, `#${r.seq || ''} `), zh() ? `${t('ev_flood.event.rejected')}${colon()}${r.reason}` : r.reason)) : [none()]));
 }
