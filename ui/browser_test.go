@@ -305,7 +305,7 @@ func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, hh.Exists)
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-household=%q] button:nth-of-type(2)`, hh.Value))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-household=%q] button:nth-of-type(2)`, hh.Value)), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "二楼安全，自愿留守"),
 		chromedp.Click(chromedp.CSS(`#dlg-ok`)),

@@ -20,6 +20,16 @@ const alerter = new Alerter($('alert'), $('mute'));
 const map = new TownMap($('map'), { onPick: (mode, what) => picked(mode, what) });
 window.floodcmdMap = map; // for the browser tests and the console
 
+// panel redraws a panel only when what it shows has changed: a rebuilt panel under the
+// operator's pointer would swallow the click they were making.
+const drawnKeys = {};
+function panel(key, deps, draw) {
+  const k = JSON.stringify(deps);
+  if (drawnKeys[key] === k) return;
+  drawnKeys[key] = k;
+  draw();
+}
+
 function render() {
   if (!state) return;
   learnResponders(state.responders);
@@ -33,17 +43,19 @@ function render() {
   const acts = isOperator() ? { resolve, reassign, approve, dismiss, approveAid, declineAid, releaseAid, shelter, cancelEvacuation, household,
     focusIncident: (i) => map.focus([[i.lon, i.lat]]) } : { focusIncident: (i) => map.focus([[i.lon, i.lat]]) };
   const ops = isOperator() ? acts : null;
-  P.urgent($('p-urgent'), state, ops);
-  P.incidents($('p-incidents'), state, ops);
-  P.summary($('p-summary'), state, map.layers.village?.features);
-  P.responders($('p-responders'), state);
-  P.shelters($('p-shelters'), state, map.layers.shelter, ops);
-  P.warnings($('p-warnings'), state, openWarnings);
-  P.evacuation($('p-evacuation'), state, ops);
-  P.rainfall($('p-rainfall'), state);
-  P.aid($('p-aid'), state, ops);
-  P.timeline($('p-timeline'), tl);
-  P.rejections($('p-rejections'), state);
+  const minute = clock(P.dataNow(state).toISOString()); // ages change with the clock
+  const s = state;
+  panel('urgent', [s.proposals, s.incidents, s.evac_grids, s.aid, s.warning_villages, s.warnings, minute], () => P.urgent($('p-urgent'), s, ops));
+  panel('incidents', [s.incidents, s.assignments, minute], () => P.incidents($('p-incidents'), s, ops));
+  panel('summary', [s.gauges, s.warning_villages, s.warnings, s.evac_villages, s.responders], () => P.summary($('p-summary'), s, map.layers.village?.features));
+  panel('responders', [s.responders, s.assignments, s.incidents], () => P.responders($('p-responders'), s));
+  panel('shelters', [s.shelters], () => P.shelters($('p-shelters'), s, map.layers.shelter, ops));
+  panel('warnings', [s.warnings, s.warning_villages, s.gauges, [...openWarnings]], () => P.warnings($('p-warnings'), s, openWarnings));
+  panel('evacuation', [s.evac_grids, s.evac_orders, s.unaccounted], () => P.evacuation($('p-evacuation'), s, ops));
+  panel('rainfall', [s.rainfall, s.gauges], () => P.rainfall($('p-rainfall'), s));
+  panel('aid', [s.aid], () => P.aid($('p-aid'), s, ops));
+  panel('timeline', [tl.length, tl[tl.length - 1]?.seq], () => P.timeline($('p-timeline'), tl));
+  panel('rejections', [s.rejections], () => P.rejections($('p-rejections'), s));
   const open = (state.incidents || []).filter((i) => i.status !== 'resolved').length;
   $('n-incidents').textContent = open ? ` ${open}` : '';
   const vw = new Set((state.warnings || []).filter((w) => w.scope === 'village').map((w) => w.target)).size;
@@ -261,9 +273,9 @@ async function main() {
   tick();
   $('lang').textContent = getLang().startsWith('zh') ? 'EN' : '中文';
   $('lang').onclick = () => { setLang(getLang().startsWith('zh') ? 'en' : 'zh-CN'); $('lang').textContent = getLang().startsWith('zh') ? 'EN' : '中文'; };
-  onLang(() => { showConn(); map.relabel(); $('hint').textContent = t('hint_' + map.mode); alerter.label(); render(); });
+  onLang(() => { for (const k of Object.keys(drawnKeys)) delete drawnKeys[k]; showConn(); map.relabel(); $('hint').textContent = t('hint_' + map.mode); alerter.label(); render(); });
   document.querySelectorAll('#tabs [data-tab]').forEach((b) => { b.onclick = () => showTab(b.dataset.tab); });
-  $('p-warnings').addEventListener('refold', () => P.warnings($('p-warnings'), state, openWarnings));
+  $('p-warnings').addEventListener('refold', () => { delete drawnKeys.warnings; P.warnings($('p-warnings'), state, openWarnings); });
   me = await getJSON('/api/whoami');
   const roleLabel = () => { $('role').textContent = t('role_' + me.role) + (me.subject && me.role === 'partner' ? ` · ${place(me.subject, 'neighbour')}` : ''); };
   roleLabel();

@@ -116,6 +116,9 @@ const table = {
   'ev_flood.command.approve': ['确认建议', 'proposal approved'], 'ev_flood.command.dismiss': ['不采纳建议', 'proposal dismissed'],
   'ev_flood.command.approve_aid': ['批准支援', 'aid approved'], 'ev_flood.command.decline_aid': ['婉拒支援', 'aid declined'],
   'ev_flood.command.release_aid': ['外援归建', 'aid released'], 'ev_flood.command.request_aid': ['请求外援', 'aid requested'],
+  'ev_flood.warning.issued': ['发布预警', 'warning issued'], 'ev_flood.warning.lowered': ['预警降级', 'warning lowered'],
+  'ev_flood.warning.cleared': ['预警解除', 'warning cleared'], 'ev_flood.gauge.silent': ['测站停报', 'gauge silent'],
+  'ev_flood.action.proposed': ['系统建议', 'action proposed'],
   ev_rejected: ['（被拒收）', '(rejected)'], ev_duplicate: ['（重复）', '(duplicate)'],
 };
 

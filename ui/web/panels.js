@@ -2,7 +2,7 @@
 // by its name (names.js), every decision in words (reasons.js).
 import { el } from './api.js';
 import { t, tr, name, zh, note, colon, paren } from './i18n.js';
-import { place, placeList, person } from './names.js';
+import { place, placeList, person, feature } from './names.js';
 import { explain, duration } from './reasons.js';
 import { clock, crewShort, villageLevel } from './map.js';
 
@@ -334,6 +334,7 @@ export function timelineWords(e) {
   let who = '';
   if (kind === 'responder' || kind === 'assignment') who = person(tail);
   else if (kind === 'shelter') who = place(tail, 'shelter');
+  else if (feature(tail)) who = place(tail); // a warning's village or gauge, a road
   const out = e.outcome === 'refused' || e.outcome === 'rejected' ? t('ev_rejected') : e.outcome === 'duplicate' ? t('ev_duplicate') : '';
   return `${what}${who ? (zh() ? '：' : ': ') + who : ''}${out}`;
 }
@@ -344,7 +345,7 @@ export function timeline(root, entries) {
   const readings = entries.filter((e) => READINGS.has(e.type)).length;
   root.replaceChildren(
     ...(readings ? [el('div', { class: 'small muted' }, zh() ? `另有雨量、水位读数 ${readings} 条` : `and ${readings} rain and level readings`)] : []),
-    ...(shown.length ? shown.map((e) => el('div', { class: `small tl ${e.outcome}` }, el('span', { class: 'muted' }, `${e.at || ''} `), timelineWords(e))) : [none()]));
+    ...(shown.length ? shown.map((e) => el('div', { class: `small tl ${e.outcome}`, 'data-type': e.type, 'data-subject': e.subject }, el('span', { class: 'muted' }, `${e.at || ''} `), timelineWords(e))) : [none()]));
 }
 
 /** rejections lists refused inputs with their reasons. */
