@@ -262,6 +262,11 @@ func TestBrowserResponderPhone(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 200, manifest["status"], "the manifest: %v", manifest)
 	require.Equal(t, "/responder/"+a.Responder, manifest["body"].(map[string]any)["start_url"])
+	for _, icon := range manifest["body"].(map[string]any)["icons"].([]any) {
+		src := icon.(map[string]any)["src"].(string)
+		code := p.getJSON(t, src, nil)
+		require.Equal(t, http.StatusOK, code, "manifest icon %s", src)
+	}
 	require.EqualValues(t, 1, manifest["sw"], "one service worker registered")
 	// Only the next valid step, and decline apart from it.
 	visible := func() []string {

@@ -46,7 +46,10 @@ func (s *Server) handleResponderManifest(w http.ResponseWriter, r *http.Request)
 		"name": "floodcmd 救援人员", "short_name": "救援任务", "lang": "zh-CN",
 		"start_url": "/responder/" + rid, "scope": "/responder/", "display": "standalone",
 		"background_color": "#ffffff", "theme_color": "#12324a",
-		"icons": []map[string]string{{"src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}},
+		// The PNGs are icon.svg rendered at 192 and 512 px (browsers that install want PNGs).
+		"icons": []map[string]string{{"src": "/static/icon-192.png", "sizes": "192x192", "type": "image/png"},
+			{"src": "/static/icon-512.png", "sizes": "512x512", "type": "image/png"},
+			{"src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml"}},
 	}
 	b, _ := json.Marshal(m)
 	w.Header().Set("Content-Type", "application/manifest+json")

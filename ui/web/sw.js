@@ -4,7 +4,7 @@
 // (websocket) and commands (POST) are never cached.
 const CACHE = 'floodcmd-phone-v1';
 const SHELL = ['/static/responder.js', '/static/api.js', '/static/i18n.js', '/static/ws.js', '/static/map.js', '/static/names.js',
-  '/static/reasons.js', '/static/queue.js', '/static/alert.js', '/static/style.css', '/static/icon.svg', '/static/manifest-link.js',
+  '/static/reasons.js', '/static/queue.js', '/static/alert.js', '/static/style.css', '/static/icon.svg', '/static/icon-192.png', '/static/manifest-link.js',
   '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css', '/api/scenario'];
 
 self.addEventListener('install', (e) => {
