@@ -333,3 +333,29 @@ func TestBrowserResponderPhone(t *testing.T) {
 	raw, _ := json.Marshal(hist)
 	t.Logf("assignment history: %s", raw)
 }
+
+// TestBrowserReasonsInWords: dispatch reasons in Chinese, from reason_code/reason_params when
+// a decision has them, else from the English reason by pattern, and never English otherwise.
+func TestBrowserReasonsInWords(t *testing.T) {
+	ctx := browser(t)
+	p := startFloodcmd(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
+	))
+	cases := []struct{ decision, want string }{
+		{`{reason_code: 'village_first', reason_params: {village: 'nancun', capability: 'evacuation', eta_s: 343}}`, "小事不出村：本村（南村）力量就近处置；能力：转移，预计5分43秒到达"},
+		{`{reason_code: 'town_tier_priority1', reason_params: {priority: 1, capability: 'rescue_boat', eta_s: 432}}`, "大事不出镇：1级事件，镇级力量即时加入；能力：冲锋舟，预计7分12秒到达"},
+		{`{reason_code: 'some_new_code', reason: 'a reason nobody translated'}`, "系统派遣"},
+		// the dispatcher's English reasons of today (dispatch/decide.go)
+		{`{reason: 'small matters: own-village responder of nancun; evacuation, ETA 5m43s; least total priority-weighted travel over 6 open slots'}`, "本村（南村）力量就近处置；能力：转移，预计5分43秒到达；按优先级加权总行程最短（6个空缺）"},
+		{`{reason: '大事不出镇: village "longhe" cannot cover drainage, town tier joins; drainage, ETA 7m19s'}`, "大事不出镇：龙和无排涝力量，镇级力量加入；能力：排涝，预计7分19秒到达"},
+		{`{reason: 'no accept within 3m0s of assignment (无应答)'}`, "3分内未接受"},
+		{`{reason: 'something the board has never seen'}`, "系统派遣"},
+	}
+	for _, c := range cases {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`import('/static/reasons.js').then((m) => m.explain(`+c.decision+`))`, chromedp.EvalAwaitPromise))
+		require.NoError(t, err)
+		require.Equal(t, c.want, got, "explain(%s)", c.decision)
+	}
+}
