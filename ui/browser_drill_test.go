@@ -215,6 +215,17 @@ func TestBrowserBoardAlertsNewPriorityOne(t *testing.T) {
 	screenshot(t, ctx, "board-alert-p1.png")
 	// Muting is kept; the banner still shows.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#mute`)), chromedp.WaitVisible(chromedp.CSS(`#mute[data-muted="true"]`))))
+	// Clicking the banner takes the operator to the incident; a plain click on it selects it.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#alert`)), chromedp.Sleep(700*time.Millisecond)))
+	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = floodcmdMap.incMarks.get('browser-p1').getElement().getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1]), chromedp.WaitVisible(chromedp.CSS(`.pop-incident`))))
+	popup, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.pop-incident`)))
+	require.NoError(t, err)
+	require.Contains(t, popup, "P1 被困")
+	require.Contains(t, popup, "人数")
+	require.NotContains(t, popup, "browser-p1")
+	screenshot(t, ctx, "board-incident-popup.png")
 }
 
 func TestBrowserResponderPhone(t *testing.T) {

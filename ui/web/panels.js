@@ -23,9 +23,12 @@ export function dataNow(st) {
 /** age says how long ago a time was, against the data's clock. */
 function age(st, s) {
   const ms = dataNow(st) - new Date(s);
-  if (!isFinite(ms) || ms < 0) return '';
+  if (!isFinite(ms) || ms < 0 || ms > 3 * 86400e3) return ''; // days off: another clock, not an age
   return zh() ? `${duration(Math.round(ms / 60000) * 60)}前` : `${duration(Math.round(ms / 60000) * 60)} ago`;
 }
+
+// ageP is the age in brackets, or nothing.
+function ageP(st, s) { const a = age(st, s); return a ? paren(a) : ''; }
 
 function needsText(needs) {
   return (needs || []).map((n) => `${tr('c_', n.capability)} ${n.met}/${n.count}`).join(zh() ? '，' : ', ');
@@ -56,7 +59,7 @@ export function urgent(root, st, acts) {
     const why = proposalWhy(st, p);
     items.push(el('div', { class: `urg proposal${why.stale ? ' stale' : ''}`, 'data-proposal': p.id },
       el('div', {}, el('b', {}, `${t('pending_proposal')}${colon()}`), proposalText(p)),
-      el('div', { class: 'small muted' }, `${clock(p.time)}${paren(age(st, p.time))}· ${why.text}`),
+      el('div', { class: 'small muted' }, `${clock(p.time)}${ageP(st, p.time)} · ${why.text}`),
       acts ? el('div', { class: 'acts' },
         el('button', { type: 'button', onclick: () => acts.approve(p) }, t('approve')),
         el('button', { type: 'button', onclick: () => acts.dismiss(p) }, t('dismiss'))) : null));
@@ -64,7 +67,7 @@ export function urgent(root, st, acts) {
   for (const i of (st.incidents || []).filter((x) => x.status !== 'resolved' && x.priority === 1 && crewShort(x) > 0)) {
     items.push(el('div', { class: 'urg p1', 'data-urgent-incident': i.id, onclick: () => acts?.focusIncident?.(i) },
       el('b', {}, `${t('short_crew')}${colon()}`), `${tr('k_', i.kind)} · ${place(i.village, 'village')} · ${t('people')} ${i.people ?? 0}`,
-      el('div', { class: 'small muted' }, `${t('needs')} ${needsText(i.needs)} · ${clock(i.reported_at)}${paren(age(st, i.reported_at))}`)));
+      el('div', { class: 'small muted' }, `${t('needs')} ${needsText(i.needs)} · ${clock(i.reported_at)}${ageP(st, i.reported_at)}`)));
   }
   const un = (st.evac_grids || []).filter((g) => g.unaccounted?.people > 0);
   if (un.length) {
@@ -94,7 +97,7 @@ export function incidents(root, st, actions) {
       el('b', {}, `P${i.priority || '?'} ${tr('k_', i.kind)}`),
       el('span', { class: 'muted' }, ` ${place(i.village, 'village')} · ${t('people')} ${i.people || 0}`),
       el('span', { class: 'tag' }, tr('st_', i.status)),
-      el('span', { class: 'muted small' }, `${clock(i.reported_at)}${paren(age(st, i.reported_at))}`)),
+      el('span', { class: 'muted small' }, `${clock(i.reported_at)}${ageP(st, i.reported_at)}`)),
     el('div', { class: 'small' }, `${t('needs')}${colon()}${needsText(i.needs) || '—'}`),
     i.note ? el('div', { class: 'small muted' }, note(i.note)) : null,
     ...(i.assignments || []).map((id) => {
