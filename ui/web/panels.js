@@ -131,7 +131,20 @@ export function responders(root, st) {
     return el('div', { class: 'small' }, `${name(r)}${paren(r.team || t('tier_' + tierOf(r)))}· ${tr('st_', r.status)}`,
       inc ? ` → P${inc.priority} ${tr('k_', inc.kind)} ${place(inc.village, 'village')}` : '');
   });
-  root.replaceChildren(table, ...busy);
+  // Teams: how many of each are standing by and at work.
+  const teams = new Map();
+  for (const r of rs) {
+    const k = r.team || t('tier_' + tierOf(r));
+    const c = teams.get(k) || { all: 0, busy: 0, ready: 0 };
+    c.all++;
+    if (['accepted', 'en_route', 'on_scene'].includes(r.status)) c.busy++;
+    if (r.status === 'available') c.ready++;
+    teams.set(k, c);
+  }
+  const teamTable = el('table', { class: 'grid teams' },
+    el('tr', {}, el('th', {}, t('team')), el('th', {}, t('total')), el('th', {}, t('st_available')), el('th', {}, t('busy'))),
+    ...[...teams].map(([k, c]) => el('tr', {}, el('th', {}, k), el('td', {}, c.all), el('td', {}, c.ready), el('td', { class: c.busy ? 'hot' : '' }, c.busy || ''))));
+  root.replaceChildren(table, ...busy, el('h2', {}, t('team')), teamTable);
 }
 
 /** shelters lists shelters with occupancy bars; an operator opens or closes one. */
