@@ -328,3 +328,51 @@ func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
 		return false
 	}, 10*time.Second, 100*time.Millisecond, "household %s recorded as staying", hh.Value)
 }
+
+// TestBrowserOperatorDrawsEvacuationArea: in the drawing mode the operator clicks the corners of
+// an area round Yangning and finishes; the order goes out with that polygon.
+func TestBrowserOperatorDrawsEvacuationArea(t *testing.T) {
+	ctx := browser(t)
+	p := startFloodcmd(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
+		chromedp.Click(chromedp.CSS(`#toolbar [data-mode="polygon"]`)),
+	))
+	corners, err := chromedp.Run(ctx, chromedp.Evaluate[[][]float64](`(() => { const m = window.floodcmdMap;
+		const b = m.gridLayers.get('nancun-yangning').getBounds(); m.map.fitBounds(b, {animate: false});
+		const r = m.el.getBoundingClientRect(), c = m.map.latLngToContainerPoint(b.getCenter());
+		return [[-60, -50], [60, -50], [60, 50], [-60, 50]].map(([dx, dy]) => [c.x + r.left + dx, c.y + r.top + dy]); })()`))
+	require.NoError(t, err)
+	require.Len(t, corners, 4)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)))
+	for _, c := range corners {
+		require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(c[0], c[1]), chromedp.Sleep(150*time.Millisecond)))
+	}
+	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('dlg').open`))
+	require.NoError(t, err)
+	require.False(t, open, "drawing opens no dialog until finished")
+	screenshot(t, ctx, "board-draw-area.png")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#poly-done`)),
+		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "阳宁一带划区转移 drill"),
+		chromedp.Click(chromedp.CSS(`#dlg-ok`)),
+	))
+	require.Eventually(t, func() bool {
+		var st struct {
+			EvacOrders []struct {
+				Polygon [][2]float64 `json:"polygon"`
+				People  int          `json:"people"`
+			} `json:"evac_orders"`
+		}
+		p.getJSON(t, "/api/state", &st)
+		for _, o := range st.EvacOrders {
+			if len(o.Polygon) >= 4 && o.People > 0 {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 100*time.Millisecond, "an evacuation order for the drawn area, with people in it")
+}
