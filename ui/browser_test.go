@@ -151,6 +151,23 @@ func pointOnScreen(tb testing.TB, ctx context.Context, at [2]float64) []float64 
 	return xy
 }
 
+// clearPointOnSegment is a point of a road segment on screen where no marker (a responder at
+// home, a shelter) covers the road: a click there reaches the road.
+func clearPointOnSegment(tb testing.TB, ctx context.Context, seg [2][2]float64) []float64 {
+	tb.Helper()
+	for _, f := range []float64{0.5, 0.35, 0.65, 0.2, 0.8} {
+		at := [2]float64{seg[0][0] + f*(seg[1][0]-seg[0][0]), seg[0][1] + f*(seg[1][1]-seg[0][1])}
+		xy := pointOnScreen(tb, ctx, at)
+		tag, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.elementFromPoint(%f, %f).tagName`, xy[0], xy[1])))
+		require.NoError(tb, err)
+		if tag == "CANVAS" {
+			return xy
+		}
+	}
+	tb.Fatal("every point of the segment is under a marker")
+	return nil
+}
+
 func TestBrowserOperatorClosesRoad(t *testing.T) {
 	ctx := browser(t)
 	p := startFloodcmd(t)
@@ -175,7 +192,7 @@ func TestBrowserOperatorClosesRoad(t *testing.T) {
 		onRoute[r] = true
 	}
 	var road string
-	var at [2]float64
+	var seg [2][2]float64
 	best := 0.0
 	for _, f := range layer.Features {
 		if !onRoute[f.Properties.ID] {
@@ -186,7 +203,7 @@ func TestBrowserOperatorClosesRoad(t *testing.T) {
 			d := (c[i][0]-c[i-1][0])*(c[i][0]-c[i-1][0]) + (c[i][1]-c[i-1][1])*(c[i][1]-c[i-1][1])
 			if d > best {
 				best, road = d, f.Properties.ID
-				at = [2]float64{(c[i][0] + c[i-1][0]) / 2, (c[i][1] + c[i-1][1]) / 2}
+				seg = [2][2]float64{c[i-1], c[i]}
 			}
 		}
 	}
@@ -197,7 +214,7 @@ func TestBrowserOperatorClosesRoad(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
 	))
-	xy := pointOnScreen(t, ctx, at)
+	xy := clearPointOnSegment(t, ctx, seg)
 	// A plain click on the road only selects it: a popup, no dialog.
 	require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1]), chromedp.WaitVisible(chromedp.CSS(`.pop-road`))))
 	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('dlg').open`))
