@@ -38,10 +38,11 @@ type served struct {
 
 func (p *served) url(path string) string { return "http://" + p.http + path }
 
-func startFloodcmd(tb testing.TB) *served {
+func startFloodcmd(tb testing.TB, extra ...string) *served {
 	tb.Helper()
 	p := &served{http: testproc.FreeAddr(tb), nats: testproc.FreeAddr(tb), out: &bytes.Buffer{}, data: tb.TempDir()}
-	cmd := exec.Command(testproc.Binary(tb), "serve", "--http", p.http, "--nats-listen", p.nats, "--data", p.data)
+	args := append([]string{"serve", "--http", p.http, "--nats-listen", p.nats, "--data", p.data}, extra...)
+	cmd := exec.Command(testproc.Binary(tb), args...)
 	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+browserAdmin, "FLOODCMD_TOKEN_SECRET="+browserSecret)
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	require.NoError(tb, cmd.Start())
@@ -91,14 +92,14 @@ func browser(tb testing.TB) context.Context {
 	bctx, cancelC := chromedp.NewContext(actx)
 	// The first call starts the browser and must not carry a timeout; later ones may.
 	require.NoError(tb, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
-	ctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(bctx, 4*time.Minute) // a drill plays for two of them
 	tb.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
 }
 
 func screenshot(tb testing.TB, ctx context.Context, name string) {
 	tb.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(tb, err)
 	dir := filepath.Join("..", "artifacts")
 	require.NoError(tb, os.MkdirAll(dir, 0o755))
@@ -126,10 +127,10 @@ func TestBrowserBoardDrawsMapAndUpdatesLive(t *testing.T) {
 	p := startFloodcmd(t)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
-		chromedp.WaitVisible(chromedp.CSS(`canvas#map[data-ready="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
 	))
-	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`canvas#map`), "data-grids"))
+	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#map`), "data-grids"))
 	require.NoError(t, err)
 	grids := attr.Value
 	require.NotEqual(t, "", grids)
@@ -143,6 +144,34 @@ func TestBrowserBoardDrawsMapAndUpdatesLive(t *testing.T) {
 	require.Contains(t, text, "被困", "the queue shows the incident, in Chinese by default")
 	time.Sleep(1500 * time.Millisecond) // let the dispatcher's assignment arrive too
 	screenshot(t, ctx, "board-incident.png")
+}
+
+// pointOnScreen is where a [lon, lat] point is on the page, after centring the map on it.
+func pointOnScreen(tb testing.TB, ctx context.Context, at [2]float64) []float64 {
+	tb.Helper()
+	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(() => { const m = window.floodcmdMap; m.map.setView([%f,%f], 16, {animate: false});
+		const p = m.map.latLngToContainerPoint([%f,%f]), r = m.el.getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; })()`, at[1], at[0], at[1], at[0])))
+	require.NoError(tb, err)
+	require.Len(tb, xy, 2)
+	require.NoError(tb, chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)))
+	return xy
+}
+
+// clearPointOnSegment is a point of a road segment on screen where no marker (a responder at
+// home, a shelter) covers the road: a click there reaches the road.
+func clearPointOnSegment(tb testing.TB, ctx context.Context, seg [2][2]float64) []float64 {
+	tb.Helper()
+	for _, f := range []float64{0.5, 0.35, 0.65, 0.2, 0.8} {
+		at := [2]float64{seg[0][0] + f*(seg[1][0]-seg[0][0]), seg[0][1] + f*(seg[1][1]-seg[0][1])}
+		xy := pointOnScreen(tb, ctx, at)
+		tag, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.elementFromPoint(%f, %f).tagName`, xy[0], xy[1])))
+		require.NoError(tb, err)
+		if tag == "CANVAS" {
+			return xy
+		}
+	}
+	tb.Fatal("every point of the segment is under a marker")
+	return nil
 }
 
 func TestBrowserOperatorClosesRoad(t *testing.T) {
@@ -169,7 +198,7 @@ func TestBrowserOperatorClosesRoad(t *testing.T) {
 		onRoute[r] = true
 	}
 	var road string
-	var at [2]float64
+	var seg [2][2]float64
 	best := 0.0
 	for _, f := range layer.Features {
 		if !onRoute[f.Properties.ID] {
@@ -180,7 +209,7 @@ func TestBrowserOperatorClosesRoad(t *testing.T) {
 			d := (c[i][0]-c[i-1][0])*(c[i][0]-c[i-1][0]) + (c[i][1]-c[i-1][1])*(c[i][1]-c[i-1][1])
 			if d > best {
 				best, road = d, f.Properties.ID
-				at = [2]float64{(c[i][0] + c[i-1][0]) / 2, (c[i][1] + c[i-1][1]) / 2}
+				seg = [2][2]float64{c[i-1], c[i]}
 			}
 		}
 	}
@@ -188,22 +217,26 @@ func TestBrowserOperatorClosesRoad(t *testing.T) {
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
-		chromedp.WaitVisible(chromedp.CSS(`canvas#map[data-ready="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
 	))
-	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(() => { const m = window.floodcmdMap; m.focus([[%f,%f]]); const r = m.canvas.getBoundingClientRect();
-			const [x, y] = m.toScreen([%f,%f]); return [x + r.left, y + r.top]; })()`, at[0], at[1], at[0], at[1])))
+	xy := clearPointOnSegment(t, ctx, seg)
+	// A plain click on the road only selects it: a popup, no dialog.
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1]), chromedp.WaitVisible(chromedp.CSS(`.pop-road`))))
+	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('dlg').open`))
 	require.NoError(t, err)
-	require.Len(t, xy, 2)
+	require.False(t, open, "a plain click on a road opens no dialog")
+	// The road-closing mode, chosen on the toolbar, does.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Sleep(200*time.Millisecond),
+		chromedp.Click(chromedp.CSS(`#toolbar [data-mode="road"]`)),
+		chromedp.Sleep(100*time.Millisecond),
 		chromedp.MouseClickXY(xy[0], xy[1]),
 		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "水深1米 flooded"),
 	))
-	title, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#dlg-form h3`)))
+	dlgRoad, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#dlg-form`), "data-road"))
 	require.NoError(t, err)
-	require.Contains(t, title, road, "the dialog is about the road clicked")
+	require.Equal(t, road, dlgRoad.Value, "the dialog is about the road clicked")
 	screenshot(t, ctx, "board-close-road.png")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dlg-ok`))))
 
@@ -227,49 +260,6 @@ func TestBrowserOperatorClosesRoad(t *testing.T) {
 	screenshot(t, ctx, "board-road-closed.png")
 }
 
-func TestBrowserResponderAccepts(t *testing.T) {
-	ctx := browser(t)
-	p := startFloodcmd(t)
-	publishIncident(t, p, "browser-inc-2", 22.062, 112.912)
-	type asg struct{ ID, Responder, Status string }
-	var a asg
-	require.Eventually(t, func() bool {
-		var st struct{ Assignments []asg }
-		p.getJSON(t, "/api/state", &st)
-		for _, x := range st.Assignments {
-			if x.Status == "assigned" {
-				a = x
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 50*time.Millisecond)
-
-	tok, err := NewSigner([]byte(browserSecret), "").Sign(RoleResponder, a.Responder, time.Hour, time.Now())
-	require.NoError(t, err)
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
-		chromedp.Navigate(p.url("/login?token="+tok)),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#task-card[data-assignment=%q]`, a.ID))),
-		chromedp.WaitVisible(chromedp.CSS(`#b-accepted`)),
-	))
-	time.Sleep(700 * time.Millisecond) // the route is drawn
-	screenshot(t, ctx, "responder-assigned.png")
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#b-accepted`))))
-	require.Eventually(t, func() bool {
-		var st struct{ Assignments []asg }
-		p.getJSON(t, "/api/state", &st)
-		for _, x := range st.Assignments {
-			if x.ID == a.ID {
-				return x.Status == "accepted"
-			}
-		}
-		return false
-	}, 10*time.Second, 50*time.Millisecond, "the assignment is accepted in /api/state")
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#task-card[data-status="accepted"]`))))
-	screenshot(t, ctx, "responder-accepted.png")
-}
-
 // TestBrowserOperatorOrdersEvacuation: the operator orders Yangning evacuated from
 // the board; the engine gives its households shelters and the panel shows them.
 func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
@@ -278,10 +268,31 @@ func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#evacuate`)),
-		chromedp.Click(chromedp.CSS(`#evacuate`)),
-		chromedp.WaitVisible(chromedp.CSS(`#f-grids`)),
-		chromedp.SetValue(chromedp.CSS(`#f-grids`), "nancun-yangning"),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
+		chromedp.Click(chromedp.CSS(`#toolbar [data-mode="grids"]`)),
+	))
+	// Pick Yangning on the map, at a point the page itself finds inside the grid.
+	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const m = window.floodcmdMap;
+		const b = m.gridLayers.get('nancun-yangning').getBounds(); m.map.fitBounds(b);
+		for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+			const ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 20, b.getWest() + (b.getEast() - b.getWest()) * j / 20);
+			if (m.gridAt(ll) === 'nancun-yangning') { const p = m.map.latLngToContainerPoint(ll), r = m.el.getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }
+		}
+		return []; })()`))
+	require.NoError(t, err)
+	require.Len(t, xy, 2)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Sleep(400*time.Millisecond),
+		chromedp.MouseClickXY(xy[0], xy[1]),
+		chromedp.WaitVisible(chromedp.CSS(`#grids-order`)),
+	))
+	pickedText, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#picked`)))
+	require.NoError(t, err)
+	require.Contains(t, pickedText, "阳宁", "the picked grid is named")
+	require.Contains(t, pickedText, "1882", "with its people count")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#grids-order`)),
+		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "阳宁村内涝 drill"),
 	))
 	screenshot(t, ctx, "board-order-evacuation.png")
@@ -303,10 +314,12 @@ func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
 		}
 		return false
 	}, 10*time.Second, 100*time.Millisecond, "Yangning is under an evacuation order")
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#p-evacuation table tr:nth-child(2)`))))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#tabs [data-tab="evacuation"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#p-evacuation table tr:nth-child(2)`))))
 	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#p-evacuation`)))
 	require.NoError(t, err)
-	require.Contains(t, text, "nancun-yangning")
+	require.Contains(t, text, "阳宁")
+	require.NotContains(t, text, "nancun-yangning", "names, not ids")
 	time.Sleep(time.Second)
 	screenshot(t, ctx, "board-evacuation.png")
 
@@ -315,7 +328,7 @@ func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, hh.Exists)
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-household=%q] button:nth-of-type(2)`, hh.Value))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-household=%q] button:nth-of-type(2)`, hh.Value)), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "二楼安全，自愿留守"),
 		chromedp.Click(chromedp.CSS(`#dlg-ok`)),
@@ -337,4 +350,52 @@ func TestBrowserOperatorOrdersEvacuation(t *testing.T) {
 		}
 		return false
 	}, 10*time.Second, 100*time.Millisecond, "household %s recorded as staying", hh.Value)
+}
+
+// TestBrowserOperatorDrawsEvacuationArea: in the drawing mode the operator clicks the corners of
+// an area round Yangning and finishes; the order goes out with that polygon.
+func TestBrowserOperatorDrawsEvacuationArea(t *testing.T) {
+	ctx := browser(t)
+	p := startFloodcmd(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.url("/login?token="+browserAdmin)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-conn="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="true"]`)),
+		chromedp.Click(chromedp.CSS(`#toolbar [data-mode="polygon"]`)),
+	))
+	corners, err := chromedp.Run(ctx, chromedp.Evaluate[[][]float64](`(() => { const m = window.floodcmdMap;
+		const b = m.gridLayers.get('nancun-yangning').getBounds(); m.map.fitBounds(b, {animate: false});
+		const r = m.el.getBoundingClientRect(), c = m.map.latLngToContainerPoint(b.getCenter());
+		return [[-60, -50], [60, -50], [60, 50], [-60, 50]].map(([dx, dy]) => [c.x + r.left + dx, c.y + r.top + dy]); })()`))
+	require.NoError(t, err)
+	require.Len(t, corners, 4)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)))
+	for _, c := range corners {
+		require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(c[0], c[1]), chromedp.Sleep(150*time.Millisecond)))
+	}
+	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('dlg').open`))
+	require.NoError(t, err)
+	require.False(t, open, "drawing opens no dialog until finished")
+	screenshot(t, ctx, "board-draw-area.png")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#poly-done`)),
+		chromedp.WaitVisible(chromedp.CSS(`#f-reason`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "阳宁一带划区转移 drill"),
+		chromedp.Click(chromedp.CSS(`#dlg-ok`)),
+	))
+	require.Eventually(t, func() bool {
+		var st struct {
+			EvacOrders []struct {
+				Polygon [][2]float64 `json:"polygon"`
+				People  int          `json:"people"`
+			} `json:"evac_orders"`
+		}
+		p.getJSON(t, "/api/state", &st)
+		for _, o := range st.EvacOrders {
+			if len(o.Polygon) >= 4 && o.People > 0 {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 100*time.Millisecond, "an evacuation order for the drawn area, with people in it")
 }

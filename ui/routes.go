@@ -22,6 +22,8 @@ func (s *Server) routes() {
 
 	s.mux.Handle("GET /{$}", s.allow(s.handleBoard, boardRole...))
 	s.mux.Handle("GET /responder/{rid}", s.allow(s.handleResponderPage, reporter...))
+	s.mux.Handle("GET /responder/sw.js", s.allow(s.handleServiceWorker, reporter...))
+	s.mux.Handle("GET /responder/{rid}/manifest.webmanifest", s.allow(s.handleResponderManifest, reporter...))
 	s.mux.Handle("GET /static/", s.allow(s.handleStatic, anyRole...))
 	s.mux.Handle("GET /ws", s.allow(s.handleWS, anyRole...))
 
@@ -40,5 +42,6 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/commands/{verb}", s.allow(s.handleCommand, operator...))
 	s.mux.Handle("POST /api/incidents", s.allow(s.handleIncident, reporter...))
 	s.mux.Handle("POST /api/responders/{rid}/status", s.allow(s.handleResponderStatus, reporter...))
+	s.mux.Handle("GET /api/responders/{rid}/surroundings", s.allow(s.handleSurroundings, reporter...))
 	s.mux.Handle("/api/", s.allow(s.handleAPINotFound, anyRole...))
 }

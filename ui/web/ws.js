@@ -21,7 +21,7 @@ export class Feed {
     this.onStatus('connecting');
     const ws = new WebSocket(`${proto}//${location.host}/ws${since}`);
     this.ws = ws;
-    ws.onopen = () => { this.backoff = 500; this.onStatus('live'); };
+    ws.onopen = () => { this.backoff = 500; this.fresh = true; };
     ws.onmessage = (ev) => this.frame(JSON.parse(ev.data));
     ws.onclose = () => {
       this.onStatus('offline');
@@ -47,6 +47,8 @@ export class Feed {
       if (f.timeline && f.timeline.length) this.onTimeline(f.timeline, f.timeline_skipped || 0);
     }
     this.onState(this.state, f);
+    // "Live" only once a state has been drawn from this connection, never at the socket's open.
+    if (this.fresh && this.state) { this.fresh = false; this.onStatus('live'); }
   }
 }
 
