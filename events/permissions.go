@@ -65,6 +65,13 @@ func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
 			"$KV."+LeaseBucketName+"."+town)
 		p.Pub.Allow.Add("$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST")
 		p.Sub.Allow.Add(InboxPrefix(town) + ".>")
+		if role == NatsEngine {
+			// While the disk is full the engine answers its town's publishers
+			// itself, at once, with the reason (cmd/floodcmd/diskfull.go): it
+			// listens on its own inputs and may reply once to each (allow_responses).
+			p.Sub.Allow.Add(Prefix+"."+town+".>", Prefix+"."+ChanAid+"."+town+".>")
+			p.Resp = &jwt.ResponsePermission{MaxMsgs: 1, Expires: time.Minute}
+		}
 	case NatsGauge:
 		p.Pub.Allow.Add(t(ChanRain), t(ChanLevel))
 		p.Sub.Allow.Add("_INBOX.>")

@@ -26,6 +26,18 @@ var householdColumns = []column{
 	{"disabled", []string{"残疾", "残疾人", "残障"}, false},
 	{"children", []string{"儿童", "未成年人", "14岁以下", "小孩"}, false},
 	{"phone", []string{"电话", "联系电话", "手机", "户主电话"}, false},
+	{"means", []string{"出行方式", "转移方式", "交通方式"}, false},
+}
+
+// meansWords maps a registry's words for how a household travels onto evac's.
+var meansWords = map[string]string{"步行": evac.MeansFoot, "自驾": evac.MeansCar, "汽车": evac.MeansCar, "开车": evac.MeansCar,
+	"护送": evac.MeansEscort, "需护送": evac.MeansEscort}
+
+func means(v string) string {
+	if m, ok := meansWords[strings.TrimSpace(v)]; ok {
+		return m
+	}
+	return v // foot, car, escort, empty — or wrong, and then reported by evac's reader
 }
 
 // Households reads a household registry spreadsheet into households.csv
@@ -63,7 +75,7 @@ func Households(r io.Reader, opt Options) (*Result, error) {
 			return "0"
 		}
 		recs[i] = []string{id, grid, c("address"), lat, lon, strings.TrimSuffix(c("members"), "人"),
-			zero("aged80"), zero("bedridden"), zero("disabled"), zero("children"), c("phone")}
+			zero("aged80"), zero("bedridden"), zero("disabled"), zero("children"), c("phone"), means(c("means"))}
 	}
 	res.CSV = writeCSV(evac.HouseholdsHeader, recs)
 	if _, err := evac.ReadHouseholdsCSV(bytes.NewReader(res.CSV), opt.Scenario); err != nil {

@@ -341,7 +341,7 @@ func TestAbsentNeighbourTownDispatchesItsOwn(t *testing.T) {
 	}
 	select {
 	case m := <-heard:
-		assert.Equal(t, "flood.aid.duhu.request", m.Subject, "the request was forwarded (and heard, never acknowledged)")
+		assert.Equal(t, "flood.aid.duhu.request.chixi", m.Subject, "the request was forwarded (and heard, never acknowledged)")
 	case <-time.After(5 * time.Second):
 		t.Error("no aid request forwarded to the absent neighbour")
 	}

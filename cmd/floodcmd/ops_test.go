@@ -90,9 +90,17 @@ func (r readyz) checks() []string {
 // After the town's stream is deleted, /readyz is not ready and names the
 // stream, and a report gets a clear 503, not a 500.
 func TestStreamDeletedNotReady(t *testing.T) {
-	p := startServe(t, t.TempDir(), nil)
+	// No credential floodcmd issues may delete a stream: only whoever runs the
+	// servers can. So the town runs on an open NATS of the test's own, as on a
+	// misconfigured cluster, and the log is deleted there.
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir()})
+	require.NoError(t, err)
+	go ns.Start()
+	require.True(t, ns.ReadyForConnections(10*time.Second))
+	t.Cleanup(ns.Shutdown)
+	p := startServe(t, t.TempDir(), nil, "--nats-url", ns.ClientURL(), "--nats-listen", "-")
 	p.waitReady(t)
-	nc, err := nats.Connect(p.natsURL())
+	nc, err := nats.Connect(ns.ClientURL())
 	require.NoError(t, err)
 	defer nc.Close()
 	js, err := jetstream.New(nc)
@@ -153,7 +161,7 @@ func TestDiskFullDuringBurst(t *testing.T) {
 	data := smallDisk(t, 24)
 	p := startServe(t, data, nil)
 	p.waitReady(t)
-	nc, err := nats.Connect(p.natsURL())
+	nc, err := testConnect(t, p.natsURL())
 	require.NoError(t, err)
 	defer nc.Close()
 	js, err := jetstream.New(nc)
@@ -408,7 +416,7 @@ func TestDrillReportTellsTheTruth(t *testing.T) {
 	}, 120*time.Second, 200*time.Millisecond, "every drill incident resolved and projected")
 
 	// The test's own reading of the log: the drill's clock is the time of the last drill input.
-	nc, err := nats.Connect(p.natsURL())
+	nc, err := testConnect(t, p.natsURL())
 	require.NoError(t, err)
 	defer nc.Close()
 	js, err := jetstream.New(nc)
