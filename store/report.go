@@ -15,8 +15,7 @@ import (
 // yardsticks, how the evacuation and the rain went, and what mutual aid moved.
 //
 // Every time is on the log's clock (see clockCTE): in a drill, the engine's
-// decisions are stamped with the wall clock while the drill's events carry the
-// storm's own times, so a decision is timed by the drill event it followed.
+// decisions are stamped with the drill's clock, like the storm's own events.
 type Report struct {
 	Town string `json:"town"`
 	// TownName and TownNameEn are the town's names (set by the caller that knows the scenario).
@@ -131,10 +130,11 @@ var yardsticks = map[string]struct {
 var phases = []string{"dispatch", "turnout", "travel", "on_scene"}
 
 // clockCTE gives every event of town $1 its time on the log's clock: an input
-// keeps the time its sender gave; a decision of the engine (out channel,
-// rejection notices) that follows a drill event takes that event's time, as the
-// engine decided on the wall clock while the drill ran on the storm's. Live, a
-// decision keeps its own time (the engine's clock, the same as its inputs').
+// keeps the time its sender gave, and so does a decision: the engine decides
+// on the drill's clock in a drill, on the wall clock live, the clock of its
+// inputs either way. Logs written before decisions ran on the drill's clock
+// have wall-clock decisions among a storm's events: such a decision (more than
+// a day from the drill event it follows) takes that event's time instead.
 const clockCTE = `WITH ev AS (
 	SELECT seq, time, drill,
 		(starts_with(subject, 'flood.' || $1 || '.out.') OR subject = 'flood.' || $1 || '.rejected') AS engine
@@ -143,7 +143,7 @@ const clockCTE = `WITH ev AS (
 	SELECT seq, time, engine, max(seq) FILTER (WHERE NOT engine AND time IS NOT NULL) OVER (ORDER BY seq) AS input_seq FROM ev
 ), clock AS (
 	SELECT c.seq, c.engine, (c.engine AND coalesce(i.drill, false)) AS drill_decision,
-		CASE WHEN c.engine AND i.drill THEN i.time ELSE c.time END AS at
+		CASE WHEN c.engine AND i.drill AND abs(extract(epoch FROM c.time - i.time)) > 86400 THEN i.time ELSE c.time END AS at
 	FROM carried c LEFT JOIN ev i ON i.seq = c.input_seq
 )
 `
