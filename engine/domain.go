@@ -53,6 +53,8 @@ type Domain struct {
 	// decide; Decide skips the optimiser while nothing changed, except on a tick
 	// (ack timeouts fall due with the clock, not with events).
 	changed atomic.Bool
+	// readings is set by a rain or level reading: only warnings need a look.
+	readings atomic.Bool
 }
 
 // RoadState is a road that is not as the map has it: closed, or under water.
@@ -134,7 +136,15 @@ func wgs84(lat, lon float64, crs string) orb.Point {
 
 // Apply folds a validated input.
 func (d *Domain) Apply(in events.Input) error {
-	d.changed.Store(true)
+	switch in.Data.(type) {
+	case *events.RainObserved, *events.LevelObserved:
+		// A reading changes warnings only: the dispatcher and the evacuation
+		// plan are not recomputed for it, so a flood of readings costs a
+		// warning evaluation a round, not a full one.
+		d.readings.Store(true)
+	default:
+		d.changed.Store(true)
+	}
 	d.drill = d.drill || in.Event.Drill
 	t := in.Event.Time
 	d.noteTime(t)
@@ -369,29 +379,8 @@ var decisionTypes = map[string]string{
 	dispatch.DecisionIncidentResolved:    events.TypeIncidentResolved,
 }
 
-// evacTickEvery is how often a tick without a change looks at the evacuation plan.
-const evacTickEvery = time.Minute
-
-// Decide returns the decisions the state calls for at now; it does not change
-// the state. Unless tick is set it returns nothing when no fold changed anything.
-func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
-	changed := d.changed.Swap(false)
-	if !changed && !tick {
-		return nil
-	}
-	// On a tick alone only the clock moved: ack time-outs and silent gauges fall
-	// due with it every tick, but shelters (night capacity) change by the hour,
-	// so the evacuation plan, the costliest part, is looked at once a minute.
-	evacDue := changed || now.Sub(d.evacAt) >= evacTickEvery || now.Before(d.evacAt)
-	decs := d.dispatch.Decide(now, d.graph)
-	out := make([]Outgoing, 0, len(decs))
-	add := func(subject, typ string, data any) {
-		id := fmt.Sprintf("%s-d%d-%d-%d", d.town, d.seq, now.UnixNano(), len(out))
-		if ev, err := events.New(id, d.source, typ, now, data); err == nil {
-			out = append(out, Outgoing{Subject: subject, Event: ev})
-		}
-	}
-	d.decideVoidNotices(add)
+// addWarnings adds the warning changes the readings call for at now.
+func (d *Domain) addWarnings(now time.Time, add func(subject, typ string, data any)) {
 	for _, c := range d.warn.Evaluate(now) {
 		subject := events.OutSubject(d.town, "warning")
 		if c.Type == warning.ChangeProposed {
@@ -399,6 +388,48 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 		}
 		add(subject, "flood."+c.Type, c)
 	}
+}
+
+// decideWarnings is Decide when only readings came in.
+func (d *Domain) decideWarnings(now time.Time) []Outgoing {
+	var out []Outgoing
+	d.addWarnings(now, d.adder(now, &out))
+	return out
+}
+
+// adder returns the function that turns a decision into an outgoing event of out.
+func (d *Domain) adder(now time.Time, out *[]Outgoing) func(subject, typ string, data any) {
+	return func(subject, typ string, data any) {
+		id := fmt.Sprintf("%s-d%d-%d-%d", d.town, d.seq, now.UnixNano(), len(*out))
+		if ev, err := events.New(id, d.source, typ, now, data); err == nil {
+			*out = append(*out, Outgoing{Subject: subject, Event: ev})
+		}
+	}
+}
+
+// evacTickEvery is how often a tick without a change looks at the evacuation plan.
+const evacTickEvery = time.Minute
+
+// Decide returns the decisions the state calls for at now; it does not change
+// the state. Unless tick is set it returns nothing when no fold changed anything.
+func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
+	changed := d.changed.Swap(false)
+	readings := d.readings.Swap(false)
+	if !changed && !readings && !tick {
+		return nil
+	}
+	if !changed && !tick {
+		return d.decideWarnings(now) // only readings came in
+	}
+	// On a tick alone only the clock moved: ack time-outs and silent gauges fall
+	// due with it every tick, but shelters (night capacity) change by the hour,
+	// so the evacuation plan, the costliest part, is looked at once a minute.
+	evacDue := changed || now.Sub(d.evacAt) >= evacTickEvery || now.Before(d.evacAt)
+	decs := d.dispatch.Decide(now, d.graph)
+	out := make([]Outgoing, 0, len(decs))
+	add := d.adder(now, &out)
+	d.decideVoidNotices(add)
+	d.addWarnings(now, add)
 	var evacDecs []evac.Decision
 	if evacDue {
 		d.evacAt = now
