@@ -83,6 +83,7 @@ const table = {
   tab_timeline: ['动态', 'Timeline'], tab_rejected: ['拒收', 'Rejected'],
   rain_1h: ['1小时雨量', 'rain 1 h'], rain_3h: ['3小时', '3 h'], rain_24h: ['24小时', '24 h'], warn_level: ['预警', 'warning'],
   on_duty: ['在岗', 'on duty'], busy: ['执行中', 'busy'], moved: ['已转移', 'moved'],
+  evac_eta: ['预计全部落实', 'all accounted (est.)'], evac_progress: ['落实进度（户）', 'progress (households)'],
   gauges: ['测站', 'gauges'], since: ['起', 'since'], crew: ['人员', 'crew'], minutes_short: ['分', 'min'],
   village_warning: ['预警', 'warning'], for_village: ['涉及', 'for'], mm: ['毫米', 'mm'], m: ['米', 'm'],
   unknown: ['未知', 'unknown'], dispatched_by: ['系统派遣', 'dispatched'], operator: ['值班员', 'operator'],

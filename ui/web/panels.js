@@ -287,7 +287,7 @@ export function summary(root, st, villages) {
   for (const g of st.gauges || []) if (g.kind === 'rain' && g.village) gaugeOf.set(g.village, g);
   const wv = new Map((st.warning_villages || []).map((v) => [v.id, v]));
   const hc = new Map((st.evac_villages || []).map((v) => [v.id, v]));
-  const head = ['f_village', 'rain_1h', 'rain_3h', 'rain_24h', 'warn_level', 'ordered', 'moved', 'unaccounted', 'on_duty', 'busy'];
+  const head = ['f_village', 'rain_1h', 'rain_3h', 'rain_24h', 'warn_level', 'ordered', 'moved', 'unaccounted', 'evac_eta', 'evac_progress', 'on_duty', 'busy'];
   const rows = (villages || []).map((f) => {
     const v = f.properties;
     let g = gaugeOf.get(v.id);
@@ -308,6 +308,10 @@ export function summary(root, st, villages) {
       el('td', {}, lvl ? el('span', { class: `tag ${lvl}` }, tr('w_', lvl)) : '—'),
       el('td', {}, h ? h.ordered?.people || 0 : '—'), el('td', {}, h ? moved : '—'),
       el('td', { class: h?.unaccounted?.people ? 'hot' : '' }, h ? h.unaccounted?.people || 0 : '—'),
+      // The evacuation time estimate (evac/estimate.go) and the progress against it.
+      el('td', {}, h?.estimate_min ? (zh() ? `${Math.round(h.estimate_min)}分钟` : `${Math.round(h.estimate_min)} min`) : '—'),
+      el('td', { class: h && h.accounted < h.expected_accounted ? 'hot' : '' },
+        h?.ordered?.households ? `${h.accounted || 0}/${h.expected_accounted || 0}` : '—'),
       el('td', {}, onDuty), el('td', {}, busy || ''));
   });
   const note3 = zh() ? `3小时雨量阈值：${rules.filter((r) => r[1] === 3).map((r) => `${tr('w_', r[0])}≥${r[2]}毫米`).join('，')}；雨量单位毫米`

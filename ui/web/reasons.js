@@ -18,6 +18,8 @@ const TEMPLATES = {
   declined: ['救援人员拒绝', 'declined by the responder'],
   operator: ['值班员指派', 'set by the operator'],
   resolved_all_done: ['需求已满足且任务全部完成', 'all needs met and every assignment done'],
+  resolved: ['需求已满足且任务全部完成', 'all needs met and every assignment done'],
+  rare_capability_kept: ['稀缺力量留作他用，改派其他力量', 'a scarce unit is kept for what only it can do; another goes'],
 };
 
 /** explain renders a decision's reason in the current language. d has reason_code/reason_params/reason. */
@@ -37,6 +39,7 @@ function fromCode(code, p) {
   if (q.capability) q.capability = tr('c_', q.capability);
   if (q.incident) q.incident = '';
   if (q.responder) q.responder = person(q.responder);
+  if (p.ack_timeout_s != null) q.timeout = duration(+p.ack_timeout_s);
   let s = (zh() ? zhT : enT).replace(/\{(\w+)\}/g, (_, k) => String(q[k] ?? ''));
   const extra = [];
   if (p.capability && !/\{capability\}/.test(zhT)) extra.push(zh() ? `能力：${tr('c_', p.capability)}` : p.capability);
