@@ -64,13 +64,7 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
 
 ## xmllint: libxml2's xmllint, which checks every CAP alert floodcmd sends against the official CAP 1.2 schema
-xml## soak: the engine's seeded soak over 200 seeds (make test runs 3): every kind of input, kill -9,
-## invariants after every step (see engine/soak_test.go); SEEDS=N to change
-SEEDS ?= 200
-soak:
-	$(GO) test -run '^TestSoakEngine$$' -count=1 -timeout 90m ./engine/ -args -soak.seeds=$(SEEDS)
-
-lint:
+xmllint:
 	@command -v xmllint >/dev/null || { \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libxml2-utils; }
