@@ -162,7 +162,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if _, err := engine.AddNeighbourRoads(town, scenario.Open); err != nil {
 		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
 	}
-	domain, err := engine.NewDomain(town, dispatch.DefaultConfig())
+	dcfg := dispatch.DefaultConfig()
+	if cfg.replay != "" && cfg.speed > 1 {
+		// A drill runs on its own clock, sped up; people answering a phone do
+		// not. The ack time-out is a person's time: as long in the wall clock
+		// in a drill as live, so it is speed times longer on the drill's clock.
+		dcfg.AckTimeout = time.Duration(float64(dcfg.AckTimeout) * cfg.speed)
+	}
+	domain, err := engine.NewDomain(town, dcfg)
 	if err != nil {
 		return err
 	}
