@@ -144,8 +144,9 @@ func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, folde
 	case fenceInputs:
 		for i, f := range e.filters {
 			if i == len(msgs) {
-				ev, err := events.New(fmt.Sprintf("%s-round-%d-%d", e.cfg.Town, foldedSeq, i), "floodcmd/"+e.cfg.Town,
-					TypeRoundDecided, e.cfg.Now(), RoundDecided{DecidedAt: foldedSeq, Filter: f})
+				now := e.cfg.Now()
+				ev, err := events.New(fmt.Sprintf("%s-round-%d-%d-%d", e.cfg.Town, foldedSeq, now.UnixNano(), i), "floodcmd/"+e.cfg.Town,
+					TypeRoundDecided, now, RoundDecided{DecidedAt: foldedSeq, Filter: f})
 				if err != nil {
 					return err
 				}
@@ -155,8 +156,7 @@ func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, folde
 				if err != nil {
 					return err
 				}
-				r.decisions, all, msgs = append(r.decisions, o), append(all, o), append(msgs, m)
-				// Markers go last, behind the notices: decisions stay contiguous at the front.
+				all, msgs = append(all, o), append(msgs, m) // behind the notices: it only carries f
 			}
 			expect(msgs[i], f, e.lastSeqOf[f])
 		}
