@@ -312,9 +312,12 @@ func TestBrowserResponderPhone(t *testing.T) {
 	// Offline: the tap is queued and marked 未发送, then sent once when the signal is back.
 	setOffline(t, ctx, true)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#b-done`)), chromedp.WaitVisible(chromedp.CSS(`#outbox [data-queued="done"]`))))
-	q, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#outbox`)))
-	require.NoError(t, err)
-	require.Contains(t, q, "未发送")
+	// The queue is redrawn whenever a send is tried: read it until it holds still.
+	var q string
+	require.Eventually(t, func() bool {
+		q, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("outbox")?.textContent || ""`))
+		return strings.Contains(q, "未发送")
+	}, 10*time.Second, 100*time.Millisecond, "the queued tap is marked 未发送: %q", q)
 	require.Equal(t, "on_scene", status(), "nothing reached the server while offline")
 	screenshot(t, ctx, "responder-offline-queued.png")
 	// Reloaded with no signal, the page opens from the service worker with the last assignment.
