@@ -77,8 +77,9 @@ func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
 		p.Sub.Allow.Add("_INBOX.>")
 	case NatsField:
 		p.Pub.Allow.Add(t(ChanIncident), t(ChanResponder+".*"), t(ChanShelter+".*"))
-		// A phone listens for its assignments.
+		// A phone listens for its assignments, read from the log.
 		p.Sub.Allow.Add(t(ChanOut+".assignment.*"), "_INBOX.>")
+		p.Pub.Allow.Add(readLog(stream, t(ChanOut+".assignment.*"))...)
 	case NatsResponder:
 		// One responder's phone: its own status and its own assignments only.
 		if !ValidSlug(subject) {
@@ -86,6 +87,7 @@ func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
 		}
 		p.Pub.Allow.Add(t(ChanIncident), t(ChanResponder+"."+subject))
 		p.Sub.Allow.Add(t(ChanOut+".assignment."+subject), "_INBOX.>")
+		p.Pub.Allow.Add(readLog(stream, t(ChanOut+".assignment."+subject))...)
 	case NatsOperator:
 		p.Pub.Allow.Add(t(ChanRain), t(ChanLevel), t(ChanIncident), t(ChanResponder+".*"), t(ChanShelter+".*"),
 			t(ChanCommand), t(ChanCAP))
@@ -100,8 +102,9 @@ func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
 		p.Sub.Allow.Add(">")
 		return p, nil
 	case NatsViewer:
-		p.Pub.Deny.Add(">") // reads only
-		p.Sub.Allow.Add(t(ChanOut + ".>"))
+		// Reads decisions only: from the log, through a consumer filtered to them.
+		p.Pub.Allow.Add(readLog(stream, t(ChanOut+".>"))...)
+		p.Sub.Allow.Add(t(ChanOut+".>"), "_INBOX.>")
 	default:
 		return jwt.Permissions{}, fmt.Errorf("NATS role %q: one of %s", role, strings.Join(NatsRoles, ", "))
 	}
@@ -110,6 +113,17 @@ func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
 		p.Pub.Deny.Add(t(ChanOut+".>"), t(ChanRejected))
 	}
 	return p, nil
+}
+
+// readLog lets a client read the messages of stream under filter through a
+// consumer of its own, as a decision should be read (a plain subscription also
+// sees rounds the log refused): the consumer may be created only with a filter
+// inside filter (the API subject names it, and the server holds the request to it).
+func readLog(stream, filter string) []string {
+	return []string{"$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.INFO." + stream,
+		"$JS.API.CONSUMER.CREATE." + stream + ".*." + filter, "$JS.API.CONSUMER.INFO." + stream + ".*",
+		"$JS.API.CONSUMER.MSG.NEXT." + stream + ".*", "$JS.API.CONSUMER.DELETE." + stream + ".*",
+		"$JS.ACK." + stream + ".>", "$JS.FC." + stream + ".>"}
 }
 
 // manageStream is what an owner needs of its stream: create it, update its

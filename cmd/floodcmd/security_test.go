@@ -170,6 +170,17 @@ func TestNATSRoleCanDoItsJob(t *testing.T) {
 	out, err = run(events.NatsViewer, "sub", "flood.duhu.incident", "--count", "1", "--wait", "1s")
 	assert.Error(t, err, "a viewer reads decisions only: %s", out)
 	assert.Contains(t, out, "Violation")
+	// Decisions are read from the log (a consumer of its own), as EVENTS.md says.
+	out, err = run(events.NatsField, "pub", "flood.duhu.incident", string(incident("sec-f-1", 1)))
+	require.NoError(t, err, out)
+	out, err = run(events.NatsViewer, "sub", "flood.duhu.out.>", "--all", "--count", "1", "--wait", "5s")
+	require.NoError(t, err, "a viewer reads decisions from the log: %s", out)
+	assert.Contains(t, out, "Received JetStream message")
+	out, err = run(events.NatsViewer, "sub", "flood.duhu.>", "--all", "--count", "1", "--wait", "2s")
+	assert.Error(t, err, "but no consumer wider than the decisions: %s", out)
+	assert.Contains(t, out, "Violation")
+	out, err = run(events.NatsField, "sub", "flood.duhu.out.assignment.*", "--all", "--count", "1", "--wait", "5s")
+	require.NoError(t, err, "a phone reads its assignments from the log: %s", out)
 
 	// One responder's phone speaks only for itself.
 	phone, err := exec.Command(testproc.Binary(t), "creds", "--role", "responder", "--responder", "t-001", "--town", "duhu", "--data", data).Output()
