@@ -33,7 +33,9 @@ var (
 )
 
 // soakRegressionSeeds failed once; they run every time.
-var soakRegressionSeeds = []uint64{}
+// 45: an order's escort runs, their assignments and time-outs (170 decisions
+// for 5 inputs) tripped a bound that counted inputs only.
+var soakRegressionSeeds = []uint64{45}
 
 func TestSoakEngine(t *testing.T) {
 	if testing.Short() {
@@ -366,7 +368,10 @@ func (s *soaker) check(at string) {
 	}
 	// Decisions per input bounded: the engine does not loop. A household's
 	// place may change a few times (a shelter closes, a road, room elsewhere).
-	if s.otherDecisions > 20*s.inputs+50 {
+	// An evacuation order fans out (escort runs, their assignments, time-outs
+	// when nobody answers), so households ordered count as inputs here; a loop
+	// would still blow through this within the settle time.
+	if s.otherDecisions > 20*(s.inputs+s.ordered)+50 {
 		types := map[string]int{}
 		for _, m := range s.log.messagesFrom(t, 1) {
 			var ev events.Event
