@@ -325,10 +325,11 @@ func (e *Engine) applyOne(m jetstream.Msg) {
 }
 
 // decide appends one round: the domain's decisions at now, then owed rejection
-// notices, as one atomic batch computed from the state folded so far. A round
-// refused because the log moved on is dropped and decided again once the new
-// messages are folded; after strictTries refusals in a row the round goes in
-// fenced on decisions only, so a steady stream of inputs cannot starve them.
+// notices, as one atomic batch computed from the state folded so far (see
+// fenceMode). A round refused because the log moved on is dropped and decided
+// again once the new messages are folded, fenced then only on the inputs that
+// can void a decision; only when that keeps failing for starveAfter does a
+// round go in fenced on decisions alone, so inputs can never starve decisions.
 func (e *Engine) decide(ctx context.Context, tick bool) error {
 	e.deciding.Store(true)
 	defer e.deciding.Store(false)
