@@ -120,6 +120,8 @@ func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
 // sees rounds the log refused): the consumer may be created only with a filter
 // inside filter (the API subject names it, and the server holds the request to it).
 func readLog(stream, filter string) []string {
+	// Stream info (configuration and counts, no event) lets a client find
+	// where to start; the nats CLI asks for it before it creates the consumer.
 	return []string{"$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.INFO." + stream,
 		"$JS.API.CONSUMER.CREATE." + stream + ".*." + filter, "$JS.API.CONSUMER.INFO." + stream + ".*",
 		"$JS.API.CONSUMER.MSG.NEXT." + stream + ".*", "$JS.API.CONSUMER.DELETE." + stream + ".*",
