@@ -250,18 +250,33 @@ func TestDiskFullDuringBurst(t *testing.T) {
 	<-done
 
 	// Nothing acknowledged is lost: every id is in the stream.
-	stream, err := js.Stream(context.Background(), "FLOOD_DUHU")
-	require.NoError(t, err)
-	cons, err := stream.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{})
-	require.NoError(t, err)
-	info, err := stream.Info(context.Background())
-	require.NoError(t, err)
-	inLog := map[string]bool{}
-	for seq := uint64(0); seq < info.State.LastSeq-info.State.FirstSeq+1; seq++ {
-		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-		require.NoError(t, err)
-		inLog[m.Headers().Get("Nats-Msg-Id")] = true
-	}
+	// JetStream was restarted in-process: until its consumers answer again a
+	// read may find no responders, so the whole log is read again until it reads.
+	var inLog map[string]bool
+	var readErr error
+	require.Eventually(t, func() bool {
+		inLog = map[string]bool{}
+		stream, err := js.Stream(context.Background(), "FLOOD_DUHU")
+		if readErr = err; err != nil {
+			return false
+		}
+		cons, err := stream.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{})
+		if readErr = err; err != nil {
+			return false
+		}
+		info, err := stream.Info(context.Background())
+		if readErr = err; err != nil {
+			return false
+		}
+		for seq := uint64(0); seq < info.State.LastSeq-info.State.FirstSeq+1; seq++ {
+			m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+			if readErr = err; err != nil {
+				return false
+			}
+			inLog[m.Headers().Get("Nats-Msg-Id")] = true
+		}
+		return true
+	}, 60*time.Second, 500*time.Millisecond, "the log reads back after JetStream's restart: %v", readErr)
 	lost := 0
 	for _, id := range acked {
 		if !inLog[id] {
