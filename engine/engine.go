@@ -167,7 +167,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 		case <-ticker.C:
 			tick = true
-			e.watchReader(ctx)
+			e.watchReader(ctx, len(msgs))
 		}
 		if !e.ready.Load() && e.applied.Load() >= startTail {
 			e.ready.Store(true)
@@ -198,7 +198,13 @@ func (e *Engine) Run(ctx context.Context) error {
 
 // watchReader restarts the log reader when it has delivered nothing for a while
 // although the log holds messages the engine has not folded.
-func (e *Engine) watchReader(ctx context.Context) {
+func (e *Engine) watchReader(ctx context.Context, queued int) {
+	if queued > 0 {
+		// Messages wait for the loop: the reader delivers, the loop was busy
+		// (a long round, a burst folded); that is no stall.
+		e.lastProgress = time.Now()
+		return
+	}
 	if time.Since(e.lastProgress) < stallAfter {
 		return
 	}
