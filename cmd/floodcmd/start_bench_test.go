@@ -1,0 +1,360 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/internal/testproc"
+)
+
+// startEventsEnv lists the log sizes BenchmarkStart runs (comma-separated);
+// make bench runs the quick 100,000 only.
+const startEventsEnv = "FLOODCMD_BENCH_START_EVENTS"
+
+// startLogVersion names the cached fills: change it when the mix changes.
+const startLogVersion = "v1"
+
+// BenchmarkStart times `floodcmd serve` from exec to /readyz 200 (a full
+// replay of the town's log, no snapshot) against a plain ordered consumer
+// reading the same stream in the same run, on a log of a season's realistic
+// mix (startLogEvents). The engine runs as a child process: its peak RSS is its
+// own VmHWM (/proc/<pid>/status) read the moment it is ready, embedded NATS
+// server included, as an operator would see it. Goals (issue 17): start ÷ raw
+// ≤ 1.5, peak RSS ≤ 100 MB at 1,000,000 events and ≤ 1.2 × that at 5,000,000.
+func BenchmarkStart(b *testing.B) {
+	for _, n := range startSizes(b) {
+		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
+			filled := filledLog(b, n)
+			var raw rawRead
+			var st serveStart
+			for range b.N {
+				work := b.TempDir()
+				copyDir(b, filled, work)
+				raw = readRaw(b, work)
+				require.Equal(b, n, raw.events, "the raw read saw every event")
+				st = startToReady(b, work)
+			}
+			ratio := st.total.Seconds() / raw.total.Seconds()
+			b.ReportMetric(float64(n), "events")
+			b.ReportMetric(raw.total.Seconds(), "raw_s")
+			b.ReportMetric(st.total.Seconds(), "start_s")
+			b.ReportMetric(ratio, "ratio")
+			b.ReportMetric(st.fold.Seconds()/raw.read.Seconds(), "fold_ratio")
+			b.ReportMetric(float64(st.peakRSS)/(1<<20), "peak_rss_MiB")
+			b.ReportMetric(float64(st.stateBytes), "state_bytes")
+			b.Logf("%d events: start → ready %.2f s (replay %.2f s), raw ordered read %.2f s (of which server start %.2f s): "+
+				"ratio %.2f (replay ÷ read %.2f); peak RSS %.1f MiB at ready (VmHWM of the floodcmd process, embedded NATS included); "+
+				"/api/state %d bytes", n, st.total.Seconds(), st.fold.Seconds(), raw.total.Seconds(), (raw.total - raw.read).Seconds(),
+				ratio, st.fold.Seconds()/raw.read.Seconds(), float64(st.peakRSS)/(1<<20), st.stateBytes)
+		})
+	}
+}
+
+func startSizes(b *testing.B) []int {
+	v := os.Getenv(startEventsEnv)
+	if v == "" {
+		return []int{100_000}
+	}
+	var out []int
+	for _, s := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		require.NoError(b, err, "%s=%q: comma-separated event counts", startEventsEnv, v)
+		out = append(out, n)
+	}
+	return out
+}
+
+// filledLog returns a data directory whose town log (duhu) holds n events of
+// startLogEvents, made once and kept in $TMPDIR (the 1,000,000 fill takes a
+// minute); every run works on a copy, because serve appends to it once ready.
+func filledLog(b *testing.B, n int) string {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("floodcmd-start-%s-%d", startLogVersion, n))
+	if _, err := os.Stat(filepath.Join(dir, "filled")); err == nil {
+		return dir
+	}
+	require.NoError(b, os.RemoveAll(dir))
+	tmp := dir + ".tmp"
+	require.NoError(b, os.RemoveAll(tmp))
+	start := time.Now()
+	fillLog(b, tmp, n)
+	require.NoError(b, os.WriteFile(filepath.Join(tmp, "filled"), nil, 0o644))
+	require.NoError(b, os.Rename(tmp, dir))
+	b.Logf("filled %s with %d events in %.1f s", dir, n, time.Since(start).Seconds())
+	return dir
+}
+
+// townConn starts the embedded NATS of a floodcmd data directory (its own
+// keys, as serve does) and connects as the town's engine.
+func townConn(b *testing.B, dir string, syncAlways bool) (*nats.Conn, jetstream.JetStream, func()) {
+	auth, err := events.LoadAuthority(dir)
+	require.NoError(b, err)
+	user, err := auth.Issue(events.NatsEngine, "duhu", 0, time.Now())
+	require.NoError(b, err)
+	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: "-", StoreDir: dir, SyncAlways: syncAlways, Auth: auth})
+	require.NoError(b, err)
+	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.UserJWTAndSeed(user.JWT, user.Seed),
+		nats.CustomInboxPrefix(events.InboxPrefix("duhu")))
+	require.NoError(b, err)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	require.NoError(b, err)
+	return nc, js, func() { nc.Close(); shutdownEmbedded(ns) }
+}
+
+// fillLog writes n events to duhu's stream in dir on a server without fsync
+// per message (the fill only; serve reads it with SyncAlways as always), by
+// async publishes. No Nats-Msg-Id: in a season the dedup window holds ten
+// minutes of ids, not the whole log, and the restart should not pay for it.
+func fillLog(b *testing.B, dir string, n int) {
+	require.NoError(b, os.MkdirAll(dir, 0o750))
+	_, js, stop := townConn(b, dir, false)
+	defer stop()
+	ctx := context.Background()
+	_, err := events.EnsureStream(ctx, js, "duhu", 1)
+	require.NoError(b, err)
+	mix := newStartMix()
+	for i := range n {
+		subject, body := mix.next(i)
+		if _, err := js.PublishAsync(subject, body, jetstream.WithStallWait(time.Minute)); err != nil {
+			b.Fatalf("publish %d of %d: %v", i+1, n, err)
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(5 * time.Minute):
+		b.Fatal("the fill was not acknowledged within 5 minutes")
+	}
+	s, err := js.Stream(ctx, events.StreamName("duhu"))
+	require.NoError(b, err)
+	info, err := s.Info(ctx)
+	require.NoError(b, err)
+	require.Equal(b, uint64(n), info.State.Msgs, "every event of the fill is in the log")
+}
+
+// startMix is a season of a town's log: rain and level readings from Duhu's
+// 14 gauges every 10 minutes (rain mostly nothing, now and then a shower or a
+// storm; levels wandering about their normal), and per 1,000 events one
+// incident reported and, 500 events (about six hours) later, resolved.
+type startMix struct {
+	rnd    *rand.Rand
+	gauges []startGauge
+	at     time.Time
+	gauge  int
+	step   int
+	level  map[string]float64
+}
+
+type startGauge struct {
+	id    string
+	level bool
+	base  float64 // a level gauge's normal level, m
+}
+
+func newStartMix() *startMix {
+	gs := []startGauge{{id: "nankeng-reservoir", level: true, base: 28}, {id: "duhu-river-seat", level: true, base: 1.5}}
+	for _, id := range []string{"rain-nankeng", "rain-duhuxu", "rain-nancun", "rain-longhe", "rain-dagang", "rain-yuanmei",
+		"rain-shencun", "rain-beifeng", "rain-haibin", "rain-lianan", "rain-shangping", "rain-donghai"} {
+		gs = append(gs, startGauge{id: id})
+	}
+	m := &startMix{rnd: rand.New(rand.NewPCG(17, 2022)), gauges: gs, level: map[string]float64{},
+		at: time.Date(2022, 4, 1, 0, 10, 0, 0, time.FixedZone("CST", 8*3600))}
+	for _, g := range gs {
+		m.level[g.id] = g.base
+	}
+	return m
+}
+
+// next returns the subject and body of event i.
+func (m *startMix) next(i int) (string, []byte) {
+	stamp := m.at.Format(time.RFC3339)
+	switch i % 1000 {
+	case 0:
+		k := i / 1000
+		lat, lon := 22.08+0.01*m.rnd.Float64(), 112.9+0.01*m.rnd.Float64()
+		return "flood.duhu.incident", fmt.Appendf(nil, `{"specversion":"1.0","id":"inc-%d","source":"grid/duhuxu-1","type":"flood.incident.reported","time":%q,"subject":"flood.duhu.incident","datacontenttype":"application/json","data":{"kind":"flooding","lat":%.5f,"lon":%.5f,"people":%d,"note":"水浸街 street flooded","reporter":"网格员 %d"}}`,
+			k, stamp, lat, lon, 1+k%5, k%40)
+	case 500:
+		k := i / 1000
+		return "flood.duhu.command", fmt.Appendf(nil, `{"specversion":"1.0","id":"resolve-%d","source":"board/operator","type":"flood.command.resolve","time":%q,"subject":"flood.duhu.command","datacontenttype":"application/json","data":{"incident":"inc-%d","operator":"值班员","reason":"水已退 water gone"}}`,
+			k, stamp, k)
+	}
+	g := m.gauges[m.gauge]
+	var subject string
+	var body []byte
+	if g.level {
+		lv := m.level[g.id] + 0.02*(m.rnd.Float64()-0.5) + 0.002*(g.base-m.level[g.id])
+		m.level[g.id] = lv
+		subject = "flood.duhu.level"
+		body = fmt.Appendf(nil, `{"specversion":"1.0","id":"%s-%d","source":"gauge/%s","type":"flood.level.observed","time":%q,"subject":"flood.duhu.level","datacontenttype":"application/json","data":{"gauge":"%s","meters":%.2f}}`,
+			g.id, m.step, g.id, stamp, g.id, lv)
+	} else {
+		mm := 0.0
+		switch r := m.rnd.Float64(); {
+		case r < 0.01:
+			mm = 5 + 25*m.rnd.Float64() // a storm's ten minutes
+		case r < 0.2:
+			mm = math.Round(30*m.rnd.ExpFloat64()) / 10 // a shower
+		}
+		subject = "flood.duhu.rain"
+		body = fmt.Appendf(nil, `{"specversion":"1.0","id":"%s-%d","source":"gauge/%s","type":"flood.rain.observed","time":%q,"subject":"flood.duhu.rain","datacontenttype":"application/json","data":{"gauge":"%s","mm":%.1f,"minutes":10}}`,
+			g.id, m.step, g.id, stamp, g.id, mm)
+	}
+	if m.gauge++; m.gauge == len(m.gauges) {
+		m.gauge, m.step = 0, m.step+1
+		m.at = m.at.Add(10 * time.Minute)
+	}
+	return subject, body
+}
+
+// copyDir copies a data directory (the cached fill) to a run's own.
+func copyDir(b *testing.B, from, to string) {
+	out, err := exec.Command("cp", "-a", from+"/.", to).CombinedOutput()
+	require.NoError(b, err, "cp: %s", out)
+	require.NoError(b, os.Remove(filepath.Join(to, "filled")))
+}
+
+// rawRead is the baseline: the embedded server started on the data directory
+// as serve starts it (SyncAlways), then an ordered consumer reading the whole
+// stream with the engine's pull options, touching every message's bytes.
+type rawRead struct {
+	events int
+	total  time.Duration // server start + read
+	read   time.Duration // the read alone
+}
+
+func readRaw(b *testing.B, dir string) rawRead {
+	start := time.Now()
+	_, js, stop := townConn(b, dir, true)
+	defer stop()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, events.StreamName("duhu"))
+	require.NoError(b, err)
+	last := s.CachedInfo().State.LastSeq
+	readStart := time.Now()
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	require.NoError(b, err)
+	it, err := cons.Messages(jetstream.PullMaxMessages(1024), jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
+	require.NoError(b, err)
+	defer it.Stop()
+	var r rawRead
+	var bytesRead int
+	for {
+		m, err := it.Next()
+		require.NoError(b, err)
+		meta, err := m.Metadata()
+		require.NoError(b, err)
+		bytesRead += len(m.Data())
+		r.events++
+		if meta.Sequence.Stream >= last {
+			break
+		}
+	}
+	r.read, r.total = time.Since(readStart), time.Since(start)
+	require.Positive(b, bytesRead)
+	return r
+}
+
+// serveStart is one `floodcmd serve` start on a filled log.
+type serveStart struct {
+	total      time.Duration // exec → /readyz 200
+	fold       time.Duration // "engine replaying log" → "engine caught up" in its log
+	peakRSS    int64         // VmHWM at ready, bytes
+	stateBytes int           // GET /api/state at ready
+}
+
+func startToReady(b *testing.B, dir string) serveStart {
+	addr := testproc.FreeAddr(b)
+	var out bytes.Buffer
+	cmd := exec.Command(testproc.Binary(b), "serve", "--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu")
+	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	require.NoError(b, cmd.Start())
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+	}()
+	var st serveStart
+	deadline := start.Add(10 * time.Minute)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				st.total = time.Since(start)
+				break
+			}
+		}
+		if time.Now().After(deadline) || cmd.ProcessState != nil {
+			b.Fatalf("floodcmd not ready within 10 minutes; output:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	st.peakRSS = vmHWM(b, cmd.Process.Pid)
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/api/state", nil)
+	require.NoError(b, err)
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(b, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(b, err)
+	require.Equal(b, http.StatusOK, resp.StatusCode, "%s", body)
+	st.stateBytes = len(body)
+	st.fold = logGap(b, out.String(), "engine replaying log", "engine caught up")
+	return st
+}
+
+// vmHWM reads a process's peak resident set size.
+func vmHWM(b *testing.B, pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(b, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			require.NoError(b, err)
+			return kb << 10
+		}
+	}
+	b.Fatal("no VmHWM in /proc/<pid>/status")
+	return 0
+}
+
+// logGap is the time between the first log lines with messages from and to.
+func logGap(b *testing.B, log, from, to string) time.Duration {
+	at := func(msg string) time.Time {
+		for _, line := range strings.Split(log, "\n") {
+			if !strings.Contains(line, `msg="`+msg+`"`) {
+				continue
+			}
+			stamp, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+			t, err := time.Parse(time.RFC3339Nano, stamp)
+			require.NoError(b, err, "%s", line)
+			return t
+		}
+		b.Fatalf("no %q in floodcmd's log:\n%s", msg, log)
+		return time.Time{}
+	}
+	return at(to).Sub(at(from))
+}
