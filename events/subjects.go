@@ -2,7 +2,6 @@ package events
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -22,11 +21,38 @@ const (
 	ChanRejected  = "rejected"
 )
 
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
-
 // ValidSlug reports whether s may be a town, responder, shelter or gauge id in a
-// subject token: lower-case letters, digits, '-' and '_' (no dots or wildcards).
-func ValidSlug(s string) bool { return slugRE.MatchString(s) }
+// subject token: lower-case letters, digits, '-' and '_' (no dots or
+// wildcards), a letter or digit first, at most 63 bytes — what the pattern
+// ^[a-z0-9][a-z0-9_-]{0,62}$ matches, checked without a regexp because every
+// reading's gauge is checked (TestValidSlugIsThePattern).
+func ValidSlug(s string) bool {
+	if len(s) == 0 || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !slugByte(s[i], i == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func validSlugBytes(b []byte) bool {
+	if len(b) == 0 || len(b) > 63 {
+		return false
+	}
+	for i, c := range b {
+		if !slugByte(c, i == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func slugByte(c byte, first bool) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || !first && (c == '-' || c == '_')
+}
 
 // TownSubjects is what a town's stream captures: everything under flood.<town>
 // and the mutual-aid inbox addressed to it.

@@ -37,6 +37,15 @@ func Validate(town, subject string, raw []byte) (Input, error) {
 	if addr.Town != town {
 		return Input{}, Invalidf("subject", subject, "addressed to town %q, not %q", addr.Town, town)
 	}
+	if in, ok := fastReading(addr, subject, raw); ok {
+		return in, nil // a plain reading, read in one pass (fastreading.go)
+	}
+	return validateGeneral(addr, subject, raw)
+}
+
+// validateGeneral is Validate for every event: the envelope, then the typed
+// data, each rule checked in order so the first broken one is the reason.
+func validateGeneral(addr Address, subject string, raw []byte) (Input, error) {
 	if addr.Channel == ChanCAP && isXML(raw) {
 		return rawCAP(addr, subject, raw)
 	}
