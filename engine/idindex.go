@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"slices"
 )
 
@@ -14,7 +15,7 @@ import (
 // 128 bits, and a repeat is always caught.
 type idIndex struct {
 	recent map[idKey]uint64
-	sorted []idEntry // by key; recent is merged in when it grows past mergeAt
+	sorted []idEntry // by key; recent is merged in when it grows (see addNew)
 }
 
 type idKey [16]byte
@@ -24,7 +25,7 @@ type idEntry struct {
 	seq uint64
 }
 
-// mergeAt bounds the map of the newest ids (about 60 bytes an id) before they
+// mergeAt is the fewest of the newest ids (about 60 bytes an id in the map) before they
 // are merged into the sorted array (24 bytes an id).
 const mergeAt = 1 << 14
 
@@ -36,13 +37,28 @@ func keyOf(id string) idKey {
 }
 
 // seen returns the sequence id was applied at, if it was.
-func (x *idIndex) seen(id string) (uint64, bool) {
-	k := keyOf(id)
+func (x *idIndex) seen(id string) (uint64, bool) { return x.seenKey(keyOf(id)) }
+
+// seenKey is seen for an id's key (the fold hashes each id once).
+func (x *idIndex) seenKey(k idKey) (uint64, bool) {
 	if seq, ok := x.recent[k]; ok {
 		return seq, true
 	}
-	i, ok := slices.BinarySearchFunc(x.sorted, k, func(e idEntry, k idKey) int { return bytes.Compare(e.key[:], k[:]) })
-	if ok {
+	// A binary search by the key's two halves as big-endian numbers: the
+	// order of bytes.Compare, without a call per step.
+	hi, lo := binary.BigEndian.Uint64(k[:8]), binary.BigEndian.Uint64(k[8:])
+	i, j := 0, len(x.sorted)
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		e := &x.sorted[h].key
+		ehi, elo := binary.BigEndian.Uint64(e[:8]), binary.BigEndian.Uint64(e[8:])
+		if ehi < hi || ehi == hi && elo < lo {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
+	if i < len(x.sorted) && x.sorted[i].key == k {
 		return x.sorted[i].seq, true
 	}
 	return 0, false
@@ -50,11 +66,21 @@ func (x *idIndex) seen(id string) (uint64, bool) {
 
 // add records id as applied at seq (the first time only).
 func (x *idIndex) add(id string, seq uint64) {
-	if _, dup := x.seen(id); dup {
+	k := keyOf(id)
+	if _, dup := x.seenKey(k); dup {
 		return
 	}
-	x.recent[keyOf(id)] = seq
-	if len(x.recent) >= mergeAt {
+	x.addNew(k, seq)
+}
+
+// addNew records a key seenKey has just not found.
+func (x *idIndex) addNew(k idKey, seq uint64) {
+	x.recent[k] = seq
+	// The newest ids are merged in when they are a thirty-second of the rest
+	// (at least mergeAt): each merge copies the whole array, so a fixed batch
+	// would make a season's fold quadratic; this keeps it about 33 copies an
+	// id, for at most 2 bytes an id more in the map.
+	if len(x.recent) >= max(mergeAt, len(x.sorted)/32) {
 		x.merge()
 	}
 }

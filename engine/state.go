@@ -69,8 +69,10 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 		return s.applyOwn(seq, subject, addr, raw)
 	}
 	in, err := events.Validate(s.Town, subject, raw)
+	var key idKey
 	if err == nil {
-		if first, dup := s.applied.seen(in.Event.ID); dup {
+		key = keyOf(in.Event.ID)
+		if first, dup := s.applied.seenKey(key); dup {
 			s.owe(seq, subject, in.Event.ID, &events.Invalid{Field: "id", Value: in.Event.ID,
 				Rule: fmt.Sprintf("duplicate: this event id was applied at sequence %d; ignored", first)})
 			s.counts["duplicate"]++
@@ -88,7 +90,7 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 		s.counts["rejected"]++
 		return Refused, typ
 	}
-	s.applied.add(in.Event.ID, seq)
+	s.applied.addNew(key, seq)
 	s.counts["applied"]++
 	if in.Event.Drill {
 		s.drill.Events++

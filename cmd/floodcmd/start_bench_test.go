@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/internal/seasonlog"
 	"github.com/floodcmd/floodcmd/internal/testproc"
 )
 
@@ -36,7 +35,7 @@ const startLogVersion = "v1"
 // BenchmarkStart times `floodcmd serve` from exec to /readyz 200 (a full
 // replay of the town's log, no snapshot) against a plain ordered consumer
 // reading the same stream in the same run, on a log of a season's realistic
-// mix (startLogEvents). The engine runs as a child process: its peak RSS is its
+// mix (internal/seasonlog). The engine runs as a child process: its peak RSS is its
 // own VmHWM (/proc/<pid>/status) read the moment it is ready, embedded NATS
 // server included, as an operator would see it. Goals (issue 17): start ÷ raw
 // ≤ 1.5, peak RSS ≤ 100 MB at 1,000,000 events and ≤ 1.2 × that at 5,000,000.
@@ -84,7 +83,7 @@ func startSizes(b *testing.B) []int {
 }
 
 // filledLog returns a data directory whose town log (duhu) holds n events of
-// startLogEvents, made once and kept in $TMPDIR (the 1,000,000 fill takes a
+// seasonlog, made once and kept in $TMPDIR (the 1,000,000 fill takes a
 // minute); every run works on a copy, because serve appends to it once ready.
 func filledLog(b *testing.B, n int) string {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("floodcmd-start-%s-%d", startLogVersion, n))
@@ -130,9 +129,9 @@ func fillLog(b *testing.B, dir string, n int) {
 	ctx := context.Background()
 	_, err := events.EnsureStream(ctx, js, "duhu", 1)
 	require.NoError(b, err)
-	mix := newStartMix()
+	mix := seasonlog.New()
 	for i := range n {
-		subject, body := mix.next(i)
+		subject, body := mix.Next(i)
 		if _, err := js.PublishAsync(subject, body, jetstream.WithStallWait(time.Minute)); err != nil {
 			b.Fatalf("publish %d of %d: %v", i+1, n, err)
 		}
@@ -147,81 +146,6 @@ func fillLog(b *testing.B, dir string, n int) {
 	info, err := s.Info(ctx)
 	require.NoError(b, err)
 	require.Equal(b, uint64(n), info.State.Msgs, "every event of the fill is in the log")
-}
-
-// startMix is a season of a town's log: rain and level readings from Duhu's
-// 14 gauges every 10 minutes (rain mostly nothing, now and then a shower or a
-// storm; levels wandering about their normal), and per 1,000 events one
-// incident reported and, 500 events (about six hours) later, resolved.
-type startMix struct {
-	rnd    *rand.Rand
-	gauges []startGauge
-	at     time.Time
-	gauge  int
-	step   int
-	level  map[string]float64
-}
-
-type startGauge struct {
-	id    string
-	level bool
-	base  float64 // a level gauge's normal level, m
-}
-
-func newStartMix() *startMix {
-	gs := []startGauge{{id: "nankeng-reservoir", level: true, base: 28}, {id: "duhu-river-seat", level: true, base: 1.5}}
-	for _, id := range []string{"rain-nankeng", "rain-duhuxu", "rain-nancun", "rain-longhe", "rain-dagang", "rain-yuanmei",
-		"rain-shencun", "rain-beifeng", "rain-haibin", "rain-lianan", "rain-shangping", "rain-donghai"} {
-		gs = append(gs, startGauge{id: id})
-	}
-	m := &startMix{rnd: rand.New(rand.NewPCG(17, 2022)), gauges: gs, level: map[string]float64{},
-		at: time.Date(2022, 4, 1, 0, 10, 0, 0, time.FixedZone("CST", 8*3600))}
-	for _, g := range gs {
-		m.level[g.id] = g.base
-	}
-	return m
-}
-
-// next returns the subject and body of event i.
-func (m *startMix) next(i int) (string, []byte) {
-	stamp := m.at.Format(time.RFC3339)
-	switch i % 1000 {
-	case 0:
-		k := i / 1000
-		lat, lon := 22.08+0.01*m.rnd.Float64(), 112.9+0.01*m.rnd.Float64()
-		return "flood.duhu.incident", fmt.Appendf(nil, `{"specversion":"1.0","id":"inc-%d","source":"grid/duhuxu-1","type":"flood.incident.reported","time":%q,"subject":"flood.duhu.incident","datacontenttype":"application/json","data":{"kind":"flooding","lat":%.5f,"lon":%.5f,"people":%d,"note":"水浸街 street flooded","reporter":"网格员 %d"}}`,
-			k, stamp, lat, lon, 1+k%5, k%40)
-	case 500:
-		k := i / 1000
-		return "flood.duhu.command", fmt.Appendf(nil, `{"specversion":"1.0","id":"resolve-%d","source":"board/operator","type":"flood.command.resolve","time":%q,"subject":"flood.duhu.command","datacontenttype":"application/json","data":{"incident":"inc-%d","operator":"值班员","reason":"水已退 water gone"}}`,
-			k, stamp, k)
-	}
-	g := m.gauges[m.gauge]
-	var subject string
-	var body []byte
-	if g.level {
-		lv := m.level[g.id] + 0.02*(m.rnd.Float64()-0.5) + 0.002*(g.base-m.level[g.id])
-		m.level[g.id] = lv
-		subject = "flood.duhu.level"
-		body = fmt.Appendf(nil, `{"specversion":"1.0","id":"%s-%d","source":"gauge/%s","type":"flood.level.observed","time":%q,"subject":"flood.duhu.level","datacontenttype":"application/json","data":{"gauge":"%s","meters":%.2f}}`,
-			g.id, m.step, g.id, stamp, g.id, lv)
-	} else {
-		mm := 0.0
-		switch r := m.rnd.Float64(); {
-		case r < 0.01:
-			mm = 5 + 25*m.rnd.Float64() // a storm's ten minutes
-		case r < 0.2:
-			mm = math.Round(30*m.rnd.ExpFloat64()) / 10 // a shower
-		}
-		subject = "flood.duhu.rain"
-		body = fmt.Appendf(nil, `{"specversion":"1.0","id":"%s-%d","source":"gauge/%s","type":"flood.rain.observed","time":%q,"subject":"flood.duhu.rain","datacontenttype":"application/json","data":{"gauge":"%s","mm":%.1f,"minutes":10}}`,
-			g.id, m.step, g.id, stamp, g.id, mm)
-	}
-	if m.gauge++; m.gauge == len(m.gauges) {
-		m.gauge, m.step = 0, m.step+1
-		m.at = m.at.Add(10 * time.Minute)
-	}
-	return subject, body
 }
 
 // copyDir copies a data directory (the cached fill) to a run's own.
