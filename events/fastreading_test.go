@@ -120,3 +120,18 @@ func BenchmarkValidateReading(b *testing.B) {
 		}
 	})
 }
+
+// TestParseChannelSubjectIsParseSubject: the path without a split gives what
+// the split gives.
+func TestParseChannelSubjectIsParseSubject(t *testing.T) {
+	for _, s := range []string{"flood.duhu.rain", "flood.duhu.level", "flood.duhu.incident", "flood.duhu.command", "flood.duhu.rejected",
+		"flood.duhu.cap", "flood..rain", "flood.aid.rain", "flood.duhu.rain.x", "flood.duhu.out", "flood.duhu.responder", "flood.duhu.", "flood.duhu"} {
+		fast, ok := parseChannelSubject(s)
+		if !ok {
+			continue
+		}
+		split, err := parseSplit(s)
+		require.NoError(t, err, s)
+		assert.True(t, reflect.DeepEqual(fast, split), "%s: %+v %+v", s, fast, split)
+	}
+}

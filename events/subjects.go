@@ -92,6 +92,14 @@ type Address struct {
 // ParseSubject splits a floodcmd subject. It does not decide whether the
 // channel is an input: see Address.IsInput.
 func ParseSubject(subject string) (Address, error) {
+	if a, ok := parseChannelSubject(subject); ok {
+		return a, nil
+	}
+	return parseSplit(subject)
+}
+
+// parseSplit is ParseSubject token by token, for every subject.
+func parseSplit(subject string) (Address, error) {
 	tok := strings.Split(subject, ".")
 	if len(tok) < 3 || tok[0] != Prefix {
 		return Address{}, Invalidf("subject", subject, "must be flood.<town>.<channel>…")
@@ -125,6 +133,25 @@ func ParseSubject(subject string) (Address, error) {
 		}
 	}
 	return a, nil
+}
+
+// parseChannelSubject parses flood.<town>.<channel> for the channels of three
+// tokens without splitting (every reading's subject is one), as ParseSubject
+// would; anything else answers false and ParseSubject splits.
+func parseChannelSubject(subject string) (Address, bool) {
+	rest, ok := strings.CutPrefix(subject, Prefix+".")
+	if !ok {
+		return Address{}, false
+	}
+	town, channel, ok := strings.Cut(rest, ".")
+	if !ok || town == "" || town == "aid" || strings.IndexByte(channel, '.') >= 0 {
+		return Address{}, false
+	}
+	switch channel {
+	case ChanRain, ChanLevel, ChanIncident, ChanCommand, ChanRejected, ChanCAP:
+		return Address{Town: town, Channel: channel, Rest: []string{}}, true
+	}
+	return Address{}, false
 }
 
 // IsInput reports whether the engine should read the subject as an input

@@ -121,8 +121,13 @@ const maxPending = 4096
 func (h *Hub) Applied(seq uint64, subject string, outcome engine.Outcome, typ string) {
 	h.mu.Lock()
 	if len(h.pending) >= maxPending {
-		h.pending = h.pending[1:]
-		h.overflow++
+		// Drop the older half in place: a replay passes every event through
+		// here, and dropping one at a time made append copy the slice anew
+		// every few thousand events. A frame shows at most TimelinePerFrame
+		// (100) of the newest anyway; the dropped are counted.
+		n := copy(h.pending, h.pending[maxPending/2:])
+		h.overflow += len(h.pending) - n
+		h.pending = h.pending[:n]
 	}
 	h.pending = append(h.pending, TimelineEntry{Seq: seq, Subject: subject, Type: typ, Outcome: string(outcome)})
 	h.mu.Unlock()

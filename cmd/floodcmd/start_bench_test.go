@@ -11,7 +11,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"runtime"
+	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -58,12 +61,13 @@ func BenchmarkStart(b *testing.B) {
 			b.ReportMetric(st.total.Seconds(), "start_s")
 			b.ReportMetric(ratio, "ratio")
 			b.ReportMetric(st.fold.Seconds()/raw.read.Seconds(), "fold_ratio")
+			b.ReportMetric(st.cpu.Seconds()/raw.cpu.Seconds(), "cpu_ratio")
 			b.ReportMetric(float64(st.peakRSS)/(1<<20), "peak_rss_MiB")
 			b.ReportMetric(float64(st.stateBytes), "state_bytes")
 			b.Logf("%d events: start → ready %.2f s (replay %.2f s), raw ordered read %.2f s (of which server start %.2f s): "+
-				"ratio %.2f (replay ÷ read %.2f); peak RSS %.1f MiB at ready (VmHWM of the floodcmd process, embedded NATS included); "+
+				"ratio %.2f (replay ÷ read %.2f); CPU %.2f s ÷ %.2f s = %.2f; peak RSS %.1f MiB at ready (VmHWM of the floodcmd process, embedded NATS included); "+
 				"/api/state %d bytes", n, st.total.Seconds(), st.fold.Seconds(), raw.total.Seconds(), (raw.total - raw.read).Seconds(),
-				ratio, st.fold.Seconds()/raw.read.Seconds(), float64(st.peakRSS)/(1<<20), st.stateBytes)
+				ratio, st.fold.Seconds()/raw.read.Seconds(), st.cpu.Seconds(), raw.cpu.Seconds(), st.cpu.Seconds()/raw.cpu.Seconds(), float64(st.peakRSS)/(1<<20), st.stateBytes)
 		})
 	}
 }
@@ -162,9 +166,11 @@ type rawRead struct {
 	events int
 	total  time.Duration // server start + read
 	read   time.Duration // the read alone
+	cpu    time.Duration // CPU time of this process over total (the server runs in it, as in serve)
 }
 
 func readRaw(b *testing.B, dir string) rawRead {
+	cpu0 := selfCPU(b)
 	start := time.Now()
 	_, js, stop := townConn(b, dir, true)
 	defer stop()
@@ -192,6 +198,7 @@ func readRaw(b *testing.B, dir string) rawRead {
 		}
 	}
 	r.read, r.total = time.Since(readStart), time.Since(start)
+	r.cpu = selfCPU(b) - cpu0
 	require.Positive(b, bytesRead)
 	return r
 }
@@ -200,11 +207,15 @@ func readRaw(b *testing.B, dir string) rawRead {
 type serveStart struct {
 	total      time.Duration // exec → /readyz 200
 	fold       time.Duration // "engine replaying log" → "engine caught up" in its log
+	cpu        time.Duration // CPU time of the process at ready (utime + stime)
 	peakRSS    int64         // VmHWM at ready, bytes
 	stateBytes int           // GET /api/state at ready
 }
 
 func startToReady(b *testing.B, dir string) serveStart {
+	if os.Getenv(startInProcessEnv) != "" {
+		return startInProcess(b, dir)
+	}
 	addr := testproc.FreeAddr(b)
 	var out bytes.Buffer
 	cmd := exec.Command(testproc.Binary(b), "serve", "--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu")
@@ -234,6 +245,7 @@ func startToReady(b *testing.B, dir string) serveStart {
 		time.Sleep(10 * time.Millisecond)
 	}
 	st.peakRSS = vmHWM(b, cmd.Process.Pid)
+	st.cpu = childCPU(b, cmd.Process.Pid)
 	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/api/state", nil)
 	require.NoError(b, err)
 	req.Header.Set("Authorization", "Bearer "+testAdminToken)
@@ -246,6 +258,94 @@ func startToReady(b *testing.B, dir string) serveStart {
 	st.stateBytes = len(body)
 	st.fold = logGap(b, out.String(), "engine replaying log", "engine caught up")
 	return st
+}
+
+// selfCPU is this process's CPU time so far.
+func selfCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	require.NoError(b, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// childCPU is a running process's CPU time so far (/proc/<pid>/stat utime and
+// stime, in USER_HZ ticks: 100 a second on Linux).
+func childCPU(b *testing.B, pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	require.NoError(b, err)
+	_, rest, ok := strings.Cut(string(raw), ") ") // the command name may hold spaces
+	require.True(b, ok)
+	f := strings.Fields(rest) // f[0] is field 3 (state): utime is field 14, stime 15
+	utime, err := strconv.ParseInt(f[11], 10, 64)
+	require.NoError(b, err)
+	stime, err := strconv.ParseInt(f[12], 10, 64)
+	require.NoError(b, err)
+	return time.Duration(utime+stime) * (time.Second / 100)
+}
+
+// startInProcessEnv runs serve inside the benchmark instead of as a child, so
+// that -cpuprofile and -memprofile see it (peak RSS then means nothing); with
+// FLOODCMD_BENCH_START_HEAP=FILE a heap profile is written at ready, after a GC.
+const startInProcessEnv = "FLOODCMD_BENCH_START_INPROCESS"
+
+func startInProcess(b *testing.B, dir string) serveStart {
+	addr := testproc.FreeAddr(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	env := func(k string) string {
+		if k == "FLOODCMD_ADMIN_TOKEN" {
+			return testAdminToken
+		}
+		return ""
+	}
+	start := time.Now()
+	go func() {
+		done <- serve(ctx, []string{"--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu"}, env, &out)
+	}()
+	defer func() { cancel(); <-done }()
+	var st serveStart
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				st.total = time.Since(start)
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			b.Fatalf("serve stopped: %v\n%s", err, out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if file := os.Getenv("FLOODCMD_BENCH_START_HEAP"); file != "" {
+		runtime.GC()
+		f, err := os.Create(file)
+		require.NoError(b, err)
+		require.NoError(b, pprof.WriteHeapProfile(f))
+		require.NoError(b, f.Close())
+	}
+	st.fold = logGap(b, out.String(), "engine replaying log", "engine caught up")
+	return st
+}
+
+// syncBuffer is a bytes.Buffer serve may write to while the benchmark reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // vmHWM reads a process's peak resident set size.
