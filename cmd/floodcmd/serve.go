@@ -53,6 +53,8 @@ type serveConfig struct {
 	tlsKey       string
 	// ackTimeout: an assignment not accepted within this time goes to the next best responder.
 	ackTimeout time.Duration
+	// retention: how long finished work stays in the live view (log time).
+	retention time.Duration
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -72,6 +74,8 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.origins, "allowed-origins", "", "other origins (comma-separated) that may open the board's websocket")
 	fs.DurationVar(&c.ackTimeout, "ack-timeout", dispatch.DefaultConfig().AckTimeout,
 		"an assignment not accepted within this time (a person's time, wall clock) goes to the next best responder")
+	fs.DurationVar(&c.retention, "retention", engine.DefaultRetention,
+		"how long (log time) a resolved incident and its assignments stay on the board and in /api/state; the rest is in /api/history (--db)")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", 2*time.Minute,
 		"how long start-up waits, with back-off, for NATS, a JetStream meta leader, the town's stream and its lease before giving up")
@@ -178,6 +182,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if cfg.retention <= 0 {
+		return fmt.Errorf("--retention %s: must be positive", cfg.retention)
+	}
+	domain.SetRetention(cfg.retention)
 	log.Info("scenario loaded", "town", town.Scenario.Town.ID, "name", town.Scenario.Town.Name,
 		"villages", len(town.Scenario.Villages), "grids", len(town.Scenario.Grids), "shelters", len(town.Scenario.Shelters),
 		"responders", len(town.Roster), "road_nodes", town.Graph.Nodes, "road_components", town.Graph.Components,
