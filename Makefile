@@ -37,10 +37,10 @@ bench:
 	scripts/with-postgres.sh $(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 30m ./...
 
 ## soak: the engine's seeded soak over 200 seeds (make test runs 3): every kind of input, kill -9,
-## invariants after every step (see engine/soak_test.go); SEEDS=N to change
+## invariants after every step (see natsjs/soak_test.go); SEEDS=N to change
 SEEDS ?= 200
 soak:
-	$(GO) test -run '^TestSoakEngine$$' -count=1 -timeout 90m ./engine/ -args -soak.seeds=$(SEEDS)
+	$(GO) test -run '^TestSoakEngine$$' -count=1 -timeout 90m ./natsjs/ -args -soak.seeds=$(SEEDS)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
