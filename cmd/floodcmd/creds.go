@@ -25,6 +25,7 @@ func creds(args []string, getenv func(string) string, stdout io.Writer) error {
 	data := fs.String("data", "./data", "data directory of the floodcmd whose NATS accepts the credential (its nats-auth keys)")
 	ttl := fs.Duration("ttl", 0, "how long the credential is valid (0: as long as the keys)")
 	serverConfig := fs.Bool("server-config", false, "print the nats-server configuration (accounts, trust) of an external cluster instead")
+	out := fs.String("out", "", "write to this file (mode 0600: it holds a secret) instead of standard output")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -39,8 +40,7 @@ func creds(args []string, getenv func(string) string, stdout io.Writer) error {
 		return err
 	}
 	if *serverConfig {
-		_, err := io.WriteString(stdout, auth.ServerConfig())
-		return err
+		return write(*out, stdout, []byte(auth.ServerConfig()))
 	}
 	if !slices.Contains(natsjs.NatsRoles, *role) {
 		return fmt.Errorf("--role %q: one of %s", *role, strings.Join(natsjs.NatsRoles, ", "))
@@ -59,6 +59,18 @@ func creds(args []string, getenv func(string) string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = stdout.Write(file)
-	return err
+	return write(*out, stdout, file)
+}
+
+// write puts a secret into the file path (readable by its owner only), or on stdout when path is "".
+func write(path string, stdout io.Writer, secret []byte) error {
+	if path == "" {
+		_, err := stdout.Write(secret)
+		return err
+	}
+	if err := os.WriteFile(path, secret, 0o600); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", path)
+	return nil
 }

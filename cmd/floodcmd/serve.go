@@ -52,6 +52,8 @@ type serveConfig struct {
 	natsCA       string
 	tlsCert      string
 	tlsKey       string
+	// ackTimeout: an assignment not accepted within this time goes to the next best responder.
+	ackTimeout time.Duration
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -69,6 +71,8 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.speed, "speed", 60, "replay speed-up factor")
 	fs.BoolVar(&c.simulate, "simulate", false, "drill only: simulated responders answer their assignments and households reach their shelters")
 	fs.StringVar(&c.origins, "allowed-origins", "", "other origins (comma-separated) that may open the board's websocket")
+	fs.DurationVar(&c.ackTimeout, "ack-timeout", dispatch.DefaultConfig().AckTimeout,
+		"an assignment not accepted within this time (a person's time, wall clock) goes to the next best responder")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", 2*time.Minute,
 		"how long start-up waits, with back-off, for NATS, a JetStream meta leader, the town's stream and its lease before giving up")
@@ -164,6 +168,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
 	}
 	dcfg := dispatch.DefaultConfig()
+	dcfg.AckTimeout = cfg.ackTimeout
 	if cfg.replay != "" && cfg.speed > 1 {
 		// A drill runs on its own clock, sped up; people answering a phone do
 		// not. The ack time-out is a person's time: as long in the wall clock
