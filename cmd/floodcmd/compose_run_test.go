@@ -18,8 +18,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/floodcmd/floodcmd/engine"
-	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // TestComposeServicesRunWithoutDocker runs what docker-compose.yml would run,
@@ -90,7 +90,7 @@ func TestComposeServicesRunWithoutDocker(t *testing.T) {
 	p := startServe(t, t.TempDir(), env, "--nats-listen", "-")
 	p.waitReady(t)
 
-	field, err := nats.Connect(url, nats.UserCredentials(mintCreds(t, keys, events.NatsField, "duhu")))
+	field, err := nats.Connect(url, nats.UserCredentials(mintCreds(t, keys, natsjs.NatsField, "duhu")))
 	require.NoError(t, err)
 	defer field.Close()
 	js, err := jetstream.New(field)

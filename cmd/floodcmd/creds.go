@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // creds prints a NATS credentials file signed by the account key of the
@@ -35,15 +35,15 @@ func creds(args []string, getenv func(string) string, stdout io.Writer) error {
 	if _, err := os.Stat(*data); err != nil && !*serverConfig {
 		return fmt.Errorf("--data %s: %w (the data directory of the floodcmd serve whose NATS the credential is for)", *data, err)
 	}
-	auth, err := events.LoadAuthority(*data)
+	auth, err := natsjs.LoadAuthority(*data)
 	if err != nil {
 		return err
 	}
 	if *serverConfig {
 		return write(*out, stdout, []byte(auth.ServerConfig()))
 	}
-	if !slices.Contains(events.NatsRoles, *role) {
-		return fmt.Errorf("--role %q: one of %s", *role, strings.Join(events.NatsRoles, ", "))
+	if !slices.Contains(natsjs.NatsRoles, *role) {
+		return fmt.Errorf("--role %q: one of %s", *role, strings.Join(natsjs.NatsRoles, ", "))
 	}
 	if *town == "" {
 		return errors.New("--town: the town the credential acts for (e.g. duhu; for --role town the neighbour, e.g. chixi)")

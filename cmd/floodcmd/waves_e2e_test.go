@@ -19,6 +19,7 @@ import (
 
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/scenario"
 )
 
@@ -254,7 +255,7 @@ func (w *waves) acked(futures []jetstream.PubAckFuture) {
 // stubborn incident, whose first responder declines and second stays silent.
 func (w *waves) phones(p *proc) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	c, err := w.js.OrderedConsumer(ctx, events.StreamName("duhu"), jetstream.OrderedConsumerConfig{
+	c, err := w.js.OrderedConsumer(ctx, natsjs.StreamName("duhu"), jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{"flood.duhu.out.assignment.>"}, DeliverPolicy: jetstream.DeliverNewPolicy})
 	require.NoError(w.t, err)
 	done := make(chan struct{})
@@ -354,7 +355,7 @@ func readLog(tb testing.TB, js jetstream.JetStream, subject string) [][]byte {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := js.OrderedConsumer(ctx, events.StreamName("duhu"), jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	c, err := js.OrderedConsumer(ctx, natsjs.StreamName("duhu"), jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
 	require.NoError(tb, err)
 	var out [][]byte
 	for {
