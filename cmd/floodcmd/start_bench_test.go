@@ -23,9 +23,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
-	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/seasonlog"
 	"github.com/floodcmd/floodcmd/internal/testproc"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // startEventsEnv lists the log sizes BenchmarkStart runs (comma-separated);
@@ -108,14 +108,14 @@ func filledLog(b *testing.B, n int) string {
 // townConn starts the embedded NATS of a floodcmd data directory (its own
 // keys, as serve does) and connects as the town's engine.
 func townConn(b *testing.B, dir string, syncAlways bool) (*nats.Conn, jetstream.JetStream, func()) {
-	auth, err := events.LoadAuthority(dir)
+	auth, err := natsjs.LoadAuthority(dir)
 	require.NoError(b, err)
-	user, err := auth.Issue(events.NatsEngine, "duhu", 0, time.Now())
+	user, err := auth.Issue(natsjs.NatsEngine, "duhu", 0, time.Now())
 	require.NoError(b, err)
-	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: "-", StoreDir: dir, SyncAlways: syncAlways, Auth: auth})
+	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{Listen: "-", StoreDir: dir, SyncAlways: syncAlways, Auth: auth})
 	require.NoError(b, err)
 	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.UserJWTAndSeed(user.JWT, user.Seed),
-		nats.CustomInboxPrefix(events.InboxPrefix("duhu")))
+		nats.CustomInboxPrefix(natsjs.InboxPrefix("duhu")))
 	require.NoError(b, err)
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
 	require.NoError(b, err)
@@ -131,7 +131,7 @@ func fillLog(b *testing.B, dir string, n int) {
 	_, js, stop := townConn(b, dir, false)
 	defer stop()
 	ctx := context.Background()
-	_, err := events.EnsureStream(ctx, js, "duhu", 1)
+	_, err := natsjs.EnsureStream(ctx, js, "duhu", 1)
 	require.NoError(b, err)
 	mix := seasonlog.New()
 	for i := range n {
@@ -145,7 +145,7 @@ func fillLog(b *testing.B, dir string, n int) {
 	case <-time.After(5 * time.Minute):
 		b.Fatal("the fill was not acknowledged within 5 minutes")
 	}
-	s, err := js.Stream(ctx, events.StreamName("duhu"))
+	s, err := js.Stream(ctx, natsjs.StreamName("duhu"))
 	require.NoError(b, err)
 	info, err := s.Info(ctx)
 	require.NoError(b, err)
@@ -175,7 +175,7 @@ func readRaw(b *testing.B, dir string) rawRead {
 	_, js, stop := townConn(b, dir, true)
 	defer stop()
 	ctx := context.Background()
-	s, err := js.Stream(ctx, events.StreamName("duhu"))
+	s, err := js.Stream(ctx, natsjs.StreamName("duhu"))
 	require.NoError(b, err)
 	last := s.CachedInfo().State.LastSeq
 	readStart := time.Now()
