@@ -145,7 +145,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	if startTail == 0 {
 		e.ready.Store(true)
 	}
-	msgs := make(chan jetstream.Msg, 1024)
+	msgs := make(chan sequenced, 1024)
 	readErr := make(chan error, 1)
 	go func() { readErr <- e.read(ctx, msgs) }()
 	ticker := time.NewTicker(e.cfg.Tick)
@@ -223,7 +223,7 @@ func (e *Engine) watchReader(ctx context.Context, queued int) {
 // read feeds the log to the engine loop in order. When the server goes away (a
 // restart, a cluster node lost) it resumes after the last message it passed on,
 // so the engine neither stops nor sees a message twice or out of order.
-func (e *Engine) read(ctx context.Context, msgs chan<- jetstream.Msg) error {
+func (e *Engine) read(ctx context.Context, msgs chan<- sequenced) error {
 	next := uint64(1)
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
@@ -253,7 +253,7 @@ func (e *Engine) read(ctx context.Context, msgs chan<- jetstream.Msg) error {
 }
 
 // follow reads one ordered consumer until it fails, advancing next.
-func (e *Engine) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig, msgs chan<- jetstream.Msg, next *uint64) error {
+func (e *Engine) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig, msgs chan<- sequenced, next *uint64) error {
 	cons, err := e.cfg.Stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("create ordered consumer: %w", err)
@@ -279,17 +279,25 @@ func (e *Engine) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig
 		}
 		*next = meta.Sequence.Stream + 1
 		select {
-		case msgs <- m:
+		case msgs <- sequenced{m, meta.Sequence.Stream}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
 
+// sequenced is a message of the log with its stream sequence, read from its
+// metadata once, by the reader.
+type sequenced struct {
+	msg jetstream.Msg
+	seq uint64
+}
+
 // applyBatch folds m and whatever else is already waiting, under one lock.
-func (e *Engine) applyBatch(m jetstream.Msg, more <-chan jetstream.Msg) {
+func (e *Engine) applyBatch(m sequenced, more <-chan sequenced) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.lastProgress = time.Now()
 	for n := 0; ; n++ {
 		e.applyOne(m)
 		if n >= 4096 {
@@ -303,14 +311,8 @@ func (e *Engine) applyBatch(m jetstream.Msg, more <-chan jetstream.Msg) {
 	}
 }
 
-func (e *Engine) applyOne(m jetstream.Msg) {
-	meta, err := m.Metadata()
-	if err != nil {
-		e.cfg.Logger.Error("message without metadata", "subject", m.Subject(), "err", err)
-		return
-	}
-	seq := meta.Sequence.Stream
-	e.lastProgress = time.Now()
+func (e *Engine) applyOne(lm sequenced) {
+	m, seq := lm.msg, lm.seq
 	outcome, typ := e.state.Apply(seq, m.Subject(), m.Data())
 	e.applied.Store(seq)
 	e.track(seq, m.Subject())

@@ -15,7 +15,12 @@ type Metrics struct {
 	// rounds appended, by fence, and those refused as stale.
 	Void   *prometheus.CounterVec
 	Rounds *prometheus.CounterVec
+	// byType caches the received and applied counters of each event type: a
+	// replay counts every message, and a label lookup hashes its values each time.
+	byType map[string]typeCounters
 }
+
+type typeCounters struct{ received, applied prometheus.Counter }
 
 // NewMetrics registers the engine's series on reg.
 func NewMetrics(reg prometheus.Registerer, town string) *Metrics {
@@ -43,10 +48,24 @@ func (m *Metrics) observe(o engine.Outcome, typ string) {
 	if typ == "" {
 		typ = "unknown"
 	}
-	m.Received.WithLabelValues(typ).Inc()
 	switch o {
 	case engine.Applied, engine.Decision:
-		m.Applied.WithLabelValues(typ).Inc()
+		// Only folded types are cached: they are the contract's few, while a
+		// refused event's type is whatever its sender wrote.
+		c, ok := m.byType[typ]
+		if !ok {
+			if m.byType == nil {
+				m.byType = map[string]typeCounters{}
+			}
+			c = typeCounters{m.Received.WithLabelValues(typ), m.Applied.WithLabelValues(typ)}
+			m.byType[typ] = c
+		}
+		c.received.Inc()
+		c.applied.Inc()
+		return
+	}
+	m.Received.WithLabelValues(typ).Inc()
+	switch o {
 	case engine.Void:
 		m.Void.WithLabelValues(typ).Inc()
 	case engine.Refused, engine.Duplicate:
