@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -63,11 +64,13 @@ func BenchmarkStart(b *testing.B) {
 			b.ReportMetric(st.fold.Seconds()/raw.read.Seconds(), "fold_ratio")
 			b.ReportMetric(st.cpu.Seconds()/raw.cpu.Seconds(), "cpu_ratio")
 			b.ReportMetric(float64(st.peakRSS)/(1<<20), "peak_rss_MiB")
+			b.ReportMetric(float64(raw.peakRSS)/(1<<20), "raw_peak_rss_MiB")
 			b.ReportMetric(float64(st.stateBytes), "state_bytes")
 			b.Logf("%d events: start → ready %.2f s (replay %.2f s), raw ordered read %.2f s (of which server start %.2f s): "+
-				"ratio %.2f (replay ÷ read %.2f); CPU %.2f s ÷ %.2f s = %.2f; peak RSS %.1f MiB at ready (VmHWM of the floodcmd process, embedded NATS included); "+
+				"ratio %.2f (replay ÷ read %.2f); CPU %.2f s ÷ %.2f s = %.2f; peak RSS %.1f MiB at ready (VmHWM of the floodcmd process, embedded NATS included; "+
+				"the raw read's process %.1f MiB); "+
 				"/api/state %d bytes", n, st.total.Seconds(), st.fold.Seconds(), raw.total.Seconds(), (raw.total - raw.read).Seconds(),
-				ratio, st.fold.Seconds()/raw.read.Seconds(), st.cpu.Seconds(), raw.cpu.Seconds(), st.cpu.Seconds()/raw.cpu.Seconds(), float64(st.peakRSS)/(1<<20), st.stateBytes)
+				ratio, st.fold.Seconds()/raw.read.Seconds(), st.cpu.Seconds(), raw.cpu.Seconds(), st.cpu.Seconds()/raw.cpu.Seconds(), float64(st.peakRSS)/(1<<20), float64(raw.peakRSS)/(1<<20), st.stateBytes)
 		})
 	}
 }
@@ -167,9 +170,15 @@ type rawRead struct {
 	total  time.Duration // server start + read
 	read   time.Duration // the read alone
 	cpu    time.Duration // CPU time of this process over total (the server runs in it, as in serve)
+	// peakRSS is this process's VmHWM over the read, reset before it
+	// (/proc/self/clear_refs): what the server and a plain reader need.
+	peakRSS int64
 }
 
 func readRaw(b *testing.B, dir string) rawRead {
+	runtime.GC()
+	debug.FreeOSMemory()
+	require.NoError(b, os.WriteFile("/proc/self/clear_refs", []byte("5"), 0), "reset the peak RSS")
 	cpu0 := selfCPU(b)
 	start := time.Now()
 	_, js, stop := townConn(b, dir, true)
@@ -199,6 +208,7 @@ func readRaw(b *testing.B, dir string) rawRead {
 	}
 	r.read, r.total = time.Since(readStart), time.Since(start)
 	r.cpu = selfCPU(b) - cpu0
+	r.peakRSS = vmHWM(b, os.Getpid())
 	require.Positive(b, bytesRead)
 	return r
 }
@@ -220,6 +230,9 @@ func startToReady(b *testing.B, dir string) serveStart {
 	var out bytes.Buffer
 	cmd := exec.Command(testproc.Binary(b), "serve", "--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu")
 	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken)
+	if extra := os.Getenv(startChildEnv); extra != "" {
+		cmd.Env = append(cmd.Env, strings.Fields(extra)...)
+	}
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	require.NoError(b, cmd.Start())
@@ -281,6 +294,10 @@ func childCPU(b *testing.B, pid int) time.Duration {
 	require.NoError(b, err)
 	return time.Duration(utime+stime) * (time.Second / 100)
 }
+
+// startChildEnv adds variables to the environment of the floodcmd under test
+// only, e.g. "GOGC=50" or "GOMEMLIMIT=80MiB", to measure the runtime's knobs.
+const startChildEnv = "FLOODCMD_BENCH_START_CHILD_ENV"
 
 // startInProcessEnv runs serve inside the benchmark instead of as a child, so
 // that -cpuprofile and -memprofile see it (peak RSS then means nothing); with
