@@ -60,19 +60,57 @@ func NewState(town string, d *Domain) *State {
 
 // Apply folds the message at seq. It never panics on input and never reads the clock.
 func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) {
+	return s.ApplyPrepared(seq, Prepare(s.Town, subject, raw))
+}
+
+// Prepared is a message of the log decoded for the fold: its subject parsed,
+// its event validated (or its envelope decoded, for the engine's own) and its
+// id hashed for the dedup index. Prepare depends on nothing but its arguments,
+// so the log's reader runs it on its own goroutine while the fold applies the
+// messages before: decoding and folding then take a core each.
+type Prepared struct {
+	town, subject string
+	raw           []byte
+	addr          events.Address
+	own           bool         // a decision or a rejection notice of the engine's
+	in            events.Input // an input, valid when err is nil
+	ev            events.Event // the envelope of one of the engine's own
+	err           error
+	key           idKey
+}
+
+// Prepare decodes the message on subject for town's fold (see Prepared).
+func Prepare(town, subject string, raw []byte) Prepared {
+	p := Prepared{town: town, subject: subject, raw: raw}
+	addr, err := events.ParseSubject(subject)
+	if err == nil && !addr.IsInput() {
+		p.addr, p.own = addr, true
+		p.ev, p.err = events.DecodeEnvelope(raw)
+		return p
+	}
+	p.in, p.err = events.Validate(town, subject, raw)
+	if p.err == nil {
+		p.key = keyOf(p.in.Event.ID)
+	}
+	return p
+}
+
+// ApplyPrepared folds a prepared message at seq (see Apply).
+func (s *State) ApplyPrepared(seq uint64, p Prepared) (Outcome, string) {
 	if seq <= s.Seq {
 		return Duplicate, "" // the ordered consumer never goes back, but a resubscribe might
 	}
 	s.Seq = seq
-	addr, err := events.ParseSubject(subject)
-	if err == nil && !addr.IsInput() {
-		return s.applyOwn(seq, subject, addr, raw)
+	subject := p.subject
+	if p.town != s.Town {
+		p = Prepare(s.Town, subject, p.raw) // prepared for another town's address: again, for ours
 	}
-	in, err := events.Validate(s.Town, subject, raw)
-	var key idKey
+	if p.own {
+		return s.applyOwn(seq, subject, p.addr, p.ev, p.err)
+	}
+	in, err := p.in, p.err
 	if err == nil {
-		key = keyOf(in.Event.ID)
-		if first, dup := s.applied.seenKey(key); dup {
+		if first, dup := s.applied.seenKey(p.key); dup {
 			s.owe(seq, subject, in.Event.ID, &events.Invalid{Field: "id", Value: in.Event.ID,
 				Rule: fmt.Sprintf("duplicate: this event id was applied at sequence %d; ignored", first)})
 			s.counts["duplicate"]++
@@ -90,7 +128,7 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 		s.counts["rejected"]++
 		return Refused, typ
 	}
-	s.applied.addNew(key, seq)
+	s.applied.addNew(p.key, seq)
 	s.counts["applied"]++
 	if in.Event.Drill {
 		s.drill.Events++
@@ -109,8 +147,7 @@ func (s *State) owe(seq uint64, subject, id string, inv *events.Invalid) {
 }
 
 // applyOwn folds what the engine itself wrote: decisions and rejection notices.
-func (s *State) applyOwn(seq uint64, subject string, addr events.Address, raw []byte) (Outcome, string) {
-	ev, err := events.DecodeEnvelope(raw)
+func (s *State) applyOwn(seq uint64, subject string, addr events.Address, ev events.Event, err error) (Outcome, string) {
 	if err != nil {
 		// Someone else wrote garbage under out/rejected; it is not ours to fold.
 		s.counts["foreign"]++

@@ -279,18 +279,21 @@ func (e *Engine) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig
 		}
 		*next = meta.Sequence.Stream + 1
 		select {
-		case msgs <- sequenced{m, meta.Sequence.Stream}:
+		// Decoded here, on the reader's goroutine, while the loop folds the
+		// messages before it: a replay decodes on one core and folds on another.
+		case msgs <- sequenced{m, meta.Sequence.Stream, engine.Prepare(e.cfg.Town, m.Subject(), m.Data())}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
 
-// sequenced is a message of the log with its stream sequence, read from its
-// metadata once, by the reader.
+// sequenced is a message of the log with its stream sequence (read from its
+// metadata once) and decoded for the fold, both by the reader.
 type sequenced struct {
-	msg jetstream.Msg
-	seq uint64
+	msg  jetstream.Msg
+	seq  uint64
+	prep engine.Prepared
 }
 
 // applyBatch folds m and whatever else is already waiting, under one lock.
@@ -313,7 +316,7 @@ func (e *Engine) applyBatch(m sequenced, more <-chan sequenced) {
 
 func (e *Engine) applyOne(lm sequenced) {
 	m, seq := lm.msg, lm.seq
-	outcome, typ := e.state.Apply(seq, m.Subject(), m.Data())
+	outcome, typ := e.state.ApplyPrepared(seq, lm.prep)
 	e.applied.Store(seq)
 	e.track(seq, m.Subject())
 	if outcome == engine.Decision || outcome == engine.Notice || outcome == engine.Void {
