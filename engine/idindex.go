@@ -1,10 +1,8 @@
 package engine
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
-	"slices"
 )
 
 // idIndex remembers every event id the town has applied, for ever, exactly
@@ -13,11 +11,16 @@ import (
 // the newest). A collision-resistant hash, not a probabilistic filter: a new
 // report is taken for a repeat only if someone finds a SHA-256 collision on
 // 128 bits, and a repeat is always caught.
+//
+// The sorted array is kept in chunks of chunkLen entries: it grows by a chunk,
+// never by copying the whole of it into a larger one, so a season's index
+// never needs twice its size at the moment it grows.
 type idIndex struct {
 	recent map[idKey]uint64
-	sorted []idEntry // by key; recent is merged in when it grows (see addNew)
-	// dir[p] is the first entry of sorted whose key's top dirBits bits are p
-	// (see index); it is used only while dirLen == len(sorted).
+	chunks [][]idEntry // the sorted entries, chunkLen a chunk; n of them are in use
+	n      int
+	// dir[p] is the first sorted entry whose key's top dirBits bits are p
+	// (see index); it is used only while dirLen == n.
 	dir     []uint32
 	dirBits uint
 	dirLen  int
@@ -30,9 +33,15 @@ type idEntry struct {
 	seq uint64
 }
 
-// mergeAt is the fewest of the newest ids (about 60 bytes an id in the map) before they
-// are merged into the sorted array (24 bytes an id).
-const mergeAt = 1 << 14
+// mergeAt is the fewest of the newest ids (about 50 bytes an id in the map)
+// before they are merged into the sorted chunks (24 bytes an id).
+const mergeAt = 1 << 16
+
+// chunkBits sizes a chunk of the sorted entries: 65,536 entries, 1.5 MiB.
+const (
+	chunkBits = 16
+	chunkLen  = 1 << chunkBits
+)
 
 func newIDIndex() *idIndex { return &idIndex{recent: map[idKey]uint64{}} }
 
@@ -40,6 +49,9 @@ func keyOf(id string) idKey {
 	sum := sha256.Sum256([]byte(id))
 	return idKey(sum[:16])
 }
+
+// at is the i-th sorted entry.
+func (x *idIndex) at(i int) *idEntry { return &x.chunks[i>>chunkBits][i&(chunkLen-1)] }
 
 // seen returns the sequence id was applied at, if it was.
 func (x *idIndex) seen(id string) (uint64, bool) { return x.seenKey(keyOf(id)) }
@@ -49,9 +61,9 @@ func (x *idIndex) seenKey(k idKey) (uint64, bool) {
 	if seq, ok := x.recent[k]; ok {
 		return seq, true
 	}
-	hi, lo := binary.BigEndian.Uint64(k[:8]), binary.BigEndian.Uint64(k[8:])
-	i, j := 0, len(x.sorted)
-	if x.dirLen == len(x.sorted) && len(x.dir) > 1 {
+	hi, lo := halves(k)
+	i, j := 0, x.n
+	if x.dirLen == x.n && len(x.dir) > 1 {
 		// The directory narrows the search to the keys sharing the top bits:
 		// a few entries, instead of twenty steps over the whole array.
 		p := hi >> (64 - x.dirBits)
@@ -61,16 +73,15 @@ func (x *idIndex) seenKey(k idKey) (uint64, bool) {
 	// order of bytes.Compare, without a call per step.
 	for i < j {
 		h := int(uint(i+j) >> 1)
-		e := &x.sorted[h].key
-		ehi, elo := binary.BigEndian.Uint64(e[:8]), binary.BigEndian.Uint64(e[8:])
+		ehi, elo := halves(x.at(h).key)
 		if ehi < hi || ehi == hi && elo < lo {
 			i = h + 1
 		} else {
 			j = h
 		}
 	}
-	if i < len(x.sorted) && x.sorted[i].key == k {
-		return x.sorted[i].seq, true
+	if i < x.n && x.at(i).key == k {
+		return x.at(i).seq, true
 	}
 	return 0, false
 }
@@ -87,51 +98,84 @@ func (x *idIndex) add(id string, seq uint64) {
 // addNew records a key seenKey has just not found.
 func (x *idIndex) addNew(k idKey, seq uint64) {
 	x.recent[k] = seq
-	// The newest ids are merged in when they are a thirty-second of the rest
-	// (at least mergeAt): each merge copies the whole array, so a fixed batch
-	// would make a season's fold quadratic; this keeps it about 33 copies an
-	// id, for at most 2 bytes an id more in the map.
-	if len(x.recent) >= max(mergeAt, len(x.sorted)/32) {
+	// The newest ids are merged in when they are a sixteenth of the rest (at
+	// least mergeAt): each merge moves the sorted entries above the smallest
+	// new key, nearly all of them, so a fixed batch would make a season's
+	// fold quadratic; this keeps it about 17 moves an id, for at most 3 bytes
+	// an id more in the map.
+	if len(x.recent) >= max(mergeAt, x.n/16) {
 		x.merge()
 	}
 }
 
-// merge moves the newest ids into the sorted array, merging from its end in
-// place: the array grows by an eighth when it is full, so a merge allocates
-// nothing most of the time and leaves no 24-byte-an-id array behind as garbage.
+// merge moves the newest ids into the sorted chunks, merging from the end in
+// place; a chunk is added when they are full.
 func (x *idIndex) merge() {
 	add := make([]idEntry, 0, len(x.recent))
 	for k, s := range x.recent {
 		add = append(add, idEntry{k, s})
 	}
-	slices.SortFunc(add, func(a, b idEntry) int { return compareKeys(a.key, b.key) })
-	n, m := len(x.sorted), len(add)
-	if cap(x.sorted) < n+m {
-		grown := make([]idEntry, n, n+m+(n+m)/8)
-		copy(grown, x.sorted)
-		x.sorted = grown
+	sortEntries(add)
+	n, m := x.n, len(add)
+	for len(x.chunks)*chunkLen < n+m {
+		x.chunks = append(x.chunks, make([]idEntry, chunkLen))
 	}
-	x.sorted = x.sorted[:n+m]
 	i, j := n-1, m-1
 	for k := n + m - 1; j >= 0; k-- {
-		if i >= 0 && compareKeys(add[j].key, x.sorted[i].key) < 0 {
-			x.sorted[k] = x.sorted[i]
+		if i >= 0 && lessKey(add[j].key, x.at(i).key) {
+			*x.at(k) = *x.at(i)
 			i--
 		} else {
-			x.sorted[k] = add[j]
+			*x.at(k) = add[j]
 			j--
 		}
 	}
+	x.n = n + m
 	clear(x.recent)
 	x.index()
 }
 
+// sortEntries sorts entries by key: a bucket pass on the top bits (the keys
+// are SHA-256, spread evenly), then insertion sort within each bucket of a
+// few: a few times faster than a comparison sort of 24-byte entries.
+func sortEntries(es []idEntry) {
+	bits := uint(1)
+	for bits < 24 && 1<<bits < len(es) {
+		bits++
+	}
+	count := make([]int, 1<<bits+1)
+	for i := range es {
+		hi, _ := halves(es[i].key)
+		count[hi>>(64-bits)+1]++
+	}
+	for p := 1; p < len(count); p++ {
+		count[p] += count[p-1]
+	}
+	out := make([]idEntry, len(es))
+	next := append([]int(nil), count...)
+	for i := range es {
+		hi, _ := halves(es[i].key)
+		p := hi >> (64 - bits)
+		out[next[p]] = es[i]
+		next[p]++
+	}
+	for p := 0; p+1 < len(count); p++ {
+		b := out[count[p]:count[p+1]]
+		for i := 1; i < len(b); i++ {
+			for k := i; k > 0 && lessKey(b[k].key, b[k-1].key); k-- {
+				b[k], b[k-1] = b[k-1], b[k]
+			}
+		}
+	}
+	copy(es, out)
+}
+
 // index rebuilds the directory: for each value of a key's top dirBits bits,
-// where its keys start in the sorted array (about 16 keys a slot, a quarter
-// of a byte an id).
+// where its keys start among the sorted entries (about 16 keys a slot, a
+// quarter of a byte an id).
 func (x *idIndex) index() {
 	bits := uint(0)
-	for bits < 32 && len(x.sorted)>>(bits+4) > 1 {
+	for bits < 32 && x.n>>(bits+4) > 1 {
 		bits++
 	}
 	slots := 1 << bits
@@ -142,22 +186,29 @@ func (x *idIndex) index() {
 	}
 	e := 0
 	for p := range slots {
-		for e < len(x.sorted) && binary.BigEndian.Uint64(x.sorted[e].key[:8])>>(64-bits) < uint64(p) {
+		for e < x.n {
+			if hi, _ := halves(x.at(e).key); hi>>(64-bits) >= uint64(p) {
+				break
+			}
 			e++
 		}
 		x.dir[p] = uint32(e)
 	}
-	x.dir[slots] = uint32(len(x.sorted))
-	x.dirBits, x.dirLen = bits, len(x.sorted)
+	x.dir[slots] = uint32(x.n)
+	x.dirBits, x.dirLen = bits, x.n
 }
 
-// compareKeys orders keys as bytes.Compare does.
-func compareKeys(a, b idKey) int {
-	if c := cmp.Compare(binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])); c != 0 {
-		return c
-	}
-	return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
+// halves are a key's two 64-bit halves, big-endian: compared in order, they
+// order keys as bytes.Compare does.
+func halves(k idKey) (uint64, uint64) {
+	return binary.BigEndian.Uint64(k[:8]), binary.BigEndian.Uint64(k[8:])
+}
+
+func lessKey(a, b idKey) bool {
+	ahi, alo := halves(a)
+	bhi, blo := halves(b)
+	return ahi < bhi || ahi == bhi && alo < blo
 }
 
 // len is how many ids are remembered.
-func (x *idIndex) len() int { return len(x.recent) + len(x.sorted) }
+func (x *idIndex) len() int { return len(x.recent) + x.n }
