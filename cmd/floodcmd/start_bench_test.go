@@ -228,7 +228,11 @@ func startToReady(b *testing.B, dir string) serveStart {
 	}
 	addr := testproc.FreeAddr(b)
 	var out bytes.Buffer
-	cmd := exec.Command(testproc.Binary(b), "serve", "--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu")
+	bin := os.Getenv(startBinaryEnv)
+	if bin == "" {
+		bin = testproc.Binary(b)
+	}
+	cmd := exec.Command(bin, "serve", "--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu")
 	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken)
 	if extra := os.Getenv(startChildEnv); extra != "" {
 		cmd.Env = append(cmd.Env, strings.Fields(extra)...)
@@ -294,6 +298,10 @@ func childCPU(b *testing.B, pid int) time.Duration {
 	require.NoError(b, err)
 	return time.Duration(utime+stime) * (time.Second / 100)
 }
+
+// startBinaryEnv names another floodcmd binary to start instead of this
+// tree's, e.g. one built from an older commit, for a before/after in one run.
+const startBinaryEnv = "FLOODCMD_BENCH_START_BINARY"
 
 // startChildEnv adds variables to the environment of the floodcmd under test
 // only, e.g. "GOGC=50" or "GOMEMLIMIT=80MiB", to measure the runtime's knobs.
