@@ -36,25 +36,29 @@ func newRainfall() *rainfall {
 func (r *rainfall) add(gauge string, end time.Time, mm float64) {
 	end = end.UTC()
 	hour := end.Add(-time.Nanosecond).Truncate(time.Hour)
-	if r.hours[gauge] == nil {
-		r.hours[gauge], r.readings[gauge] = map[time.Time]float64{}, map[time.Time]float64{}
+	hours, readings := r.hours[gauge], r.readings[gauge] // looked up once: every reading comes here
+	if hours == nil {
+		hours, readings = map[time.Time]float64{}, map[time.Time]float64{}
+		r.hours[gauge], r.readings[gauge] = hours, readings
 	}
-	r.hours[gauge][hour] += mm - r.readings[gauge][end]
-	r.readings[gauge][end] = mm
-	if end.After(r.latest[gauge]) {
+	hours[hour] += mm - readings[end]
+	readings[end] = mm
+	latest := r.latest[gauge]
+	if end.After(latest) {
+		latest = end
 		r.latest[gauge] = end
 	}
 	// Forget what no sparkline shows any more, once the old part has grown as large as the shown part.
-	if len(r.readings[gauge]) > 4*rainfallHours*6 {
-		cutoff := r.latest[gauge].Add(-2 * rainfallHours * time.Hour)
-		for h := range r.hours[gauge] {
+	if len(readings) > 4*rainfallHours*6 {
+		cutoff := latest.Add(-2 * rainfallHours * time.Hour)
+		for h := range hours {
 			if h.Before(cutoff) {
-				delete(r.hours[gauge], h)
+				delete(hours, h)
 			}
 		}
-		for e := range r.readings[gauge] {
+		for e := range readings {
 			if e.Before(cutoff) {
-				delete(r.readings[gauge], e)
+				delete(readings, e)
 			}
 		}
 	}

@@ -88,6 +88,9 @@ func (s *series) accumulate(t int64) [5]float64 {
 }
 
 func addOverlap(acc *[5]float64, iv interval, t int64) {
+	if iv.mm == 0 {
+		return // adds +0 to every window: skipped, to the same bits (most of a season's readings are dry)
+	}
 	length := iv.end - iv.start
 	for k, h := range Windows {
 		from := t - int64(h)*3600
