@@ -55,6 +55,10 @@ type Domain struct {
 	changed atomic.Bool
 	// readings is set by a rain or level reading: only warnings need a look.
 	readings atomic.Bool
+
+	// unregistered counts decisions not appended because their kind has no
+	// contract type in the registry (a programming error; tests keep it 0).
+	unregistered int
 }
 
 // RoadState is a road that is not as the map has it: closed, or under water.
@@ -296,29 +300,36 @@ func domainErr(err error) error {
 	return err
 }
 
-// ApplyDecision folds one of the engine's recorded decisions.
+// ApplyDecision folds one of the engine's recorded decisions, routed by the
+// registry (events.Decisions) to the domain that owns its type.
 func (d *Domain) ApplyDecision(ev events.Event) error {
 	d.changed.Store(true)
 	d.seq++
-	if ev.Type == TypeRoundDecided {
-		return nil // a round's marker: it carried an expectation, nothing more
+	spec, ok := events.Decision(ev.Type)
+	if !ok {
+		return nil // a later version's decision type: kept in the log, not folded here
 	}
 	if told, err := d.applyVoidNotice(ev); told {
 		return err
 	}
-	if strings.HasPrefix(ev.Type, "flood.evac.") {
-		return d.applyEvacDecision(ev)
-	}
-	if warningTypes[ev.Type] {
-		return d.applyWarningChange(ev)
-	}
-	if strings.HasPrefix(ev.Type, "flood.aid.") {
+	switch spec.Owner {
+	case events.OwnerDispatch:
+		return foldAs(spec, ev, d.applyDispatchDecision)
+	case events.OwnerEvac:
+		return foldAs(spec, ev, d.applyEvacDecision)
+	case events.OwnerWarning:
+		return foldAs(spec, ev, d.applyWarningChange)
+	case events.OwnerAid:
 		return d.applyAidDecision(ev)
+	case events.OwnerEngine:
+		return nil // a round's marker carried an expectation; void notices are folded above
 	}
-	var dec dispatch.Decision
-	if err := ev.DecodeData(&dec); err != nil {
-		return fmt.Errorf("decision %s: %w", ev.ID, err)
-	}
+	return fmt.Errorf("decision %s: type %s is owned by %q, which this fold does not know", ev.ID, ev.Type, spec.Owner)
+}
+
+// applyDispatchDecision folds one of the dispatcher's decisions, and what it
+// means for mutual aid.
+func (d *Domain) applyDispatchDecision(dec dispatch.Decision) error {
 	if dec.Type == "" {
 		return nil // not a dispatcher decision
 	}
@@ -337,11 +348,7 @@ func (d *Domain) ApplyDecision(ev events.Event) error {
 // applyEvacDecision folds a shelter choice, and turns an escort request into an
 // evacuation incident for the dispatcher: responders with the evacuation
 // capability fetch the household, the most vulnerable first.
-func (d *Domain) applyEvacDecision(ev events.Event) error {
-	var dec evac.Decision
-	if err := ev.DecodeData(&dec); err != nil {
-		return fmt.Errorf("decision %s: %w", ev.ID, err)
-	}
+func (d *Domain) applyEvacDecision(dec evac.Decision) error {
 	if err := d.evac.Apply(dec); err != nil {
 		return err
 	}
@@ -360,33 +367,11 @@ func (d *Domain) applyEvacDecision(ev events.Event) error {
 		Reporter: "evac", ReportedAt: dec.Time})
 }
 
-// evacTypes maps the evacuation planner's decisions onto contract event types.
-var evacTypes = map[string]string{
-	evac.DecisionAssigned:     events.TypeEvacAssigned,
-	evac.DecisionReassigned:   events.TypeEvacReassigned,
-	evac.DecisionUnassigned:   events.TypeEvacUnassigned,
-	evac.DecisionEscortNeeded: events.TypeEvacEscortNeeded,
-	// same shelter, new eta_s (data.type says evac.retimed): no new contract type
-	evac.DecisionRetimed: events.TypeEvacReassigned,
-}
-
-// decisionTypes maps the dispatcher's decisions onto contract event types.
-var decisionTypes = map[string]string{
-	dispatch.DecisionAssignmentCreated:   events.TypeAssignmentCreated,
-	dispatch.DecisionAssignmentCancelled: events.TypeAssignmentCancelled,
-	dispatch.DecisionAssignmentTimedOut:  events.TypeAssignmentTimedOut,
-	dispatch.DecisionAidNeeded:           events.TypeAidNeeded,
-	dispatch.DecisionIncidentResolved:    events.TypeIncidentResolved,
-}
-
 // addWarnings adds the warning changes the readings call for at now.
 func (d *Domain) addWarnings(now time.Time, add func(subject, typ string, data any)) {
+	emit := d.emitter(add)
 	for _, c := range d.warn.Evaluate(now) {
-		subject := events.OutSubject(d.town, "warning")
-		if c.Type == warning.ChangeProposed {
-			subject = events.OutSubject(d.town, "proposal")
-		}
-		add(subject, "flood."+c.Type, c)
+		emit(events.OwnerWarning, c.Type, c)
 	}
 }
 
@@ -435,32 +420,14 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 		d.evacAt = now
 		evacDecs = d.evac.Decide(now, d.graph)
 	}
+	emit := d.emitter(add)
 	for _, dec := range evacDecs {
-		key := dec.Household
-		if dec.Run != "" {
-			key = dec.Run
-		}
-		add(events.OutSubject(d.town, "evac", key), evacTypes[dec.Type], dec)
+		emit(events.OwnerEvac, dec.Type, dec)
 	}
 	for _, dec := range decs {
-		typ := decisionTypes[dec.Type]
-		if typ == "" {
-			typ = "flood.dispatch." + dec.Type
-		}
-		var subject string
-		switch {
-		case dec.Responder != "":
-			subject = events.AssignmentSubject(d.town, dec.Responder)
-		case dec.Type == dispatch.DecisionAidNeeded:
-			subject = events.OutSubject(d.town, "aid_needed")
-		default:
-			subject = events.OutSubject(d.town, "incident")
-		}
-		add(subject, typ, dec)
+		emit(events.OwnerDispatch, dec.Type, dec)
 	}
-	d.decideAid(now, func(kind string, m events.Aid) {
-		add(events.OutSubject(d.town, events.ChanAid, kind), events.AidKinds[kind], m)
-	})
+	d.decideAid(now, func(kind string, m events.Aid) { emit(events.OwnerAid, kind, m) })
 	return out
 }
 

@@ -357,6 +357,7 @@ func (s *soaker) check(at string) {
 		}
 		var ev events.Event
 		require.NoError(t, json.Unmarshal(m.Data, &ev))
+		assertRegistered(t, at, m.Subject, ev)
 		if ev.Type != events.TypeAssignmentCreated {
 			continue
 		}
