@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -12,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/floodcmd/floodcmd/dispatch"
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/geo"
@@ -287,15 +287,14 @@ func (d *Domain) roadsOf(c *events.Command) ([]string, error) {
 	return roads, nil
 }
 
-// domainErr turns a dispatcher error into the rejection vocabulary.
+// domainErr turns a domain package's refusal into a rejection in parts that
+// keeps its code (invalid, not found, conflict) and its words.
 func domainErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, dispatch.ErrNotFound) || errors.Is(err, dispatch.ErrConflict) || errors.Is(err, dispatch.ErrInvalid) ||
-		errors.Is(err, evac.ErrNotFound) || errors.Is(err, evac.ErrConflict) || errors.Is(err, evac.ErrInvalid) ||
-		errors.Is(err, warning.ErrNotFound) || errors.Is(err, warning.ErrConflict) || errors.Is(err, warning.ErrInvalid) {
-		return &events.Invalid{Rule: err.Error()}
+	if code := errcode.Of(err); code != "" {
+		return &events.Invalid{Code: code, Rule: err.Error(), Err: err}
 	}
 	return err
 }

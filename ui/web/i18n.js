@@ -143,6 +143,12 @@ export function tr(prefix, value) {
 /** zh is true while the board speaks Chinese. */
 export function zh() { return lang.startsWith('zh'); }
 
+/** refusal is why the server refused a request ({status, body} from post): in Chinese the code's words come first. */
+export function refusal(res) {
+  const m = res.body?.message || `HTTP ${res.status}`;
+  return zh() && res.body?.message_zh ? `${res.body.message_zh}：${m}` : m;
+}
+
 /** fmt fills {name} placeholders of a translated template. */
 export function fmt(key, params = {}) {
   return t(key).replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? ''));
