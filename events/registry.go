@@ -237,6 +237,25 @@ func DecodeDecision(ev Event) (spec *DecisionSpec, data any, ok bool, err error)
 	return spec, data, true, err
 }
 
+// CheckDecision reports what is wrong with a decision appended on subject: a
+// type the registry does not know, data that does not decode as its type, or a
+// subject other than the one the registry builds for it. Nil when all is well.
+func CheckDecision(town, subject string, ev Event) error {
+	spec, data, ok, err := DecodeDecision(ev)
+	switch {
+	case !ok:
+		return fmt.Errorf("decision %s on %s: type %s is not a registered decision type", ev.ID, subject, ev.Type)
+	case err != nil:
+		return err
+	case spec.Subject == nil:
+		return nil // the caller names the subject (a void notice goes where the void decision went)
+	}
+	if want := spec.SubjectFor(town, data); want != subject {
+		return fmt.Errorf("decision %s (%s) appended on %s; the registry says %s", ev.ID, ev.Type, subject, want)
+	}
+	return nil
+}
+
 func init() {
 	// The contract's own data types are bound here; the domain packages' are
 	// bound by the engine, which knows them.

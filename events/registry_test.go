@@ -2,6 +2,7 @@ package events
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,4 +62,14 @@ func TestDecisionKinds(t *testing.T) {
 	_, _, ok, err := DecodeDecision(Event{Type: "flood.later.thing"})
 	assert.False(t, ok)
 	assert.NoError(t, err)
+}
+
+// A decision on the wrong subject, or of a type nobody registered, is named.
+func TestCheckDecision(t *testing.T) {
+	ev, err := New("d-1", "floodcmd/duhu", TypeAidRequested, time.Date(2022, 5, 12, 23, 0, 0, 0, time.UTC), Aid{Request: "duhu-aid-1", From: "duhu", To: "chixi"})
+	require.NoError(t, err)
+	assert.NoError(t, CheckDecision("duhu", "flood.duhu.out.aid.request", ev))
+	assert.ErrorContains(t, CheckDecision("duhu", "flood.duhu.out.aid.commit", ev), "the registry says flood.duhu.out.aid.request")
+	ev.Type = "flood.aid.later"
+	assert.ErrorContains(t, CheckDecision("duhu", "flood.duhu.out.aid.request", ev), "not a registered decision type")
 }
