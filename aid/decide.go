@@ -26,8 +26,16 @@ func (a *State) Decide(now time.Time, tt dispatch.TravelTimer) []Decision {
 	var out []Decision
 	add := func(kind string, m events.Aid) { out = append(out, Decision{Kind: kind, Aid: m}) }
 	items := a.sorted()
+	// One lending a round: every lending is chosen from the responders at home
+	// in the state as folded, so a second one in the same round could pick the
+	// first one's and be void when folded. Later approvals wait for the next
+	// round, which the folded commit triggers at once.
+	lent := false
 	for _, it := range items {
 		if it.Direction != In {
+			continue
+		}
+		if lent && (it.State == Requested && it.Approved > 0 && !it.declined || it.State == Responded) {
 			continue
 		}
 		base := events.Aid{Request: it.Request, From: a.town, To: it.Town, Incident: it.Incident, Operator: it.Operator}
@@ -59,12 +67,14 @@ func (a *State) Decide(now time.Time, tt dispatch.TravelTimer) []Decision {
 			add(events.AidKindResponse, m)
 			if len(picks) > 0 {
 				add(events.AidKindCommit, a.commitOf(base, it, picks))
+				lent = true
 			}
 		case it.State == Responded && it.Committed == 0 && it.Answer != events.AidDecline && it.Offered > 0:
 			// The answer is in the log but the commit is not: the engine stopped
 			// between the two appends. Commit what was offered, as it would have.
 			if picks := a.lendable(it, it.Offered, tt); len(picks) > 0 {
 				add(events.AidKindCommit, a.commitOf(base, it, picks))
+				lent = true
 			}
 		}
 	}

@@ -212,3 +212,32 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
+// TestTwoApprovalsInOneRoundLendEachResponderOnce: two requests approved
+// before the town decides must not both be given the same responders (the
+// second commit would be void when folded); the second is decided once the
+// first is folded, from who is still home.
+func TestTwoApprovalsInOneRoundLendEachResponderOnce(t *testing.T) {
+	cx, dh := askerAndLender(t, keep(10, "duhu"))
+	require.NoError(t, dh.aid.Receive(events.AidKindRequest, &events.Aid{Request: "chixi-aid-7", From: "chixi",
+		Needs: []events.AidNeed{{Capability: "evacuation", Count: 3}}, Lat: askerAt.Lat(), Lon: askerAt.Lon()}, dh.now))
+	dh.aid.cfg = keep(0, "chixi") // all 6 teams may go
+	require.NoError(t, dh.command(events.VerbApproveAid, events.Command{Request: "chixi-aid-1", Count: 5}))
+	require.NoError(t, dh.command(events.VerbApproveAid, events.Command{Request: "chixi-aid-7", Count: 3}))
+	dh.settle() // every decision folds: none is void
+	got := map[string]Record{}
+	for _, r := range dh.aid.View() {
+		got[r.Request] = r
+	}
+	assert.Equal(t, 5, got["chixi-aid-1"].Committed)
+	assert.Equal(t, events.AidPartial, got["chixi-aid-7"].Answer, "one team left for the second request")
+	assert.Equal(t, 1, got["chixi-aid-7"].Committed)
+	assert.Len(t, dh.responders(lent), 6)
+	seen := map[string]bool{}
+	for _, r := range got["chixi-aid-1"].Responders {
+		seen[r.ID] = true
+	}
+	for _, r := range got["chixi-aid-7"].Responders {
+		assert.False(t, seen[r.ID], "%s lent twice", r.ID)
+	}
+	require.Equal(t, 4, dh.deliver(cx))
+}
