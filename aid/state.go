@@ -43,7 +43,12 @@ func (a *State) Config() Config { return a.cfg }
 
 // Outbox lists the recorded outgoing aid messages not yet known delivered:
 // the forwarder sends them to the recipients' inboxes.
-func (a *State) Outbox() []Message { return slices.Clone(a.outbox) }
+func (a *State) Outbox() []Message {
+	if len(a.outbox) == 0 {
+		return nil // emptied or never filled: the same
+	}
+	return slices.Clone(a.outbox)
+}
 
 // View renders the records for /api/state, in the order they were made.
 func (a *State) View() []Record {
