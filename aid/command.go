@@ -7,15 +7,6 @@ import (
 	"github.com/floodcmd/floodcmd/events"
 )
 
-// IsVerb reports whether an operator's command verb is one of mutual aid's.
-func IsVerb(verb string) bool {
-	switch verb {
-	case events.VerbRequestAid, events.VerbApproveAid, events.VerbDeclineAid, events.VerbReleaseAid:
-		return true
-	}
-	return false
-}
-
 // Command carries out an operator's mutual-aid verb (request_aid,
 // approve_aid, decline_aid, release_aid) at t. What it calls for is sent by
 // the next Decide; an order that cannot be carried out is refused here.

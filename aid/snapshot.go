@@ -60,6 +60,13 @@ type messageSnap struct {
 	Event   events.Event `json:"event"`
 }
 
+// State is one of the fold's Snapshotters (engine.Snapshotter, structurally:
+// a domain package does not import the engine).
+var _ interface {
+	Snapshot() ([]byte, error)
+	Restore([]byte) error
+} = (*State)(nil)
+
 // Snapshot is mutual aid's fold state as deterministic bytes: the same state
 // gives the same bytes (records by creation order, wants by incident, the
 // outbox and reports in log order), and no clock is read.
