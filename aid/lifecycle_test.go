@@ -14,7 +14,7 @@ import (
 // askerAndLender: Chixi (3 evacuation teams and a reserve) has 240 people to
 // move, 8 teams' work: it lacks 5 and asks Duhu (6 teams, a reserve, keeping
 // 1 home), which has the request in its inbox.
-func askerAndLender(t *testing.T, asker Config) (cx, dh *town) {
+func askerAndLender(t testing.TB, asker Config) (cx, dh *town) {
 	t.Helper()
 	cx = newTown(t, "chixi", asker, 3, askerAt)
 	dh = newTown(t, "duhu", keep(1, "chixi"), 6, lenderAt)

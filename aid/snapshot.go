@@ -113,6 +113,10 @@ func (a *State) Restore(raw []byte) error {
 		if _, dup := items[is.Key]; dup {
 			return fmt.Errorf("aid snapshot: request %q twice", is.Key)
 		}
+		if is.Key != is.Record.Request || len(is.Record.History) == 0 {
+			// every record is made with its first step: this one was not ours
+			return fmt.Errorf("aid snapshot: record %q is not a record this town made", is.Key)
+		}
 		it := &item{Record: is.Record, seq: is.Seq, declined: is.Declined, release: is.Release, why: is.Why, lastSent: is.LastSent}
 		for _, e := range is.Early {
 			it.early = append(it.early, early{kind: e.Kind, msg: e.Msg, t: e.Time})

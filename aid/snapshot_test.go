@@ -219,8 +219,10 @@ func TestRestoreRefusesWhatIsNotASnapshot(t *testing.T) {
 		"not json":       "{",
 		"unknown field":  `{"items":[],"seq":0,"sent":0,"wants":[],"want_seq":0,"reports":[],"outbox":[],"extra":1}`,
 		"trailing data":  string(good) + "{}",
-		"request twice":  `{"items":[{"key":"a","record":{},"seq":1,"last_sent":"2022-05-12T15:00:00Z"},{"key":"a","record":{},"seq":2,"last_sent":"2022-05-12T15:00:00Z"}]}`,
+		"request twice":  `{"items":[{"key":"a","record":{"request":"a","history":[{"state":"requested","time":"2022-05-12T15:00:00Z"}]},"seq":1,"last_sent":"2022-05-12T15:00:00Z"},{"key":"a","record":{"request":"a","history":[{"state":"requested","time":"2022-05-12T15:00:00Z"}]},"seq":2,"last_sent":"2022-05-12T15:00:00Z"}]}`,
 		"wrong type seq": `{"seq":"one"}`,
+		"no history":     `{"items":[{"key":"a","record":{"request":"a"},"seq":1,"last_sent":"2022-05-12T15:00:00Z"}]}`,
+		"key not its id": `{"items":[{"key":"a","record":{"request":"b","history":[{"state":"requested","time":"2022-05-12T15:00:00Z"}]},"seq":1,"last_sent":"2022-05-12T15:00:00Z"}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			assert.Error(t, cx.aid.Restore([]byte(raw)))
