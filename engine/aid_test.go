@@ -635,3 +635,26 @@ func TestAidLendsAfterADrillWithoutPhones(t *testing.T) {
 	}
 	assert.Contains(t, in.History[1].Note, "无应答")
 }
+
+// TestAidTwoApprovalsFoldWithoutVoid: two requests approved before the town
+// decides are lent different responders, one lending a round, and every
+// decision folds (the second commit used to pick the first one's responders
+// and be void when folded).
+func TestAidTwoApprovalsFoldWithoutVoid(t *testing.T) {
+	dh := newTownLog(t, "duhu", duhuDomain(t))
+	for i, n := range []int{6, 4} {
+		req := fmt.Sprintf("chixi-aid-%d", i+1)
+		require.Equal(t, Applied, dh.input("flood.aid.duhu.request", events.TypeAidRequested, "req-"+req, events.Aid{Request: req, From: "chixi",
+			Needs: []events.AidNeed{{Capability: "evacuation", Count: n}}, Lat: 21.9745, Lon: 112.9575}))
+		require.Equal(t, Applied, dh.command(events.VerbApproveAid, "approve-"+req, events.Command{Request: req, Count: n}))
+	}
+	dh.settle() // requires every decision to fold as a Decision, none Void
+	assert.Zero(t, dh.st.Voided())
+	lentTo := map[string]int{}
+	for _, a := range dh.view().Aid {
+		lentTo[a.Request] = a.Committed
+		assert.Equal(t, aid.Committed, a.State, a.Request)
+	}
+	assert.Equal(t, map[string]int{"chixi-aid-1": 6, "chixi-aid-2": 4}, lentTo)
+	assert.Len(t, responders(dh.view(), func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusLent }), 10)
+}
