@@ -138,6 +138,38 @@ func randomStep(r *rand.Rand, w *world, n int) (string, func(w *world) string) {
 	}
 }
 
+// invariants are what mutual aid promises whatever the sequence: the lender
+// has lent exactly whom its records say, the asker hosts exactly the guests
+// its records say, and the asker never has two requests waiting for an
+// answer for one capability from one neighbour.
+func invariants(tb testing.TB, w *world, what string) {
+	tb.Helper()
+	lentByRecords := 0
+	for _, r := range w.dh.aid.View() {
+		if r.Direction == In && (r.State == Committed || r.State == Deployed) {
+			lentByRecords += r.Committed
+		}
+	}
+	require.Len(tb, w.dh.responders(lent), lentByRecords, "%s: duhu's lent responders against its records", what)
+	guests, waiting := 0, map[string]int{}
+	for _, r := range w.cx.aid.View() {
+		if r.Direction != Out {
+			continue
+		}
+		if r.State == Committed || r.State == Deployed {
+			guests += r.Committed
+		}
+		if r.Incident == "" && r.State == Requested && len(r.Needs) == 1 &&
+			!unanswered(w.cx.aid.item(r.Request), w.cx.now, w.cx.aid.cfg.AnswerWithin()) {
+			waiting[r.Needs[0].Capability+"→"+r.Town]++
+		}
+	}
+	require.Len(tb, w.cx.responders(guest), guests, "%s: chixi's guests against its records", what)
+	for pair, n := range waiting {
+		require.Equal(tb, 1, n, "%s: requests waiting for %s", what, pair)
+	}
+}
+
 // restored builds l's aid afresh over the same dispatcher and restores it from
 // snapshot: the town as a new engine would have it after reading a snapshot.
 func restored(tb testing.TB, l *town, snapshot []byte) {
@@ -185,6 +217,7 @@ func TestSnapshotRestoreRandomSequences(t *testing.T) {
 			what := fmt.Sprintf("seed %d after %v", seed, trail)
 			got1, got2 := do(w1), do(w2)
 			require.Equal(t, got1, got2, "%s: the step went otherwise on the restored world", what)
+			invariants(t, w1, what)
 			for _, pair := range [][2]*town{{w1.cx, w2.cx}, {w1.dh, w2.dh}} {
 				sameTown(t, pair[0], pair[1], what)
 				if r.IntN(4) == 0 {
