@@ -10,8 +10,8 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/dispatch"
-	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/geo"
@@ -37,7 +37,7 @@ type Domain struct {
 	warn     *warning.Warnings
 	rainfall *rainfall
 	depths   map[string]float64
-	aid      *aidState
+	aid      *aid.State
 	seq      uint64   // decisions made, for their ids
 	drill    bool     // an exercise event has been folded: Exercise CAP alerts act
 	voids    []void   // decisions found void whose notice is not yet in the log
@@ -88,7 +88,7 @@ type DomainView struct {
 	Roads           []RoadState           `json:"roads"`
 	// Aid is mutual aid with other towns, requests in and out; each item names
 	// its partner town (town, from, to) so a partner's board shows only its own.
-	Aid []AidView `json:"aid"`
+	Aid []aid.Record `json:"aid"`
 }
 
 // WarningItem is an active warning with a key of its own: a gauge and its
@@ -118,7 +118,7 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	t.Graph = report
 	return &Domain{town: t.Scenario.Town.ID, source: "floodcmd/" + t.Scenario.Town.ID, scenario: t.Scenario,
 		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, evac: ev, warn: warn,
-		rainfall: newRainfall(), depths: map[string]float64{}, aid: newAidState(t.Aid),
+		rainfall: newRainfall(), depths: map[string]float64{}, aid: aid.New(t.Aid, t.Scenario.Town.ID, d),
 		retention: DefaultRetention}, nil
 }
 
@@ -171,9 +171,9 @@ func (d *Domain) Apply(in events.Input) error {
 		if err := d.dispatch.SetStatus(s); err != nil {
 			return domainErr(err)
 		}
-		d.guestStatus(in.Address.Key, data, in.Event.ID, t)
+		d.aid.GuestReport(s, in.Event.ID)
 	case *events.Aid:
-		return d.applyAidIn(in.Address.Key, data, t)
+		return d.aid.Receive(in.Address.Key, data, t)
 	case *events.RainObserved:
 		if err := d.warn.Rain(data.Gauge, data.MM, data.Minutes, t); err != nil {
 			return domainErr(err)
@@ -255,7 +255,7 @@ func (d *Domain) command(verb string, c *events.Command, eventID string, t time.
 	case events.VerbDismiss:
 		return domainErr(d.warn.Dismiss(c.Proposal, c.Operator, t))
 	case events.VerbRequestAid, events.VerbApproveAid, events.VerbDeclineAid, events.VerbReleaseAid:
-		return d.aidCommand(verb, c, t)
+		return d.aid.Command(verb, c, t)
 	case events.VerbHousehold:
 		switch c.Status {
 		case "notified":
@@ -289,15 +289,7 @@ func (d *Domain) roadsOf(c *events.Command) ([]string, error) {
 
 // domainErr turns a domain package's refusal into a rejection in parts that
 // keeps its code (invalid, not found, conflict) and its words.
-func domainErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if code := errcode.Of(err); code != "" {
-		return &events.Invalid{Code: code, Rule: err.Error(), Err: err}
-	}
-	return err
-}
+func domainErr(err error) error { return events.Refusal(err) }
 
 // ApplyDecision folds one of the engine's recorded decisions, routed by the
 // registry (events.Decisions) to the domain that owns its type.
@@ -319,7 +311,7 @@ func (d *Domain) ApplyDecision(ev events.Event) error {
 	case events.OwnerWarning:
 		return foldAs(spec, ev, d.applyWarningChange)
 	case events.OwnerAid:
-		return d.applyAidDecision(ev)
+		return d.aid.Apply(ev)
 	case events.OwnerEngine:
 		return nil // a round's marker carried an expectation; void notices are folded above
 	}
@@ -337,9 +329,9 @@ func (d *Domain) applyDispatchDecision(dec dispatch.Decision) error {
 	}
 	switch dec.Type {
 	case dispatch.DecisionAidNeeded:
-		d.aidNeeded(dec)
+		d.aid.Needed(dec)
 	case dispatch.DecisionAssignmentCreated:
-		d.guestAssigned(dec)
+		d.aid.Assigned(dec)
 	}
 	return nil
 }
@@ -426,7 +418,7 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 	for _, dec := range decs {
 		emit(events.OwnerDispatch, dec.Type, dec)
 	}
-	d.decideAid(now, func(kind string, m events.Aid) { emit(events.OwnerAid, kind, m) })
+	d.decideAid(now, emit)
 	return out
 }
 
@@ -439,7 +431,7 @@ func (d *Domain) View() DomainView {
 		EvacVillages: ev.Villages, Unaccounted: ev.Unaccounted, EvacProgress: ev.Progress, EscortRuns: ev.EscortRuns,
 		Gauges: wv.Gauges, Warnings: make([]WarningItem, 0, len(wv.Active)), WarningVillages: wv.Villages,
 		Proposals: wv.Proposals, WarningConfig: wv.Config, Rainfall: d.rainfall.view(), Roads: []RoadState{},
-		Aid: d.aid.view()}
+		Aid: d.aid.View()}
 	for _, w := range wv.Active {
 		v.Warnings = append(v.Warnings, WarningItem{Key: w.Key(), Warning: w, Target: w.ID})
 	}

@@ -34,6 +34,19 @@ func RefusalOf(err error) *Invalid {
 	return &Invalid{Code: errcode.Of(err), Rule: err.Error()}
 }
 
+// Refusal turns a domain package's coded refusal (errcode.NotFound wrapped
+// with its context) into an *Invalid that keeps its code and words; an error
+// without a code, or nil, is returned as it is.
+func Refusal(err error) error {
+	if _, ok := AsInvalid(err); ok {
+		return err
+	}
+	if code := errcode.Of(err); code != "" {
+		return &Invalid{Code: code, Rule: err.Error(), Err: err}
+	}
+	return err
+}
+
 // Rejection is the notice for the input id on subject (at seq in the log, 0
 // when it never got there) refused with inv.
 func Rejection(id, subject string, seq uint64, inv *Invalid) Rejected {
