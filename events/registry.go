@@ -3,7 +3,6 @@ package events
 import (
 	"fmt"
 	"reflect"
-	"slices"
 	"sort"
 	"sync"
 )
@@ -174,14 +173,24 @@ func Decision(typ string) (*DecisionSpec, bool) {
 	return s, ok
 }
 
-// DecisionOf returns the spec an owner's decision kind (its data.type) is told as.
-func DecisionOf(owner Owner, kind string) (*DecisionSpec, bool) {
+// decisionKinds indexes the registry by owner and kind, for Decide's every decision.
+var decisionKinds = func() map[Owner]map[string]*DecisionSpec {
+	m := map[Owner]map[string]*DecisionSpec{}
 	for _, s := range decisionSpecs {
-		if s.Owner == owner && slices.Contains(s.Kinds, kind) {
-			return s, true
+		if m[s.Owner] == nil {
+			m[s.Owner] = map[string]*DecisionSpec{}
+		}
+		for _, k := range s.Kinds {
+			m[s.Owner][k] = s
 		}
 	}
-	return nil, false
+	return m
+}()
+
+// DecisionOf returns the spec an owner's decision kind (its data.type) is told as.
+func DecisionOf(owner Owner, kind string) (*DecisionSpec, bool) {
+	s, ok := decisionKinds[owner][kind]
+	return s, ok
 }
 
 // Decisions lists every registered decision type, sorted by type.
