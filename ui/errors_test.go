@@ -1,13 +1,16 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/warning"
@@ -64,4 +67,48 @@ func TestErrorAnswers(t *testing.T) {
 			assert.Equal(t, c.status == 500, internal)
 		})
 	}
+}
+
+// Through the server: each refusal answers its code's status, the code, the
+// Chinese words and the message; an event refused at the door is also noticed
+// on flood.<town>.rejected with its code.
+func TestRefusalsOverHTTP(t *testing.T) {
+	s := newTestServer(t)
+	viewer := s.token(t, RoleViewer, "")
+	badLat := `{"specversion":"1.0","id":"bad-lat","source":"test","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"flooding","lat":222,"lon":112.9}}`
+	cases := []struct {
+		name, method, path, token, body string
+		status                          int
+		code                            errcode.Code
+		message                         string
+	}{
+		{"an invalid event", "POST", "/api/events?subject=flood.duhu.incident", "admin-secret", badLat, 400, errcode.Invalid, "latitude"},
+		{"no such endpoint", "GET", "/api/no-such-thing", "admin-secret", "", 404, errcode.NotFound, "no such endpoint"},
+		{"no token", "GET", "/api/state", "", "", 401, errcode.Unauthorised, ""},
+		{"a viewer giving orders", "POST", "/api/commands/resolve", viewer, `{"incident":"x"}`, 403, errcode.Forbidden, "may not use"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, out := s.do(t, c.method, c.path, c.token, c.body)
+			require.Equal(t, c.status, status, out)
+			var body errorBody
+			require.NoError(t, json.Unmarshal([]byte(out), &body), out)
+			assert.Equal(t, c.code, body.Code)
+			assert.Equal(t, c.code.Error(), body.Kind, "the error field keeps its words")
+			assert.Equal(t, c.code.Chinese(), body.Chinese)
+			assert.Contains(t, body.Message, c.message)
+		})
+	}
+	var notice *events.Rejected
+	s.eng.Read(func(*engine.State) {
+		for _, ev := range s.eng.log {
+			var r events.Rejected
+			if ev.Type == events.TypeEventRejected && ev.DecodeData(&r) == nil && r.EventID == "bad-lat" {
+				notice = &r
+			}
+		}
+	})
+	require.NotNil(t, notice, "the refusal is on flood.duhu.rejected too")
+	assert.Equal(t, errcode.Invalid, notice.Code)
+	assert.Equal(t, "data.lat", notice.Field)
 }
