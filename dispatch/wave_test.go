@@ -129,6 +129,7 @@ type waveResult struct {
 	cancels map[string]int // cancellations by reason code
 	twice   int            // responders moved twice within the churn window, not for priority 1
 	wasted  float64        // priority-weighted seconds driven on legs later cancelled (in c.t)
+	open    map[string]int // slots left empty per "incident/capability"
 }
 
 // offlineEligible is the policy (小事不出村、大事不出镇, the reserve for priority 1)
@@ -167,8 +168,20 @@ func waveSlots(cfg Config, incs []waveIncident) []waveSlot {
 // offline: every slot of the wave against every responder at once, from
 // home, exact; its optimality is checked by an LP-duality certificate, not
 // taken on the solver's word.
-func (w *waveTown) offline(tb testing.TB, cfg Config, incs []waveIncident) cost {
-	slots := waveSlots(cfg, incs)
+//
+// With leave non-nil, those slots ("incident/capability" → how many) are
+// left out: the optimum of serving exactly the slots another plan served,
+// which splits a plan's gap into which slots it served and how.
+func (w *waveTown) offline(tb testing.TB, cfg Config, incs []waveIncident, leave map[string]int) cost {
+	var slots []waveSlot
+	left := map[string]int{}
+	for _, s := range waveSlots(cfg, incs) {
+		if k := s.inc + "/" + string(s.capb); left[k] < leave[k] {
+			left[k]++
+			continue
+		}
+		slots = append(slots, s)
+	}
 	homes := make([]orb.Point, len(w.roster))
 	for j, r := range w.roster {
 		homes[j] = r.Home
@@ -292,7 +305,7 @@ func (w *waveTown) around(p orb.Point, l *leg) orb.Point {
 // knows where everyone is), which the run checks.
 func (w *waveTown) online(tb testing.TB, cfg Config, incs []waveIncident, batches int, turnout time.Duration) waveResult {
 	d := newTown(tb, cfg, w.roster...)
-	res := waveResult{cancels: map[string]int{}}
+	res := waveResult{cancels: map[string]int{}, open: map[string]int{}}
 	legs := map[string]*leg{}
 	pos := map[string]orb.Point{}
 	for _, r := range w.roster {
@@ -377,6 +390,7 @@ func (w *waveTown) online(tb testing.TB, cfg Config, incs []waveIncident, batche
 		villageOf[inc.ID] = inc.Village
 		for _, n := range inc.Needs {
 			res.c.unfilled[inc.Priority-1] += int32(n.Open)
+			res.open[inc.ID+"/"+string(n.Capability)] += n.Open
 		}
 	}
 	final := 0
@@ -414,6 +428,7 @@ type waveFigures struct {
 	seeds, p1Equal, unfilledEqual, tierEqual int
 	onlineP1, offlineP1, greedyP1            int
 	ratios                                   []float64      // online ÷ offline travel, seeds whose unfilled counts all agree
+	sameRatios                               []float64      // online ÷ the optimum of serving the same slots, every seed
 	moves                                    []int          // cancellations per wave, every reason
 	byCode                                   map[string]int // cancellations by reason code, all waves
 	twice                                    int            // moved twice within the churn window, not for priority 1
@@ -428,7 +443,11 @@ func runWaves(tb testing.TB, cfg Config, seeds, n, batches int, turnout time.Dur
 		w := newWaveTown(rng)
 		incs := w.wave(rng, n, batches)
 		on := w.online(tb, cfg, incs, batches, turnout)
-		off := w.offline(tb, cfg, incs)
+		off := w.offline(tb, cfg, incs, nil)
+		same := w.offline(tb, cfg, incs, on.open)
+		if same.unfilled == ([NumPriorities]int32{}) && same.t > 0 {
+			f.sameRatios = append(f.sameRatios, on.c.t/same.t)
+		}
 		gr := w.greedyWave(cfg, incs)
 		f.seeds++
 		f.onlineP1 += int(on.c.unfilled[0])
@@ -470,6 +489,7 @@ func runWaves(tb testing.TB, cfg Config, seeds, n, batches int, turnout time.Dur
 		f.wastedShare = wasted / travel
 	}
 	sort.Float64s(f.ratios)
+	sort.Float64s(f.sameRatios)
 	return f
 }
 
@@ -511,9 +531,10 @@ func (f waveFigures) String() string {
 		by = append(by, fmt.Sprintf("%s %d", c, f.byCode[c]))
 	}
 	return fmt.Sprintf("P1 empty online/offline/greedy %d/%d/%d, P1 ≤ optimum in %d of %d; unfilled all equal in %d (village-first equal in %d); "+
-		"travel ÷ optimum median %.3f p90 %.3f max %.3f, ≤ 1.05 in %d of %d; moves per wave mean %.2f max %d (%s); moved twice in the window %d; driven on cancelled legs %.1f%%",
+		"travel ÷ optimum median %.3f p90 %.3f max %.3f, ≤ 1.05 in %d of %d; ÷ optimum of the same slots median %.3f p90 %.3f max %.3f (%d seeds); moves per wave mean %.2f max %d (%s); moved twice in the window %d; driven on cancelled legs %.1f%%",
 		f.onlineP1, f.offlineP1, f.greedyP1, f.p1Equal, f.seeds, f.unfilledEqual, f.tierEqual,
 		quantile(f.ratios, 0.5), quantile(f.ratios, 0.9), quantile(f.ratios, 1), within, len(f.ratios),
+		quantile(f.sameRatios, 0.5), quantile(f.sameRatios, 0.9), quantile(f.sameRatios, 1), len(f.sameRatios),
 		float64(sum)/float64(len(moves)), moves[len(moves)-1], strings.Join(by, ", "), f.twice, 100*f.wastedShare)
 }
 
@@ -562,6 +583,8 @@ func TestWavesLeaveNoMorePriority1EmptyThanTheOfflineOptimum(t *testing.T) {
 func BenchmarkWaves(b *testing.B) {
 	noPrice := DefaultConfig()
 	noPrice.RarePriceS = 0
+	off := DefaultConfig() // the dispatcher before the rebalance, in the same run
+	off.RebalanceGainS = 0
 	for _, tc := range []struct {
 		name              string
 		cfg               Config
@@ -570,10 +593,14 @@ func BenchmarkWaves(b *testing.B) {
 	}{
 		{"incidents=40/batches=1", DefaultConfig(), 100, 40, 1, time.Minute},
 		{"incidents=40/batches=1/no_price", noPrice, 100, 40, 1, time.Minute},
+		{"incidents=40/batches=4/turnout=none/rebalance=off", off, 100, 40, 4, neverDeparts},
 		{"incidents=40/batches=4/turnout=none", DefaultConfig(), 100, 40, 4, neverDeparts},
+		{"incidents=40/batches=4/turnout=60s/rebalance=off", off, 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s", DefaultConfig(), 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s/no_price", noPrice, 100, 40, 4, time.Minute},
+		{"incidents=120/batches=6/turnout=none/rebalance=off", off, 20, 120, 6, neverDeparts},
 		{"incidents=120/batches=6/turnout=none", DefaultConfig(), 20, 120, 6, neverDeparts},
+		{"incidents=120/batches=6/turnout=60s/rebalance=off", off, 20, 120, 6, time.Minute},
 		{"incidents=120/batches=6/turnout=60s", DefaultConfig(), 20, 120, 6, time.Minute},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
@@ -604,6 +631,10 @@ func BenchmarkWaves(b *testing.B) {
 				b.ReportMetric(quantile(f.ratios, 0.9), "travel_p90")
 				b.ReportMetric(quantile(f.ratios, 1), "travel_max")
 				b.ReportMetric(100*float64(within)/float64(len(f.ratios)), "%travel_within_5%")
+			}
+			if len(f.sameRatios) > 0 {
+				b.ReportMetric(quantile(f.sameRatios, 0.5), "same_slots_median")
+				b.ReportMetric(quantile(f.sameRatios, 0.9), "same_slots_p90")
 			}
 			b.ReportMetric(float64(sum)/float64(f.seeds), "moves/wave")
 			b.ReportMetric(float64(moves[len(moves)-1]), "max_moves/wave")
