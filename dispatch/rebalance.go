@@ -28,7 +28,16 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 	if !(gain > 0) {
 		return nil, false
 	}
-	movers := p.rebalanceMovers(open)
+	// A move can only pay on a slot this round fills anyway (a re-plan never
+	// fills more): the movers are those eligible for one of them, so a
+	// standing backlog nobody free can serve costs no extra search.
+	var filled []*slotClass
+	for _, m := range base {
+		if n := len(filled); n == 0 || filled[n-1] != m.cls {
+			filled = append(filled, m.cls)
+		}
+	}
+	movers := p.rebalanceMovers(filled)
 	if len(movers) == 0 {
 		return nil, false
 	}
@@ -178,8 +187,8 @@ const rebalanceMovers = 32
 // rebalanceMovers lists up to rebalanceMovers responders who have not left
 // for their work yet (assigned or accepted), may be moved (not within
 // ChurnWindow, not placed by an operator), and are eligible for an open slot
-// of their work's priority elsewhere, nearest first by straight line; in
-// roster order.
+// of their work's priority elsewhere (of those this round fills), nearest
+// first by straight line; in roster order.
 func (p *plan) rebalanceMovers(open []*slotClass) []*responderState {
 	return p.nearestMovers(open, rebalanceMovers,
 		func(r *responderState, a *assignmentState) bool {
