@@ -574,12 +574,25 @@ func TestWavesLeaveNoMorePriority1EmptyThanTheOfflineOptimum(t *testing.T) {
 //     what the simulated responders drive (see online), offline the exact
 //     optimum's from everyone's home;
 //   - %travel_within_5%: share of those seeds at ≤ 1.05;
+//   - same_slots_median, same_slots_p90: online ÷ the exact optimum of
+//     serving exactly the slots the online plan served (every seed): how well
+//     the served slots were served, apart from which ones were left empty;
 //   - moves/wave, max_moves/wave: assignments cancelled to move a responder
 //     (pre-emption, swap chain, rebalance), mean and worst wave;
 //   - %driven_cancelled: share of online travel driven on legs later cancelled.
 //
 // turnout is how long after the assignment a responder leaves; none = nobody
-// leaves within the wave.
+// leaves within the wave (the model before 1 December's rebalance, where
+// travel from home was then exact). rebalance=off is the dispatcher without
+// the re-plan before departure, in the same run.
+//
+// Fairness, checked: both sides have the same responders, all free and at
+// home at the start, nobody finishing within the wave; the same travel model
+// (the offline from home, the online from where the simulation has each
+// responder, which the dispatcher must agree with); the same policy words
+// (offlineEligible; in one batch without the price the two are equal on
+// every seed); the same lexicographic objective, travel without the
+// scarcity price on both sides.
 func BenchmarkWaves(b *testing.B) {
 	noPrice := DefaultConfig()
 	noPrice.RarePriceS = 0
