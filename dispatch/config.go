@@ -49,6 +49,10 @@ type Config struct {
 	// than this many seconds of travel per responder moved (at the work's
 	// priority weight); 0 turns it off (see rebalance.go).
 	RebalanceGainS float64 `json:"rebalance_gain_s"`
+	// RebalanceWithin: only assignments made within this long are re-planned;
+	// a responder who has not said en_route by then may have left without
+	// saying so, and their position is no longer known.
+	RebalanceWithin time.Duration `json:"rebalance_within"`
 }
 
 // DefaultConfig is the township policy as Duhu states it.
@@ -66,6 +70,7 @@ func DefaultConfig() Config {
 		ChurnWindow:         5 * time.Minute,
 		SwapPriority:        2,
 		RebalanceGainS:      60,
+		RebalanceWithin:     2 * time.Minute,
 	}
 }
 

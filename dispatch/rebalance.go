@@ -7,22 +7,23 @@ import (
 )
 
 // rebalance re-plans work that has not left yet when new work arrives: the
-// responders assigned but not yet en route (assigned or accepted: still
-// where they were when assigned, so their travel is known exactly), on work
-// of the same priority as an open slot, join this round's assignment problem
-// beside the free responders. Their own slot is a row they hold (staying
-// costs its travel, as it did when they were chosen); anyone else taking it
-// moves them, and each move costs RebalanceGainS seconds of travel at that
-// slot's priority weight. So a move happens only when it lowers the round's
-// priority-weighted travel by more than RebalanceGainS per responder moved,
-// or breaks village-first fewer times (which ranks above travel), and never
-// leaves a held slot empty. A re-plan that would fill more slots than the
-// round's own plan is not made here: filling a slot by moving someone is the
-// swap chain's (swap.go), with its own reasons and rules. Bounds: responders moved within ChurnWindow stay
+// responders assigned but not yet en route (assigned or accepted, within
+// RebalanceWithin of the assignment: still where they were when assigned,
+// so their travel is known), on work of the same priority as a slot this
+// round fills, join the round's assignment problem beside the free
+// responders. Their own slot is a row they hold (staying costs its travel, as
+// it did when they were chosen); anyone else taking it moves them, and each
+// move costs RebalanceGainS seconds of travel at that slot's priority weight.
+// So a move happens only when it lowers the round's priority-weighted travel
+// by more than RebalanceGainS per responder moved, or breaks village-first
+// fewer times (which ranks above travel), and never leaves a held slot empty.
+// A re-plan that would fill more slots than the round's own plan is not made
+// here: filling a slot by moving someone is the swap chain's (swap.go), with
+// its own reasons and rules. Bounds: responders moved within ChurnWindow stay
 // (no exception: a shorter trip never demands a second move), operators'
 // instructions stay, and at most rebalanceMovers join, the nearest to the
-// open slots first. It returns false, and the caller keeps its own plan, when
-// no move pays.
+// slots first. It returns false, and the caller keeps its own plan, when no
+// move pays.
 func (p *plan) rebalance(free []*responderState, open []*slotClass, base []matchResult, baseShort []shortfall) ([]shortfall, bool) {
 	gain := p.d.cfg.RebalanceGainS
 	if !(gain > 0) {
@@ -185,14 +186,14 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 const rebalanceMovers = 32
 
 // rebalanceMovers lists up to rebalanceMovers responders who have not left
-// for their work yet (assigned or accepted), may be moved (not within
+// for their work yet (assigned or accepted, within RebalanceWithin), may be moved (not within
 // ChurnWindow, not placed by an operator), and are eligible for an open slot
 // of their work's priority elsewhere (of those this round fills), nearest
 // first by straight line; in roster order.
 func (p *plan) rebalanceMovers(open []*slotClass) []*responderState {
 	return p.nearestMovers(open, rebalanceMovers,
 		func(r *responderState, a *assignmentState) bool {
-			return (a.status == StatusAssigned || a.status == StatusAccepted) && !r.offDuty && !p.taken[r.ID] &&
+			return (a.status == StatusAssigned || a.status == StatusAccepted) && p.now.Sub(a.created) <= p.d.cfg.RebalanceWithin && !r.offDuty && !p.taken[r.ID] &&
 				a.reasonCode != CodeOperator && (r.movedAt.IsZero() || p.now.Sub(r.movedAt) >= p.d.cfg.ChurnWindow)
 		},
 		func(_ *responderState, a *assignmentState, cls *slotClass) bool {

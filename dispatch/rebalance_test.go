@@ -58,6 +58,13 @@ func TestNoRebalanceOnceLeftOrBelowTheGain(t *testing.T) {
 		require.Equal(t, map[string]string{"z": "b"}, created(decs), "x has left: where they are is not known well enough to re-plan")
 		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
 	})
+	t.Run("assigned too long ago, never said en route", func(t *testing.T) {
+		d := rebalanceTown(t, DefaultConfig())
+		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
+		decs := step(t, d, t0.Add(DefaultConfig().RebalanceWithin+time.Second))
+		require.Equal(t, map[string]string{"z": "b"}, created(decs), "x may have left without saying so")
+		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
+	})
 	t.Run("saves less than the gain", func(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.RebalanceGainS = 500 // the move saves 480 s
