@@ -130,7 +130,7 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 			continue
 		}
 		a := p.activeAssignment(r)
-		text := fmt.Sprintf("re-planned before leaving: %d s less priority-weighted travel this round over %d moves (at least %.0f s each)",
+		text := fmt.Sprintf("re-planned before leaving: %d s less priority-weighted travel this round for %d move(s), each worth at least %.0f s",
 			int(saved), len(moved), gain)
 		extra := map[string]any{"from_incident": a.incident, "priority": a.priority}
 		if to := dest[c]; to != nil {
