@@ -198,6 +198,7 @@ type slotClass struct {
 	held   bool
 	holder int32
 	keep   bool // a held slot never left empty (the rebalance: someone always takes it)
+	ready  bool // cands (and k, more) already built on the same columns: optimise starts from them
 }
 
 type cand struct {
@@ -355,10 +356,14 @@ type matchResult struct {
 // the lexicographic cost). When each capability has at most ExactBelow members
 // in the pool (any town), lists are complete and this is the full optimum.
 func (p *plan) optimise(pl *pool, classes []*slotClass, ok func(*slotClass, *responderState) (bool, bool)) ([]matchResult, []shortfall) {
+	var todo []*slotClass
 	for _, cls := range classes {
-		cls.k = max(p.d.cfg.Candidates, cls.open)
+		if !cls.ready {
+			cls.k = max(p.d.cfg.Candidates, cls.open)
+			todo = append(todo, cls)
+		}
 	}
-	p.candidates(pl, classes, ok)
+	p.candidates(pl, todo, ok)
 	for {
 		prob, rowCls := problemFor(classes, len(pl.members))
 		match, _ := solveAssignment(prob)

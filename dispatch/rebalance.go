@@ -3,6 +3,7 @@ package dispatch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -48,7 +49,14 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 	col := map[*responderState]int32{}
 	classes := make([]*slotClass, 0, len(open)+len(movers))
 	for _, cls := range open {
-		classes = append(classes, &slotClass{inc: cls.inc, capab: cls.capab, prio: cls.prio, open: cls.open})
+		c := &slotClass{inc: cls.inc, capab: cls.capab, prio: cls.prio, open: cls.open}
+		if !slices.Contains(filled, cls) {
+			// no mover may go there (a move pays only where this round fills a
+			// slot), and the free responders are the first columns in both
+			// pools: the round's own candidates serve, without a second search
+			c.cands, c.k, c.more, c.ready = slices.Clone(cls.cands), cls.k, cls.more, true
+		}
+		classes = append(classes, c)
 	}
 	for k, r := range movers {
 		c := int32(len(free) + k)
