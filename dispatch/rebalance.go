@@ -27,17 +27,28 @@ import (
 // move pays.
 func (p *plan) rebalance(free []*responderState, open []*slotClass, base []matchResult, baseShort []shortfall) ([]shortfall, bool) {
 	gain := p.d.cfg.RebalanceGainS
-	if !(gain > 0) {
+	nslots := 0
+	for _, cls := range open {
+		nslots += cls.open
+	}
+	if !(gain > 0) || nslots > rebalanceMaxSlots {
 		return nil, false
 	}
 	// A move can only pay on a slot this round fills anyway (a re-plan never
 	// fills more): the movers are those eligible for one of them, so a
-	// standing backlog nobody free can serve costs no extra search.
+	// standing backlog nobody free can serve costs no extra search; and only
+	// for the rebalanceSlots newest such slot classes (new work is where a
+	// re-plan pays), so a province-sized round stays bounded.
 	var filled []*slotClass
 	for _, m := range base {
-		if n := len(filled); n == 0 || filled[n-1] != m.cls {
+		if n := len(filled); n == 0 || filled[n-1] != m.cls { // a class's rows are consecutive
 			filled = append(filled, m.cls)
 		}
+	}
+	filled = filled[max(0, len(filled)-rebalanceSlots):]
+	isFilled := map[*slotClass]bool{}
+	for _, cls := range filled {
+		isFilled[cls] = true
 	}
 	movers := p.rebalanceMovers(filled)
 	if len(movers) == 0 {
@@ -50,7 +61,7 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 	classes := make([]*slotClass, 0, len(open)+len(movers))
 	for _, cls := range open {
 		c := &slotClass{inc: cls.inc, capab: cls.capab, prio: cls.prio, open: cls.open}
-		if !slices.Contains(filled, cls) {
+		if !isFilled[cls] {
 			// no mover may go there (a move pays only where this round fills a
 			// slot), and the free responders are the first columns in both
 			// pools: the round's own candidates serve, without a second search
@@ -159,10 +170,6 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 	for _, m := range matches {
 		matched[m.cand.col] = true
 	}
-	nslots := 0
-	for _, cls := range open {
-		nslots += cls.open
-	}
 	for _, m := range matches {
 		r := pl.members[m.cand.col]
 		switch {
@@ -190,8 +197,15 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 	return short, true
 }
 
-// rebalanceMovers bounds one rebalance.
-const rebalanceMovers = 32
+// Bounds of one rebalance.
+const (
+	rebalanceSlots  = 32 // slot classes movers may take, the newest first
+	rebalanceMovers = 32 // movers, the nearest to those slots first
+	// rebalanceMaxSlots: a round with more open slots is not re-planned for
+	// travel: the re-plan solves the round's problem a second time, which at
+	// province scale (BenchmarkProvince: 3.6 s) would double every round.
+	rebalanceMaxSlots = 4096
+)
 
 // rebalanceMovers lists up to rebalanceMovers responders who have not left
 // for their work yet (assigned or accepted, within RebalanceWithin), may be moved (not within
