@@ -22,8 +22,9 @@ import (
 // here: filling a slot by moving someone is the swap chain's (swap.go), with
 // its own reasons and rules. Bounds: responders moved within ChurnWindow stay
 // (no exception: a shorter trip never demands a second move), operators'
-// instructions stay, and at most rebalanceMovers join, the nearest to the
-// slots first. It returns false, and the caller keeps its own plan, when no
+// instructions stay, at most rebalanceMovers join, the nearest to the
+// rebalanceSlots newest slot classes first, and a round of more than
+// rebalanceMaxSlots open slots is left as it is. It returns false, and the caller keeps its own plan, when no
 // move pays.
 func (p *plan) rebalance(free []*responderState, open []*slotClass, base []matchResult, baseShort []shortfall) ([]shortfall, bool) {
 	gain := p.d.cfg.RebalanceGainS
