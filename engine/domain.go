@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
@@ -37,7 +38,7 @@ type Domain struct {
 	warn     *warning.Warnings
 	rainfall *rainfall
 	depths   map[string]float64
-	aid      *aidState
+	aid      *aid.State
 	seq      uint64   // decisions made, for their ids
 	drill    bool     // an exercise event has been folded: Exercise CAP alerts act
 	voids    []void   // decisions found void whose notice is not yet in the log
@@ -84,7 +85,7 @@ type DomainView struct {
 	Roads           []RoadState           `json:"roads"`
 	// Aid is mutual aid with other towns, requests in and out; each item names
 	// its partner town (town, from, to) so a partner's board shows only its own.
-	Aid []AidView `json:"aid"`
+	Aid []aid.Record `json:"aid"`
 }
 
 // WarningItem is an active warning with a key of its own: a gauge and its
@@ -114,7 +115,7 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	t.Graph = report
 	return &Domain{town: t.Scenario.Town.ID, source: "floodcmd/" + t.Scenario.Town.ID, scenario: t.Scenario,
 		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, evac: ev, warn: warn,
-		rainfall: newRainfall(), depths: map[string]float64{}, aid: newAidState(t.Aid),
+		rainfall: newRainfall(), depths: map[string]float64{}, aid: aid.New(t.Aid, t.Scenario.Town.ID, d),
 		retention: DefaultRetention}, nil
 }
 
@@ -167,9 +168,9 @@ func (d *Domain) Apply(in events.Input) error {
 		if err := d.dispatch.SetStatus(s); err != nil {
 			return domainErr(err)
 		}
-		d.guestStatus(in.Address.Key, data, in.Event.ID, t)
+		d.aid.GuestReport(s, in.Event.ID)
 	case *events.Aid:
-		return d.applyAidIn(in.Address.Key, data, t)
+		return d.aid.Receive(in.Address.Key, data, t)
 	case *events.RainObserved:
 		if err := d.warn.Rain(data.Gauge, data.MM, data.Minutes, t); err != nil {
 			return domainErr(err)
@@ -251,7 +252,7 @@ func (d *Domain) command(verb string, c *events.Command, eventID string, t time.
 	case events.VerbDismiss:
 		return domainErr(d.warn.Dismiss(c.Proposal, c.Operator, t))
 	case events.VerbRequestAid, events.VerbApproveAid, events.VerbDeclineAid, events.VerbReleaseAid:
-		return d.aidCommand(verb, c, t)
+		return d.aid.Command(verb, c, t)
 	case events.VerbHousehold:
 		switch c.Status {
 		case "notified":
@@ -313,7 +314,7 @@ func (d *Domain) ApplyDecision(ev events.Event) error {
 		return d.applyWarningChange(ev)
 	}
 	if strings.HasPrefix(ev.Type, "flood.aid.") {
-		return d.applyAidDecision(ev)
+		return d.aid.Apply(ev)
 	}
 	var dec dispatch.Decision
 	if err := ev.DecodeData(&dec); err != nil {
@@ -327,9 +328,9 @@ func (d *Domain) ApplyDecision(ev events.Event) error {
 	}
 	switch dec.Type {
 	case dispatch.DecisionAidNeeded:
-		d.aidNeeded(dec)
+		d.aid.Needed(dec)
 	case dispatch.DecisionAssignmentCreated:
-		d.guestAssigned(dec)
+		d.aid.Assigned(dec)
 	}
 	return nil
 }
@@ -458,9 +459,7 @@ func (d *Domain) Decide(now time.Time, tick bool) []Outgoing {
 		}
 		add(subject, typ, dec)
 	}
-	d.decideAid(now, func(kind string, m events.Aid) {
-		add(events.OutSubject(d.town, events.ChanAid, kind), events.AidKinds[kind], m)
-	})
+	d.decideAid(now, add)
 	return out
 }
 
@@ -473,7 +472,7 @@ func (d *Domain) View() DomainView {
 		EvacVillages: ev.Villages, Unaccounted: ev.Unaccounted, EvacProgress: ev.Progress, EscortRuns: ev.EscortRuns,
 		Gauges: wv.Gauges, Warnings: make([]WarningItem, 0, len(wv.Active)), WarningVillages: wv.Villages,
 		Proposals: wv.Proposals, WarningConfig: wv.Config, Rainfall: d.rainfall.view(), Roads: []RoadState{},
-		Aid: d.aid.view()}
+		Aid: d.aid.View()}
 	for _, w := range wv.Active {
 		v.Warnings = append(v.Warnings, WarningItem{Key: w.Key(), Warning: w, Target: w.ID})
 	}

@@ -47,6 +47,8 @@ type serveConfig struct {
 	tlsKey       string
 	// ackTimeout: an assignment not accepted within this time goes to the next best responder.
 	ackTimeout time.Duration
+	// retention: how long finished work stays in the live view (log time).
+	retention time.Duration
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -66,6 +68,8 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.origins, "allowed-origins", "", "other origins (comma-separated) that may open the board's websocket")
 	fs.DurationVar(&c.ackTimeout, "ack-timeout", dispatch.DefaultConfig().AckTimeout,
 		"an assignment not accepted within this time (a person's time, wall clock) goes to the next best responder")
+	fs.DurationVar(&c.retention, "retention", engine.DefaultRetention,
+		"how long (log time) a resolved incident and its assignments stay on the board and in /api/state; the rest is in /api/history (--db)")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", 2*time.Minute,
 		"how long start-up waits, with back-off, for NATS, a JetStream meta leader, the town's stream and its lease before giving up")
