@@ -44,6 +44,7 @@ type Config struct {
 type Engine struct {
 	cfg   Config
 	pub   *Publisher
+	log   *Log // the stream as the round appender writes it
 	mu    sync.RWMutex
 	state *engine.State
 
@@ -116,7 +117,7 @@ func New(cfg Config) *Engine {
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	return &Engine{cfg: cfg, pub: NewPublisher(cfg.JS), state: engine.NewState(cfg.Town, cfg.Domain),
+	return &Engine{cfg: cfg, pub: NewPublisher(cfg.JS), log: &Log{JS: cfg.JS, Stream: cfg.Stream}, state: engine.NewState(cfg.Town, cfg.Domain),
 		pending: map[string]struct{}{},
 		filters: engine.VoidingFilters(cfg.Town), lastSeqOf: map[string]uint64{}}
 }
