@@ -69,7 +69,10 @@ func (l *Log) Read(ctx context.Context, from uint64, f func(engine.Record) error
 	if err != nil {
 		return fmt.Errorf("create ordered consumer: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(1024), jetstream.PullHeartbeat(time.Second))
+	// Heartbeats every second: a server that went away is noticed in seconds, not
+	// after the default 30, and Read fails so that its caller resumes.
+	it, err := cons.Messages(jetstream.PullMaxMessages(1024), jetstream.PullExpiry(5*time.Second),
+		jetstream.PullHeartbeat(time.Second), jetstream.WithMessagesErrOnMissingHeartbeat(true))
 	if err != nil {
 		return fmt.Errorf("consume: %w", err)
 	}
