@@ -44,6 +44,7 @@ type Config struct {
 type Engine struct {
 	cfg   Config
 	pub   *Publisher
+	log   engine.Log // the town's stream: read in order, appended a round at a time
 	mu    sync.RWMutex
 	state *engine.State
 
@@ -116,7 +117,7 @@ func New(cfg Config) *Engine {
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	return &Engine{cfg: cfg, pub: NewPublisher(cfg.JS), state: engine.NewState(cfg.Town, cfg.Domain),
+	return &Engine{cfg: cfg, pub: NewPublisher(cfg.JS), log: &Log{JS: cfg.JS, Stream: cfg.Stream}, state: engine.NewState(cfg.Town, cfg.Domain),
 		pending: map[string]struct{}{},
 		filters: engine.VoidingFilters(cfg.Town), lastSeqOf: map[string]uint64{}}
 }
@@ -137,15 +138,14 @@ func (e *Engine) Read(f func(*engine.State)) {
 // Run folds the log from the start, then follows it, deciding when caught up,
 // until ctx ends (nil) or the engine is fenced or the log fails (an error).
 func (e *Engine) Run(ctx context.Context) error {
-	info, err := e.cfg.Stream.Info(ctx)
+	startTail, err := e.log.LastSeq(ctx)
 	if err != nil {
-		return fmt.Errorf("read stream info: %w", err)
+		return err
 	}
-	startTail := info.State.LastSeq
 	if startTail == 0 {
 		e.ready.Store(true)
 	}
-	msgs := make(chan sequenced, 1024)
+	msgs := make(chan prepared, 1024)
 	readErr := make(chan error, 1)
 	go func() { readErr <- e.read(ctx, msgs) }()
 	ticker := time.NewTicker(e.cfg.Tick)
@@ -211,8 +211,8 @@ func (e *Engine) watchReader(ctx context.Context, queued int) {
 	}
 	ictx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	info, err := e.cfg.Stream.Info(ictx)
-	if err != nil || info.State.LastSeq <= e.applied.Load() {
+	last, err := e.log.LastSeq(ictx)
+	if err != nil || last <= e.applied.Load() {
 		e.lastProgress = time.Now() // nothing missed (or nothing to tell): look again later
 		return
 	}
@@ -223,15 +223,11 @@ func (e *Engine) watchReader(ctx context.Context, queued int) {
 // read feeds the log to the engine loop in order. When the server goes away (a
 // restart, a cluster node lost) it resumes after the last message it passed on,
 // so the engine neither stops nor sees a message twice or out of order.
-func (e *Engine) read(ctx context.Context, msgs chan<- sequenced) error {
+func (e *Engine) read(ctx context.Context, msgs chan<- prepared) error {
 	next := uint64(1)
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
-		if next > 1 {
-			cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next}
-		}
-		err := e.follow(ctx, cfg, msgs, &next)
+		err := e.follow(ctx, msgs, &next)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -252,52 +248,41 @@ func (e *Engine) read(ctx context.Context, msgs chan<- sequenced) error {
 	return nil
 }
 
-// follow reads one ordered consumer until it fails, advancing next.
-func (e *Engine) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig, msgs chan<- sequenced, next *uint64) error {
-	cons, err := e.cfg.Stream.OrderedConsumer(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("create ordered consumer: %w", err)
-	}
-	// Heartbeats every second: a server that went away is noticed in seconds, not
-	// after the default 30, and the reader resumes on a fresh consumer.
-	it, err := cons.Messages(jetstream.PullMaxMessages(1024), jetstream.PullExpiry(5*time.Second),
-		jetstream.PullHeartbeat(time.Second), jetstream.WithMessagesErrOnMissingHeartbeat(true))
-	if err != nil {
-		return fmt.Errorf("consume: %w", err)
-	}
-	defer it.Stop()
-	e.reader.set(it.Stop)
+// follow reads the log from next until the read fails or the watchdog stops
+// it, advancing next.
+func (e *Engine) follow(ctx context.Context, msgs chan<- prepared, next *uint64) error {
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	e.reader.set(stop)
 	defer e.reader.set(nil)
-	for {
-		m, err := it.Next()
-		if err != nil {
-			return err
+	err := e.log.Read(fctx, *next, func(r engine.Record) error {
+		if r.Seq < *next {
+			return nil // passed on before a resume
 		}
-		meta, err := m.Metadata()
-		if err != nil || meta.Sequence.Stream < *next {
-			continue // not a log message, or one passed on before a resume
-		}
-		*next = meta.Sequence.Stream + 1
+		*next = r.Seq + 1
 		select {
 		// Decoded here, on the reader's goroutine, while the loop folds the
-		// messages before it: a replay decodes on one core and folds on another.
-		case msgs <- sequenced{m, meta.Sequence.Stream, engine.Prepare(e.cfg.Town, m.Subject(), m.Data())}:
-		case <-ctx.Done():
-			return ctx.Err()
+		// records before it: a replay decodes on one core and folds on another.
+		case msgs <- prepared{r, engine.Prepare(e.cfg.Town, r.Subject, r.Data)}:
+			return nil
+		case <-fctx.Done():
+			return fctx.Err()
 		}
+	})
+	if err == nil && ctx.Err() == nil && !e.reader.stalled.Load() {
+		err = errors.New("the log's reader ended") // Read ends by itself only with its context
 	}
+	return err
 }
 
-// sequenced is a message of the log with its stream sequence (read from its
-// metadata once) and decoded for the fold, both by the reader.
-type sequenced struct {
-	msg  jetstream.Msg
-	seq  uint64
+// prepared is a record of the log with its decoding for the fold, both made by the reader.
+type prepared struct {
+	engine.Record
 	prep engine.Prepared
 }
 
 // applyBatch folds m and whatever else is already waiting, under one lock.
-func (e *Engine) applyBatch(m sequenced, more <-chan sequenced) {
+func (e *Engine) applyBatch(m prepared, more <-chan prepared) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.lastProgress = time.Now()
@@ -314,14 +299,14 @@ func (e *Engine) applyBatch(m sequenced, more <-chan sequenced) {
 	}
 }
 
-func (e *Engine) applyOne(lm sequenced) {
-	m, seq := lm.msg, lm.seq
-	outcome, typ := e.state.ApplyPrepared(seq, lm.prep)
+func (e *Engine) applyOne(m prepared) {
+	seq := m.Seq
+	outcome, typ := e.state.ApplyPrepared(seq, m.prep)
 	e.applied.Store(seq)
-	e.track(seq, m.Subject())
+	e.track(seq, m.Subject)
 	if outcome == engine.Decision || outcome == engine.Notice || outcome == engine.Void {
-		id := m.Headers().Get(HeaderMsgID)
-		if addr, err := events.ParseSubject(m.Subject()); err == nil && addr.Channel == events.ChanOut {
+		id := m.ID
+		if addr, err := events.ParseSubject(m.Subject); err == nil && addr.Channel == events.ChanOut {
 			if _, ours := e.pending[id]; !ours && outcome != engine.Notice && e.ready.Load() && e.foreign == "" {
 				// Live, every decision in the log is one this engine appended:
 				// another writer's would interleave with ours.
@@ -332,7 +317,7 @@ func (e *Engine) applyOne(lm sequenced) {
 	}
 	e.cfg.Metrics.observe(outcome, typ)
 	if e.cfg.OnApplied != nil {
-		e.cfg.OnApplied(seq, m.Subject(), outcome, typ)
+		e.cfg.OnApplied(seq, m.Subject, outcome, typ)
 	}
 }
 
@@ -408,12 +393,12 @@ func (e *Engine) decide(ctx context.Context, tick bool) error {
 func (e *Engine) resynced(ctx context.Context) bool {
 	if e.resyncTo == 0 {
 		ictx, cancel := context.WithTimeout(ctx, forwardTimeout)
-		info, err := e.cfg.Stream.Info(ictx)
+		last, err := e.log.LastSeq(ictx)
 		cancel()
 		if err != nil {
 			return false
 		}
-		e.resyncTo = info.State.LastSeq + 1 // +1: 0 means not known yet
+		e.resyncTo = last + 1 // +1: 0 means not known yet
 	}
 	if e.applied.Load()+1 < e.resyncTo {
 		return false

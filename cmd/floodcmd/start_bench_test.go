@@ -224,7 +224,7 @@ type serveStart struct {
 
 func startToReady(b *testing.B, dir string) serveStart {
 	if os.Getenv(startInProcessEnv) != "" {
-		return startInProcess(b, dir)
+		return startServeInProcess(b, dir)
 	}
 	addr := testproc.FreeAddr(b)
 	var out bytes.Buffer
@@ -312,7 +312,7 @@ const startChildEnv = "FLOODCMD_BENCH_START_CHILD_ENV"
 // FLOODCMD_BENCH_START_HEAP=FILE a heap profile is written at ready, after a GC.
 const startInProcessEnv = "FLOODCMD_BENCH_START_INPROCESS"
 
-func startInProcess(b *testing.B, dir string) serveStart {
+func startServeInProcess(b *testing.B, dir string) serveStart {
 	addr := testproc.FreeAddr(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
