@@ -51,7 +51,7 @@ lint:
 
 ## fuzz: every decoder of outside input, FUZZTIME each (make test runs them for 5 s)
 FUZZTIME ?= 60s
-FUZZ_TARGETS := events:FuzzValidate events:FuzzFastReading events:FuzzReadReplay geo:FuzzLoadFeatureCollection cap:FuzzParse \
+FUZZ_TARGETS := events:FuzzValidate events:FuzzFastReading events:FuzzRequiredKeys events:FuzzReadReplay geo:FuzzLoadFeatureCollection cap:FuzzParse \
 	dispatch:FuzzReadRosterCSV evac:FuzzReadHouseholdsCSV osm:FuzzParseMaxspeed osm:FuzzParseOneway ui:FuzzVerifyToken \
 	aid:FuzzRestore aid:FuzzLoadConfig
 fuzz:

@@ -255,15 +255,11 @@ func evacuateFields(d *Command) []error {
 
 // strictData checks that the required keys are present, then decodes into v;
 // unknown keys are allowed (the contract lets fields be added).
+// The required keys are found by a scan of the object's top level
+// (requiredkeys.go), not by decoding it into a map first: data is decoded once.
 func strictData(raw json.RawMessage, v any, required ...string) error {
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &keys); err != nil {
-		return Invalidf("data", "", "must be a JSON object: %v", err)
-	}
-	for _, k := range required {
-		if val, ok := keys[k]; !ok || string(val) == "null" {
-			return Invalidf("data."+k, "", "required")
-		}
+	if err := requiredKeys(raw, required); err != nil {
+		return err
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		var te *json.UnmarshalTypeError
