@@ -51,13 +51,24 @@ func BenchmarkStart(b *testing.B) {
 		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
 			filled := filledLog(b, n)
 			var raw rawRead
-			var st serveStart
+			var st, snap serveStart
 			for range b.N {
 				work := b.TempDir()
 				copyDir(b, filled, work)
 				raw = readRaw(b, work)
 				require.Equal(b, n, raw.events, "the raw read saw every event")
-				st = startToReady(b, work)
+				st = startToReady(b, work, true)
+				if st.snapshotWritten {
+					snap = startToReady(b, work, false) // the same log, from the snapshot the first start wrote
+				}
+			}
+			if snap.total > 0 {
+				b.ReportMetric(snap.total.Seconds(), "snapshot_start_s")
+				b.ReportMetric(float64(snap.peakRSS)/(1<<20), "snapshot_peak_rss_MiB")
+				b.Logf("%d events with a snapshot: start → ready %.2f s (snapshot at sequence %s, %s events folded after it), CPU %.2f s, peak RSS %.1f MiB",
+					n, snap.total.Seconds(), snap.snapshotSeq, snap.tail, snap.cpu.Seconds(), float64(snap.peakRSS)/(1<<20))
+			} else {
+				b.Logf("%d events: no fold snapshot written after the start, no start from one measured", n)
 			}
 			ratio := st.total.Seconds() / raw.total.Seconds()
 			b.ReportMetric(float64(n), "events")
@@ -218,19 +229,24 @@ func readRaw(b *testing.B, dir string) rawRead {
 
 // serveStart is one `floodcmd serve` start on a filled log.
 type serveStart struct {
-	total      time.Duration // exec → /readyz 200
-	fold       time.Duration // "engine replaying log" → "engine caught up" in its log
-	cpu        time.Duration // CPU time of the process at ready (utime + stime)
-	peakRSS    int64         // VmHWM at ready, bytes
-	stateBytes int           // GET /api/state at ready
+	total time.Duration // exec → /readyz 200
+	fold  time.Duration // "engine replaying log" → "engine caught up" in its log
+	cpu   time.Duration // CPU time of the process at ready (utime + stime)
+	// snapshotSeq and tail are what the engine's "engine ready" line says it
+	// loaded and folded after it (floodcmd with fold snapshots); "" without.
+	snapshotSeq, tail string
+	// snapshotWritten: a fold snapshot was written after the start (thenSnapshot).
+	snapshotWritten bool
+	peakRSS         int64 // VmHWM at ready, bytes
+	stateBytes      int   // GET /api/state at ready
 }
 
-func startToReady(b *testing.B, dir string) serveStart {
+func startToReady(b *testing.B, dir string, thenSnapshot bool) serveStart {
 	if os.Getenv(startInProcessEnv) != "" {
 		return startServeInProcess(b, dir)
 	}
 	addr := testproc.FreeAddr(b)
-	var out bytes.Buffer
+	out := &syncBuffer{}
 	bin := os.Getenv(startBinaryEnv)
 	if bin == "" {
 		bin = testproc.Binary(b)
@@ -240,16 +256,19 @@ func startToReady(b *testing.B, dir string) serveStart {
 	if extra := os.Getenv(startChildEnv); extra != "" {
 		cmd.Env = append(cmd.Env, strings.Fields(extra)...)
 	}
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout, cmd.Stderr = out, out
 	start := time.Now()
 	require.NoError(b, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
+		<-exited
+		exited <- nil
 	}()
 	var st serveStart
-	deadline := start.Add(10 * time.Minute)
-	for {
+	deadline := time.After(10 * time.Minute)
+	for st.total == 0 {
 		resp, err := http.Get("http://" + addr + "/readyz")
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
@@ -259,10 +278,14 @@ func startToReady(b *testing.B, dir string) serveStart {
 				break
 			}
 		}
-		if time.Now().After(deadline) || cmd.ProcessState != nil {
+		select {
+		case err := <-exited:
+			exited <- err
+			b.Fatalf("floodcmd stopped before it was ready (%v); output:\n%s", err, out.String())
+		case <-deadline:
 			b.Fatalf("floodcmd not ready within 10 minutes; output:\n%s", out.String())
+		case <-time.After(10 * time.Millisecond):
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	st.peakRSS = vmHWM(b, cmd.Process.Pid)
 	st.cpu = childCPU(b, cmd.Process.Pid)
@@ -276,8 +299,43 @@ func startToReady(b *testing.B, dir string) serveStart {
 	require.NoError(b, err)
 	require.Equal(b, http.StatusOK, resp.StatusCode, "%s", body)
 	st.stateBytes = len(body)
-	st.fold = logGap(b, out.String(), "engine replaying log", "engine caught up")
+	st.fold, _ = logGap(b, out.String(), "engine replaying log", "engine caught up")
+	st.snapshotSeq, st.tail = logAttr(out.String(), "engine ready", "snapshot_seq"), logAttr(out.String(), "engine ready", "tail")
+	if thenSnapshot && strings.Contains(out.String(), "snapshot") {
+		// Let it write a fold snapshot (a floodcmd without them never does),
+		// then stop it politely, so the next start can load it.
+		until := time.Now().Add(startSnapshotWait)
+		for time.Now().Before(until) && !strings.Contains(out.String(), `msg="fold snapshot written"`) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		st.snapshotWritten = strings.Contains(out.String(), `msg="fold snapshot written"`)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			exited <- err
+		case <-time.After(30 * time.Second):
+			b.Fatalf("floodcmd did not stop within 30 s of SIGTERM; output:\n%s", out.String())
+		}
+	}
 	return st
+}
+
+// startSnapshotWait bounds the wait, after a full replay, for a fold snapshot.
+const startSnapshotWait = time.Minute
+
+// logAttr is the value of attribute key on the first log line with message msg, "" if none.
+func logAttr(log, msg, key string) string {
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, `msg="`+msg+`"`) {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if v, ok := strings.CutPrefix(f, key+"="); ok {
+				return v
+			}
+		}
+	}
+	return ""
 }
 
 // selfCPU is this process's CPU time so far.
@@ -354,7 +412,7 @@ func startServeInProcess(b *testing.B, dir string) serveStart {
 		require.NoError(b, pprof.WriteHeapProfile(f))
 		require.NoError(b, f.Close())
 	}
-	st.fold = logGap(b, out.String(), "engine replaying log", "engine caught up")
+	st.fold, _ = logGap(b, out.String(), "engine replaying log", "engine caught up")
 	return st
 }
 
@@ -393,9 +451,10 @@ func vmHWM(b *testing.B, pid int) int64 {
 	return 0
 }
 
-// logGap is the time between the first log lines with messages from and to.
-func logGap(b *testing.B, log, from, to string) time.Duration {
-	at := func(msg string) time.Time {
+// logGap is the time between the first log lines with messages from and to,
+// and whether both were there.
+func logGap(b *testing.B, log, from, to string) (time.Duration, bool) {
+	at := func(msg string) (time.Time, bool) {
 		for _, line := range strings.Split(log, "\n") {
 			if !strings.Contains(line, `msg="`+msg+`"`) {
 				continue
@@ -403,10 +462,11 @@ func logGap(b *testing.B, log, from, to string) time.Duration {
 			stamp, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
 			t, err := time.Parse(time.RFC3339Nano, stamp)
 			require.NoError(b, err, "%s", line)
-			return t
+			return t, true
 		}
-		b.Fatalf("no %q in floodcmd's log:\n%s", msg, log)
-		return time.Time{}
+		return time.Time{}, false
 	}
-	return at(to).Sub(at(from))
+	t0, ok0 := at(from)
+	t1, ok1 := at(to)
+	return t1.Sub(t0), ok0 && ok1
 }
