@@ -210,5 +210,28 @@ func lessKey(a, b idKey) bool {
 	return ahi < bhi || ahi == bhi && alo < blo
 }
 
+// idIndexOf builds an index over entries already sorted by key, as a fold
+// snapshot restores them (each key once).
+func idIndexOf(sorted []idEntry) *idIndex {
+	x := newIDIndex()
+	for len(x.chunks)*chunkLen < len(sorted) {
+		x.chunks = append(x.chunks, make([]idEntry, chunkLen))
+	}
+	for c := range x.chunks {
+		copy(x.chunks[c], sorted[c*chunkLen:])
+	}
+	x.n = len(sorted)
+	x.index()
+	return x
+}
+
+// eachSorted calls f with the sorted entries in key order (the newest, in
+// recent, are not among them until merged).
+func (x *idIndex) eachSorted(f func(idEntry)) {
+	for i := range x.n {
+		f(*x.at(i))
+	}
+}
+
 // len is how many ids are remembered.
 func (x *idIndex) len() int { return len(x.recent) + x.n }

@@ -62,3 +62,25 @@ func BenchmarkIDIndexBytesPerID(b *testing.B) {
 		b.ReportMetric(plain, "map_bytes/id")
 	}
 }
+
+// TestIDIndexOfSortedEntries: an index rebuilt from its sorted entries (as a
+// snapshot restores it) answers as the one they came from.
+func TestIDIndexOfSortedEntries(t *testing.T) {
+	x := newIDIndex()
+	for i := range 3*chunkLen + 7 {
+		x.add(fmt.Sprintf("ev-%d", i), uint64(i+1))
+	}
+	x.merge()
+	var entries []idEntry
+	x.eachSorted(func(e idEntry) { entries = append(entries, e) })
+	require.Len(t, entries, x.len())
+	y := idIndexOf(entries)
+	require.Equal(t, x.len(), y.len())
+	for i := range 3*chunkLen + 7 {
+		seq, ok := y.seen(fmt.Sprintf("ev-%d", i))
+		require.True(t, ok)
+		require.Equal(t, uint64(i+1), seq)
+	}
+	_, ok := y.seen("never")
+	assert.False(t, ok)
+}
