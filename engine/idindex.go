@@ -211,14 +211,19 @@ func lessKey(a, b idKey) bool {
 }
 
 // idIndexOf builds an index over entries already sorted by key, as a fold
-// snapshot restores them (each key once).
+// snapshot restores them (each key once). Its whole chunks are the slice's
+// own memory, not a copy; only the last, partial one is copied into a chunk
+// of its own, so that merges can fill it.
 func idIndexOf(sorted []idEntry) *idIndex {
 	x := newIDIndex()
-	for len(x.chunks)*chunkLen < len(sorted) {
-		x.chunks = append(x.chunks, make([]idEntry, chunkLen))
+	full := len(sorted) / chunkLen * chunkLen
+	for c := 0; c < full; c += chunkLen {
+		x.chunks = append(x.chunks, sorted[c:c+chunkLen:c+chunkLen])
 	}
-	for c := range x.chunks {
-		copy(x.chunks[c], sorted[c*chunkLen:])
+	if full < len(sorted) {
+		last := make([]idEntry, chunkLen)
+		copy(last, sorted[full:])
+		x.chunks = append(x.chunks, last)
 	}
 	x.n = len(sorted)
 	x.index()

@@ -83,4 +83,14 @@ func TestIDIndexOfSortedEntries(t *testing.T) {
 	}
 	_, ok := y.seen("never")
 	assert.False(t, ok)
+	for i := range chunkLen + 3 { // and it goes on growing
+		y.add(fmt.Sprintf("more-%d", i), uint64(10*chunkLen+i))
+	}
+	y.merge()
+	seq, ok := y.seen("more-7")
+	require.True(t, ok)
+	assert.Equal(t, uint64(10*chunkLen+7), seq)
+	seq, ok = y.seen("ev-12")
+	require.True(t, ok)
+	assert.Equal(t, uint64(13), seq)
 }
