@@ -55,6 +55,8 @@ type Domain struct {
 	changed atomic.Bool
 	// readings is set by a rain or level reading: only warnings need a look.
 	readings atomic.Bool
+	// origin is what the domain was built from, fingerprinted for snapshots (fingerprint.go).
+	origin origin
 }
 
 // RoadState is a road that is not as the map has it: closed, or under water.
@@ -115,7 +117,7 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	return &Domain{town: t.Scenario.Town.ID, source: "floodcmd/" + t.Scenario.Town.ID, scenario: t.Scenario,
 		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, evac: ev, warn: warn,
 		rainfall: newRainfall(), depths: map[string]float64{}, aid: newAidState(t.Aid),
-		retention: DefaultRetention}, nil
+		retention: DefaultRetention, origin: origin{town: t, cfg: cfg}}, nil
 }
 
 // Graph is the town's road graph. Route queries may run concurrently with the
