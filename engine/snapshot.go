@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -373,7 +374,9 @@ func (d *Domain) Snapshot() ([]byte, error) {
 }
 
 // Restore replaces the domain's fold state by a snapshot's; the domain must be
-// freshly built from the same town (its roads all open).
+// freshly built from the same town (its roads all open). It is all or
+// nothing: on an error the domain is as it was, so the caller may replay the
+// log over it instead.
 func (d *Domain) Restore(raw []byte) error {
 	var ds domainSnap
 	if err := snapshotio.Decode(raw, &ds); err != nil {
@@ -382,27 +385,40 @@ func (d *Domain) Restore(raw []byte) error {
 	if ds.Depths == nil {
 		return errors.New("domain snapshot without depths")
 	}
-	for _, p := range []struct {
-		raw json.RawMessage
-		to  Snapshotter
-	}{{ds.Dispatch, d.dispatch}, {ds.Evac, d.evac}, {ds.Warning, d.warn}, {ds.Aid, d.aid}} {
-		if err := p.to.Restore(p.raw); err != nil {
-			return err
-		}
+	roads := map[string]bool{}
+	for _, r := range append(slices.Clip(d.scenario.Roads), d.origin.town.NeighbourRoads...) {
+		roads[r.ID] = true
 	}
 	for _, id := range ds.Closed {
-		if err := d.graph.CloseRoad(id); err != nil {
-			return fmt.Errorf("domain snapshot: %w", err)
+		if !roads[id] {
+			return fmt.Errorf("domain snapshot: closed road %q is not on the map", id)
 		}
 	}
 	for id, m := range ds.Depths {
-		if err := d.graph.SetDepth(id, m); err != nil {
-			return fmt.Errorf("domain snapshot: %w", err)
+		if !roads[id] || math.IsNaN(m) {
+			return fmt.Errorf("domain snapshot: depth %v on road %q", m, id)
 		}
 	}
 	rain, err := restoreRainfall(ds.Rainfall)
 	if err != nil {
 		return err
+	}
+	before, err := d.Snapshot() // to put back if a part refuses its snapshot
+	if err != nil {
+		return err
+	}
+	if err := d.restoreParts(ds); err != nil {
+		var was domainSnap
+		if snapshotio.Decode(before, &was) == nil {
+			_ = d.restoreParts(was) // the domain's own bytes of a moment ago: they restore
+		}
+		return err
+	}
+	for _, id := range ds.Closed {
+		_ = d.graph.CloseRoad(id) // checked above: on the map
+	}
+	for id, m := range ds.Depths {
+		_ = d.graph.SetDepth(id, m)
 	}
 	d.seq, d.drill, d.voidLog, d.dataTime, d.depths, d.rainfall = ds.Seq, ds.Drill, ds.VoidLog, ds.DataTime, ds.Depths, rain
 	d.voids = nil
@@ -412,6 +428,19 @@ func (d *Domain) Restore(raw []byte) error {
 	// As after a replay: the first round looks at everything.
 	d.changed.Store(true)
 	d.readings.Store(true)
+	return nil
+}
+
+// restoreParts restores the domain packages' parts, each all or nothing.
+func (d *Domain) restoreParts(ds domainSnap) error {
+	for _, p := range []struct {
+		raw json.RawMessage
+		to  Snapshotter
+	}{{ds.Dispatch, d.dispatch}, {ds.Evac, d.evac}, {ds.Warning, d.warn}, {ds.Aid, d.aid}} {
+		if err := p.to.Restore(p.raw); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

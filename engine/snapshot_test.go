@@ -259,3 +259,27 @@ func TestFingerprintStable(t *testing.T) {
 	assert.NotEqual(t, a, d.Fingerprint(), "a household added")
 	_ = json.Valid
 }
+
+// A part that refuses its snapshot leaves the whole domain as it was: the
+// runner then replays the log over it.
+func TestDomainRestoreAllOrNothing(t *testing.T) {
+	log := simLog(t, 11, 40)
+	st := NewState("duhu", duhuDomain(t))
+	foldSim(st, log, 0, len(log))
+	raw, err := st.domain.Snapshot()
+	require.NoError(t, err)
+	var ds domainSnap
+	require.NoError(t, json.Unmarshal(raw, &ds))
+	ds.Evac = json.RawMessage(`{"households":[],"shelters":[],"orders":[],"progress":[],"assign_seq":0,"run_count":{},"runs":[],"clock":"0001-01-01T00:00:00Z"}`)
+	bad, err := json.Marshal(ds)
+	require.NoError(t, err)
+
+	fresh := duhuDomain(t)
+	before, err := fresh.Snapshot()
+	require.NoError(t, err)
+	require.Error(t, fresh.Restore(bad), "the evacuation part names no household of the registry")
+	after, err := fresh.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after), "the dispatcher part, restored first, was put back")
+	require.NoError(t, fresh.Restore(raw), "and the good snapshot restores afterwards")
+}
