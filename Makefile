@@ -37,10 +37,13 @@ bench:
 	scripts/with-postgres.sh $(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 30m ./...
 
 ## soak: the engine's seeded soak over 200 seeds (make test runs 3): every kind of input, kill -9,
-## invariants after every step (see engine/soak_test.go); SEEDS=N to change
+## invariants after every step (see natsjs/soak_test.go); SEEDS=N to change. Then the incident
+## waves against the real binary, WAVES runs (make test runs 1; see cmd/floodcmd/waves_e2e_test.go)
 SEEDS ?= 200
+WAVES ?= 8
 soak:
-	$(GO) test -run '^TestSoakEngine$$' -count=1 -timeout 90m ./engine/ -args -soak.seeds=$(SEEDS)
+	$(GO) test -run '^TestSoakEngine$$' -count=1 -timeout 90m ./natsjs/ -args -soak.seeds=$(SEEDS)
+	$(GO) test -run '^TestIncidentWaves$$' -count=1 -timeout 30m ./cmd/floodcmd/ -args -waves.runs=$(WAVES)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }

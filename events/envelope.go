@@ -1,6 +1,7 @@
 // Package events is floodcmd's public contract on the wire: the CloudEvents 1.0
-// envelope, the subjects, the per-type validation, and the JetStream plumbing
-// (streams, the embedded server, a publisher that sets Nats-Msg-Id).
+// envelope, the subjects, the per-type validation. It imports no transport: the
+// JetStream plumbing (streams, the embedded server, a publisher that sets
+// Nats-Msg-Id, credentials) is the natsjs adapter's.
 package events
 
 import (

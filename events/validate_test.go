@@ -86,7 +86,6 @@ func TestValidateRefusesWithPreciseReason(t *testing.T) {
 func TestSubjects(t *testing.T) {
 	assert.Equal(t, "flood.duhu.out.assignment.r-1", AssignmentSubject("duhu", "r-1"))
 	assert.Equal(t, []string{"flood.duhu.>", "flood.aid.duhu.>"}, TownSubjects("duhu"))
-	assert.Equal(t, "FLOOD_DUHU", StreamName("duhu"))
 	a, err := ParseSubject("flood.aid.chixi.request")
 	require.NoError(t, err)
 	assert.Equal(t, Address{Town: "chixi", Channel: "aid", Key: "request"}, a)

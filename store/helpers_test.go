@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
-	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/store/storetest"
 )
 
@@ -40,7 +40,7 @@ type testLog struct {
 
 func newTestLog(tb testing.TB, town string) *testLog {
 	tb.Helper()
-	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: "127.0.0.1:0", StoreDir: tb.TempDir()})
+	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{Listen: "127.0.0.1:0", StoreDir: tb.TempDir()})
 	require.NoError(tb, err)
 	tb.Cleanup(ns.Shutdown)
 	nc, err := nats.Connect(ns.ClientURL())
@@ -48,7 +48,7 @@ func newTestLog(tb testing.TB, town string) *testLog {
 	tb.Cleanup(nc.Close)
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024))
 	require.NoError(tb, err)
-	s, err := events.EnsureStream(context.Background(), js, town, 1)
+	s, err := natsjs.EnsureStream(context.Background(), js, town, 1)
 	require.NoError(tb, err)
 	return &testLog{js: js, stream: s, town: town}
 }

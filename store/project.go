@@ -207,6 +207,13 @@ func (p *Projector) addInput(r *rows, seq int64, in events.Input) {
 			r.batch.Queue(`INSERT INTO evac_orders (town, seq, type, event_id, order_id, operator, at, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
 				town, seq, clean(ev.Type), clean(ev.ID), clean(ev.ID), clean(d.Operator), ev.Time, jsonb(ev.Data))
 		}
+		if verb == "resolve" && d.Incident != "" {
+			// An operator's resolve closes the incident in the fold without a
+			// decision of its own: the record closes it here, or the report and
+			// the history would show it open for ever.
+			r.batch.Queue(`UPDATE incidents SET resolved_at = $3, resolved_by = $4 WHERE town = $1 AND incident = $2 AND resolved_at IS NULL`,
+				town, clean(d.Incident), ev.Time, nullable(d.Operator))
+		}
 	}
 }
 

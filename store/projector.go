@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // Config configures a projector.
@@ -109,7 +109,7 @@ func (p *Projector) Lag(ctx context.Context) (uint64, error) {
 }
 
 // streamKey names the position row of this projector.
-func (p *Projector) streamKey() string { return events.StreamName(p.cfg.Town) }
+func (p *Projector) streamKey() string { return natsjs.StreamName(p.cfg.Town) }
 
 // Run projects until ctx ends, and returns nil then. Failures of PostgreSQL or
 // of the stream are retried with a growing pause (up to MaxBackoff), each time

@@ -18,8 +18,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
-	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // The browser tests run the real floodcmd binary and Debian's chromium.
@@ -108,9 +108,9 @@ func screenshot(tb testing.TB, ctx context.Context, name string) {
 
 func publishIncident(tb testing.TB, p *served, id string, lat, lon float64) {
 	tb.Helper()
-	auth, err := events.LoadAuthority(p.data)
+	auth, err := natsjs.LoadAuthority(p.data)
 	require.NoError(tb, err)
-	field, err := auth.Issue(events.NatsField, "duhu", time.Hour, time.Now())
+	field, err := auth.Issue(natsjs.NatsField, "duhu", time.Hour, time.Now())
 	require.NoError(tb, err)
 	nc, err := nats.Connect("nats://"+p.nats, nats.UserJWTAndSeed(field.JWT, field.Seed))
 	require.NoError(tb, err)

@@ -116,7 +116,7 @@ func NewHub(cfg HubConfig) *Hub {
 // maxPending bounds the timeline kept between two frames.
 const maxPending = 4096
 
-// Applied is engine.Config.OnApplied: it runs under the engine's write lock, so
+// Applied is natsjs.Config.OnApplied: it runs under the engine's write lock, so
 // it only notes the entry and signals the hub.
 func (h *Hub) Applied(seq uint64, subject string, outcome engine.Outcome, typ string) {
 	h.mu.Lock()

@@ -10,9 +10,11 @@ import (
 	"github.com/floodcmd/floodcmd/store"
 )
 
-// Reporter builds the after-action report from the town's record in PostgreSQL.
+// Reporter builds the after-action report and the incident history from the
+// town's record in PostgreSQL.
 type Reporter interface {
 	Report(ctx context.Context, town string, from, to time.Time) (store.Report, error)
+	History(ctx context.Context, town string, from, to time.Time, limit int) (store.History, error)
 }
 
 var _ Reporter = (*store.Store)(nil)

@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/scenario/{kind}", s.allow(s.handleScenarioLayer, anyRole...))
 	s.mux.Handle("GET /api/report", s.allow(s.handleReport, reportRole...))
 	s.mux.Handle("GET /report", s.allow(s.handleReportPage, reportRole...))
+	s.mux.Handle("GET /api/history", s.allow(s.handleHistory, operator...))
 	s.mux.Handle("GET /api/cap", s.allow(s.handleCAPFeed, anyRole...))
 	s.mux.Handle("GET /api/cap/{identifier}", s.allow(s.handleCAPAlert, anyRole...))
 	s.mux.Handle("POST /api/cap", s.allow(s.handleCAPIn, operator...))

@@ -19,6 +19,7 @@ import (
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // aidIncident: 570 people to move at Chixixu need 19 evacuation teams; Chixi
@@ -203,7 +204,7 @@ func (f *aidFlow) logCount(town, subject string) int {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := f.js.Stream(ctx, events.StreamName(town))
+	s, err := f.js.Stream(ctx, natsjs.StreamName(town))
 	require.NoError(f.t, err)
 	c, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
 	require.NoError(f.t, err)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // creds prints a NATS credentials file signed by the account key of the
@@ -25,6 +25,7 @@ func creds(args []string, getenv func(string) string, stdout io.Writer) error {
 	data := fs.String("data", "./data", "data directory of the floodcmd whose NATS accepts the credential (its nats-auth keys)")
 	ttl := fs.Duration("ttl", 0, "how long the credential is valid (0: as long as the keys)")
 	serverConfig := fs.Bool("server-config", false, "print the nats-server configuration (accounts, trust) of an external cluster instead")
+	out := fs.String("out", "", "write to this file (mode 0600: it holds a secret) instead of standard output")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -34,16 +35,15 @@ func creds(args []string, getenv func(string) string, stdout io.Writer) error {
 	if _, err := os.Stat(*data); err != nil && !*serverConfig {
 		return fmt.Errorf("--data %s: %w (the data directory of the floodcmd serve whose NATS the credential is for)", *data, err)
 	}
-	auth, err := events.LoadAuthority(*data)
+	auth, err := natsjs.LoadAuthority(*data)
 	if err != nil {
 		return err
 	}
 	if *serverConfig {
-		_, err := io.WriteString(stdout, auth.ServerConfig())
-		return err
+		return write(*out, stdout, []byte(auth.ServerConfig()))
 	}
-	if !slices.Contains(events.NatsRoles, *role) {
-		return fmt.Errorf("--role %q: one of %s", *role, strings.Join(events.NatsRoles, ", "))
+	if !slices.Contains(natsjs.NatsRoles, *role) {
+		return fmt.Errorf("--role %q: one of %s", *role, strings.Join(natsjs.NatsRoles, ", "))
 	}
 	if *town == "" {
 		return errors.New("--town: the town the credential acts for (e.g. duhu; for --role town the neighbour, e.g. chixi)")
@@ -59,6 +59,18 @@ func creds(args []string, getenv func(string) string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = stdout.Write(file)
-	return err
+	return write(*out, stdout, file)
+}
+
+// write puts a secret into the file path (readable by its owner only), or on stdout when path is "".
+func write(path string, stdout io.Writer, secret []byte) error {
+	if path == "" {
+		_, err := stdout.Write(secret)
+		return err
+	}
+	if err := os.WriteFile(path, secret, 0o600); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", path)
+	return nil
 }

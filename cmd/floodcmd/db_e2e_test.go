@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/store/storetest"
 )
 
@@ -54,7 +54,7 @@ func TestServeDBKilled(t *testing.T) {
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
-	stream, err := js.Stream(context.Background(), events.StreamName("duhu"))
+	stream, err := js.Stream(context.Background(), natsjs.StreamName("duhu"))
 	require.NoError(t, err)
 
 	conn, err := pgx.Connect(context.Background(), db)

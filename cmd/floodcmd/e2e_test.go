@@ -19,6 +19,7 @@ import (
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
+	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/warning"
 )
 
@@ -52,7 +53,7 @@ func TestServeFromOutsideClients(t *testing.T) {
 
 	// An incident from the real nats CLI, as docs/EVENTS.md shows it.
 	cli := natsCLI(t)
-	out, err := exec.Command(cli, "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), events.NatsField, "duhu"), "pub", "flood.duhu.incident", string(incident("cli-1", 1)),
+	out, err := exec.Command(cli, "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), natsjs.NatsField, "duhu"), "pub", "flood.duhu.incident", string(incident("cli-1", 1)),
 		"-H", "Nats-Msg-Id:cli-1").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	// The same id again through JetStream: the log says duplicate.
@@ -60,7 +61,7 @@ func TestServeFromOutsideClients(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ack.Duplicate, "the same id is a duplicate")
 	// A malformed one lands on flood.duhu.rejected with its reason.
-	out, err = exec.Command(cli, "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), events.NatsField, "duhu"), "pub", "flood.duhu.incident",
+	out, err = exec.Command(cli, "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), natsjs.NatsField, "duhu"), "pub", "flood.duhu.incident",
 		`{"specversion":"1.0","id":"bad-1","source":"cli","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"flooding","lat":222,"lon":112.9}}`).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	r := nextRejection(t, rejected)
@@ -68,7 +69,7 @@ func TestServeFromOutsideClients(t *testing.T) {
 	assert.Equal(t, "data.lat", r.Field)
 	assert.Contains(t, r.Reason, "-90…90")
 
-	stream, err := js.Stream(context.Background(), events.StreamName("duhu"))
+	stream, err := js.Stream(context.Background(), natsjs.StreamName("duhu"))
 	require.NoError(t, err)
 	msg, err := stream.GetMsg(context.Background(), 1)
 	require.NoError(t, err)
@@ -268,7 +269,7 @@ func TestIncidentIsAssignedWithinOneSecond(t *testing.T) {
 
 	body := `{"specversion":"1.0","id":"yangning-1","source":"grid/nancun","type":"flood.incident.reported","time":"2022-05-12T23:10:00+08:00","data":{"kind":"trapped","lat":22.062,"lon":112.912,"people":5,"severity":2,"note":"阳宁村 水浸"}}`
 	start := time.Now()
-	out, err := exec.Command(natsCLI(t), "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), events.NatsField, "duhu"), "pub", "flood.duhu.incident", body).CombinedOutput()
+	out, err := exec.Command(natsCLI(t), "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), natsjs.NatsField, "duhu"), "pub", "flood.duhu.incident", body).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	var m *nats.Msg
 	select {
@@ -322,7 +323,7 @@ func TestSecondFloodcmdForATownIsRefused(t *testing.T) {
 	first := startServe(t, t.TempDir(), nil)
 	first.waitReady(t)
 	second := exec.Command(testproc.Binary(t), "serve", "--town", "duhu", "--nats-url", first.natsURL(),
-		"--nats-creds", credsFor(t, first.natsURL(), events.NatsTown, "duhu"), "--http", testproc.FreeAddr(t), "--data", t.TempDir())
+		"--nats-creds", credsFor(t, first.natsURL(), natsjs.NatsTown, "duhu"), "--http", testproc.FreeAddr(t), "--data", t.TempDir())
 	out, err := second.CombinedOutput()
 	require.Error(t, err, "the second floodcmd must not run: %s", out)
 	assert.Contains(t, string(out), "already runs this town")

@@ -16,6 +16,7 @@ import (
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // TestEvacuateAGrid: an operator orders Yangning evacuated from outside (the nats
@@ -30,7 +31,7 @@ func TestEvacuateAGrid(t *testing.T) {
 	nc, decisions := p.subscribe(t, "flood.duhu.out.>", 4096)
 
 	order := `{"specversion":"1.0","id":"order-yangning","source":"board/admin","type":"flood.command.evacuate","time":"2022-05-12T23:15:00+08:00","data":{"order":"yangning-1","grids":["nancun-yangning"],"level":"mandatory","operator":"镇三防办 陈","reason":"阳宁村内涝"}}`
-	out, err := exec.Command(natsCLI(t), "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), events.NatsOperator, "duhu"), "pub", "flood.duhu.command", order).CombinedOutput()
+	out, err := exec.Command(natsCLI(t), "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), natsjs.NatsOperator, "duhu"), "pub", "flood.duhu.command", order).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
 	var v engine.View

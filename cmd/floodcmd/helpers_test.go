@@ -21,6 +21,7 @@ import (
 
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // proc is a floodcmd process under test.
@@ -40,14 +41,14 @@ func (p *proc) natsURL() string        { return "nats://" + p.natsAddr }
 var testNATS sync.Map // url → *testAuth
 
 type testAuth struct {
-	auth  *events.Authority
+	auth  *natsjs.Authority
 	creds string
 }
 
 // registerNATS loads the keys of the floodcmd whose data is dataDir.
 func registerNATS(tb testing.TB, url, dataDir string) *testAuth {
 	tb.Helper()
-	auth, err := events.LoadAuthority(dataDir)
+	auth, err := natsjs.LoadAuthority(dataDir)
 	require.NoError(tb, err)
 	admin, err := auth.IssueAdmin("test")
 	require.NoError(tb, err)
@@ -112,7 +113,7 @@ func joinArgs(tb testing.TB, args []string) []string {
 	if _, ok := testNATS.Load(url); !ok {
 		return args
 	}
-	return append(args, "--nats-creds", credsFor(tb, url, events.NatsTown, town))
+	return append(args, "--nats-creds", credsFor(tb, url, natsjs.NatsTown, town))
 }
 
 // startServe starts `floodcmd serve` with its data in dataDir and waits for /healthz.

@@ -11,8 +11,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/ui"
 )
 
@@ -25,7 +25,7 @@ type townHealth struct {
 	nc     *nats.Conn
 	stream jetstream.Stream
 	pub    ui.EventPublisher
-	lease  *engine.Lease
+	lease  *natsjs.Lease
 	proj   *projection
 	// disk watches the embedded server's disk (nil with --nats-url).
 	disk *diskWatch
@@ -57,13 +57,13 @@ func (h *townHealth) Ready(ctx context.Context) error {
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
 		errs = append(errs, &ui.NotReady{Check: ui.CheckStream, Status: http.StatusServiceUnavailable, Err: err,
-			Message: fmt.Sprintf("the town's stream %s does not exist (deleted?): nothing can be recorded; restart floodcmd serve to create it again", events.StreamName(h.town))})
+			Message: fmt.Sprintf("the town's stream %s does not exist (deleted?): nothing can be recorded; restart floodcmd serve to create it again", natsjs.StreamName(h.town))})
 	case err != nil && h.disk == nil || err != nil && !h.disk.disabled():
 		errs = append(errs, &ui.NotReady{Check: ui.CheckStream, Status: http.StatusServiceUnavailable, Err: err,
-			Message: fmt.Sprintf("the town's stream %s does not answer: %v", events.StreamName(h.town), err)})
+			Message: fmt.Sprintf("the town's stream %s does not answer: %v", natsjs.StreamName(h.town), err)})
 	case err == nil && info.Config.Sealed:
 		errs = append(errs, &ui.NotReady{Check: ui.CheckStream, Status: http.StatusServiceUnavailable,
-			Message: fmt.Sprintf("the town's stream %s is sealed: it takes no more events", events.StreamName(h.town))})
+			Message: fmt.Sprintf("the town's stream %s is sealed: it takes no more events", natsjs.StreamName(h.town))})
 	}
 	h.mu.Lock()
 	if h.appendErr != nil && h.appendErr.Check != ui.CheckStorage {
@@ -73,7 +73,7 @@ func (h *townHealth) Ready(ctx context.Context) error {
 	h.mu.Unlock()
 	if !h.lease.Held() {
 		errs = append(errs, &ui.NotReady{Check: ui.CheckLease, Status: http.StatusServiceUnavailable,
-			Message: fmt.Sprintf("this process could not renew the town's lease for over %s: another may take the town", engine.LeaseTTL)})
+			Message: fmt.Sprintf("this process could not renew the town's lease for over %s: another may take the town", natsjs.LeaseTTL)})
 	}
 	if err := h.proj.Ready(ctx); err != nil {
 		errs = append(errs, &ui.NotReady{Check: ui.CheckPostgres, Status: http.StatusServiceUnavailable, Message: err.Error()})

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 type routeReply struct {
@@ -42,7 +42,7 @@ func TestRouteChangesWhenARoadCloses(t *testing.T) {
 	pub := func(id, verb, data string) {
 		t.Helper()
 		body := fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"operator/test","type":"flood.command.%s","time":"2022-05-12T23:30:00+08:00","data":%s}`, id, verb, data)
-		out, err := exec.Command(cli, "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), events.NatsOperator, "duhu"), "pub", "flood.duhu.command", body).CombinedOutput()
+		out, err := exec.Command(cli, "--server", p.natsURL(), "--creds", credsFor(t, p.natsURL(), natsjs.NatsOperator, "duhu"), "pub", "flood.duhu.command", body).CombinedOutput()
 		require.NoError(t, err, "%s", out)
 	}
 	pub("close-1", "close_road", fmt.Sprintf(`{"road":%q,"operator":"值班员 王","reason":"水深过膝"}`, closed))

@@ -27,8 +27,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/floodcmd/floodcmd/engine"
-	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
+	"github.com/floodcmd/floodcmd/natsjs"
 )
 
 // testCA makes a certificate authority and a server certificate for
@@ -111,13 +111,13 @@ func TestSecuredExternalCluster(t *testing.T) {
 	authData := t.TempDir() // where the cluster's keys live: the county's own floodcmd data
 	urls, caFile := securedCluster(t, authData)
 	fabric := strings.Join(urls, ",")
-	townCreds := mintCreds(t, authData, events.NatsTown, "duhu")
-	fieldCreds := mintCreds(t, authData, events.NatsField, "duhu")
+	townCreds := mintCreds(t, authData, natsjs.NatsTown, "duhu")
+	fieldCreds := mintCreds(t, authData, natsjs.NatsField, "duhu")
 
 	// The JetStream meta group needs a moment to elect a leader: floodcmd
 	// retries nothing at start, so wait until a probe with the town's rights works.
 	probe, err := nats.Connect(fabric, nats.UserCredentials(townCreds), nats.RootCAs(caFile),
-		nats.CustomInboxPrefix(events.InboxPrefix("duhu")))
+		nats.CustomInboxPrefix(natsjs.InboxPrefix("duhu")))
 	require.NoError(t, err)
 	pjs, err := jetstream.New(probe)
 	require.NoError(t, err)
@@ -149,9 +149,9 @@ func TestSecuredExternalCluster(t *testing.T) {
 	_, err = fjs.Publish(ctx, "flood.duhu.out.incident.x", []byte(`{}`), jetstream.WithMsgID("cl-forged"))
 	assert.Error(t, err, "a field phone cannot write a decision")
 	// A phone may look the stream up (to read its assignments from the log) but never change it.
-	_, err = fjs.UpdateStream(ctx, jetstream.StreamConfig{Name: events.StreamName("duhu"), Subjects: []string{"flood.duhu.>"}, MaxAge: time.Hour})
+	_, err = fjs.UpdateStream(ctx, jetstream.StreamConfig{Name: natsjs.StreamName("duhu"), Subjects: []string{"flood.duhu.>"}, MaxAge: time.Hour})
 	assert.Error(t, err, "nor change the stream's configuration")
-	assert.Error(t, fjs.DeleteStream(ctx, events.StreamName("duhu")), "nor delete the town's log")
+	assert.Error(t, fjs.DeleteStream(ctx, natsjs.StreamName("duhu")), "nor delete the town's log")
 
 	var v engine.View
 	require.Eventually(t, func() bool {
@@ -165,19 +165,19 @@ func TestSecuredExternalCluster(t *testing.T) {
 	}, 15*time.Second, 50*time.Millisecond, "the incident was not dispatched")
 
 	admin, err := nats.Connect(fabric, nats.UserCredentials(townCreds), nats.RootCAs(caFile),
-		nats.CustomInboxPrefix(events.InboxPrefix("duhu")))
+		nats.CustomInboxPrefix(natsjs.InboxPrefix("duhu")))
 	require.NoError(t, err)
 	defer admin.Close()
 	ajs, err := jetstream.New(admin)
 	require.NoError(t, err)
-	s, err := ajs.Stream(ctx, events.StreamName("duhu"))
+	s, err := ajs.Stream(ctx, natsjs.StreamName("duhu"))
 	require.NoError(t, err)
 	info, err := s.Info(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 3, info.Config.Replicas)
 	require.NotNil(t, info.Cluster)
 	assert.Len(t, info.Cluster.Replicas, 2, "a leader and two replicas")
-	assert.Error(t, ajs.DeleteStream(ctx, events.StreamName("duhu")), "not even the town's own credential erases its log")
+	assert.Error(t, ajs.DeleteStream(ctx, natsjs.StreamName("duhu")), "not even the town's own credential erases its log")
 }
 
 // TestServeHTTPS: --tls-cert/--tls-key serve the board over HTTPS; the login

@@ -24,6 +24,7 @@ import (
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/internal/testproc"
+	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/ui"
 )
 
@@ -50,7 +51,7 @@ func TestNATSForgeriesRefused(t *testing.T) {
 	p.waitReady(t)
 	auth := []string{"Authorization", "Bearer " + testAdminToken}
 
-	field := mintCreds(t, data, events.NatsField, "duhu")
+	field := mintCreds(t, data, natsjs.NatsField, "duhu")
 	// A real incident from a field phone: it is in the log and gets a responder.
 	out, err := exec.Command(cli, "--server", p.natsURL(), "--creds", field, "pub", "flood.duhu.incident",
 		string(incident("sec-real-1", 3)), "-H", "Nats-Msg-Id:sec-real-1").CombinedOutput()
@@ -72,7 +73,7 @@ func TestNATSForgeriesRefused(t *testing.T) {
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
-	stream, err := js.Stream(ctx, events.StreamName("duhu"))
+	stream, err := js.Stream(ctx, natsjs.StreamName("duhu"))
 	require.NoError(t, err)
 	before, err := stream.Info(ctx)
 	require.NoError(t, err)
@@ -85,10 +86,10 @@ func TestNATSForgeriesRefused(t *testing.T) {
 		args []string
 	}{
 		{"anonymous", nil},
-		{"gauge", []string{"--creds", mintCreds(t, data, events.NatsGauge, "duhu")}},
+		{"gauge", []string{"--creds", mintCreds(t, data, natsjs.NatsGauge, "duhu")}},
 		{"field", []string{"--creds", field}},
 		// A neighbour's floodcmd, with its own inbox prefix so that only permissions can refuse it.
-		{"town chixi", []string{"--creds", mintCreds(t, data, events.NatsTown, "chixi"), "--inbox-prefix", events.InboxPrefix("chixi")}},
+		{"town chixi", []string{"--creds", mintCreds(t, data, natsjs.NatsTown, "chixi"), "--inbox-prefix", natsjs.InboxPrefix("chixi")}},
 	}
 	refused := 0
 	for _, id := range identities {
@@ -156,30 +157,30 @@ func TestNATSRoleCanDoItsJob(t *testing.T) {
 		return string(out), err
 	}
 	rain := `{"specversion":"1.0","id":"sec-rain-1","source":"gauge/nankeng","type":"flood.rain.observed","time":"2022-05-12T23:00:00+08:00","data":{"gauge":"nankeng","mm":12,"minutes":60}}`
-	out, err := run(events.NatsGauge, "pub", "flood.duhu.rain", rain)
+	out, err := run(natsjs.NatsGauge, "pub", "flood.duhu.rain", rain)
 	require.NoError(t, err, out)
-	out, err = run(events.NatsGauge, "pub", "flood.duhu.incident", string(incident("sec-g-1", 1)))
+	out, err = run(natsjs.NatsGauge, "pub", "flood.duhu.incident", string(incident("sec-g-1", 1)))
 	assert.Error(t, err, "a gauge reports no incidents: %s", out)
-	out, err = run(events.NatsOperator, "stream", "info", "FLOOD_DUHU", "--json")
+	out, err = run(natsjs.NatsOperator, "stream", "info", "FLOOD_DUHU", "--json")
 	require.NoError(t, err, "an operator reads its town's log: %s", out)
-	out, err = run(events.NatsOperator, "pub", "flood.duhu.command",
+	out, err = run(natsjs.NatsOperator, "pub", "flood.duhu.command",
 		`{"specversion":"1.0","id":"sec-cmd-1","source":"cli","type":"flood.command.open_shelter","time":"2022-05-12T23:00:00+08:00","data":{"shelter":"s-01","operator":"cli"}}`)
 	require.NoError(t, err, out)
-	out, err = run(events.NatsViewer, "pub", "flood.duhu.incident", string(incident("sec-v-1", 1)))
+	out, err = run(natsjs.NatsViewer, "pub", "flood.duhu.incident", string(incident("sec-v-1", 1)))
 	assert.Error(t, err, "a viewer only reads: %s", out)
-	out, err = run(events.NatsViewer, "sub", "flood.duhu.incident", "--count", "1", "--wait", "1s")
+	out, err = run(natsjs.NatsViewer, "sub", "flood.duhu.incident", "--count", "1", "--wait", "1s")
 	assert.Error(t, err, "a viewer reads decisions only: %s", out)
 	assert.Contains(t, out, "Violation")
 	// Decisions are read from the log (a consumer of its own), as EVENTS.md says.
-	out, err = run(events.NatsField, "pub", "flood.duhu.incident", string(incident("sec-f-1", 1)))
+	out, err = run(natsjs.NatsField, "pub", "flood.duhu.incident", string(incident("sec-f-1", 1)))
 	require.NoError(t, err, out)
-	out, err = run(events.NatsViewer, "sub", "flood.duhu.out.>", "--all", "--count", "1", "--wait", "5s")
+	out, err = run(natsjs.NatsViewer, "sub", "flood.duhu.out.>", "--all", "--count", "1", "--wait", "5s")
 	require.NoError(t, err, "a viewer reads decisions from the log: %s", out)
 	assert.Contains(t, out, "Received JetStream message")
-	out, err = run(events.NatsViewer, "sub", "flood.duhu.>", "--all", "--count", "1", "--wait", "2s")
+	out, err = run(natsjs.NatsViewer, "sub", "flood.duhu.>", "--all", "--count", "1", "--wait", "2s")
 	assert.Error(t, err, "but no consumer wider than the decisions: %s", out)
 	assert.Contains(t, out, "Violation")
-	out, err = run(events.NatsField, "sub", "flood.duhu.out.assignment.*", "--all", "--count", "1", "--wait", "5s")
+	out, err = run(natsjs.NatsField, "sub", "flood.duhu.out.assignment.*", "--all", "--count", "1", "--wait", "5s")
 	require.NoError(t, err, "a phone reads its assignments from the log: %s", out)
 
 	// One responder's phone speaks only for itself.
@@ -246,12 +247,12 @@ func TestForgedDecisionRefusedByTheGate(t *testing.T) {
 	_, err = js.Publish(ctx, "flood.duhu.out.incident.gate-1", []byte(forged), jetstream.WithMsgID("gate-forged"))
 	require.NoError(t, err, "the admin credential gets past the permissions")
 
-	kv, err := js.KeyValue(ctx, events.TownBucket("duhu"))
+	kv, err := js.KeyValue(ctx, natsjs.TownBucket("duhu"))
 	require.NoError(t, err)
 	key, err := kv.Get(ctx, events.SealKeyName)
 	require.NoError(t, err)
 	events.UseDecisionKey("duhu", key.Value())
-	stream, err := js.Stream(ctx, events.StreamName("duhu"))
+	stream, err := js.Stream(ctx, natsjs.StreamName("duhu"))
 	require.NoError(t, err)
 	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.OutFilter("duhu")}})
 	require.NoError(t, err)

@@ -25,6 +25,7 @@ import (
 	drillsim "github.com/floodcmd/floodcmd/drill"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/scenario"
 	"github.com/floodcmd/floodcmd/ui"
 )
@@ -51,6 +52,10 @@ type serveConfig struct {
 	natsCA       string
 	tlsCert      string
 	tlsKey       string
+	// ackTimeout: an assignment not accepted within this time goes to the next best responder.
+	ackTimeout time.Duration
+	// retention: how long finished work stays in the live view (log time).
+	retention time.Duration
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -68,6 +73,10 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.speed, "speed", 60, "replay speed-up factor")
 	fs.BoolVar(&c.simulate, "simulate", false, "drill only: simulated responders answer their assignments and households reach their shelters")
 	fs.StringVar(&c.origins, "allowed-origins", "", "other origins (comma-separated) that may open the board's websocket")
+	fs.DurationVar(&c.ackTimeout, "ack-timeout", dispatch.DefaultConfig().AckTimeout,
+		"an assignment not accepted within this time (a person's time, wall clock) goes to the next best responder")
+	fs.DurationVar(&c.retention, "retention", engine.DefaultRetention,
+		"how long (log time) a resolved incident and its assignments stay on the board and in /api/state; the rest is in /api/history (--db)")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", 2*time.Minute,
 		"how long start-up waits, with back-off, for NATS, a JetStream meta leader, the town's stream and its lease before giving up")
@@ -129,18 +138,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	// A cluster just started may have no JetStream meta leader yet: wait, saying for what.
-	stream, err := events.Await(ctx, log, cfg.startTimeout, "the town's stream "+events.StreamName(cfg.town),
+	stream, err := natsjs.Await(ctx, log, cfg.startTimeout, "the town's stream "+natsjs.StreamName(cfg.town),
 		func(ctx context.Context) (jetstream.Stream, error) {
-			return events.EnsureStream(ctx, js, cfg.town, cfg.replicas)
+			return natsjs.EnsureStream(ctx, js, cfg.town, cfg.replicas)
 		})
 	if err != nil {
 		return err
 	}
-	lease, err := events.Await(ctx, log, cfg.startTimeout, "the town's lease in "+engine.LeaseBucket,
-		func(ctx context.Context) (*engine.Lease, error) {
-			l, err := engine.AcquireLease(ctx, js, cfg.town, holder, cfg.replicas, log)
-			if errors.Is(err, engine.ErrTownTaken) {
-				err = events.Permanent(err)
+	lease, err := natsjs.Await(ctx, log, cfg.startTimeout, "the town's lease in "+natsjs.LeaseBucket,
+		func(ctx context.Context) (*natsjs.Lease, error) {
+			l, err := natsjs.AcquireLease(ctx, js, cfg.town, holder, cfg.replicas, log)
+			if errors.Is(err, natsjs.ErrTownTaken) {
+				err = natsjs.Permanent(err)
 			}
 			return l, err
 		})
@@ -156,13 +165,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
 	}
-	if err := events.StreamNameClash(append([]string{cfg.town}, town.Aid.Neighbours...)); err != nil {
+	if err := natsjs.StreamNameClash(append([]string{cfg.town}, town.Aid.Neighbours...)); err != nil {
 		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
 	}
 	if _, err := engine.AddNeighbourRoads(town, scenario.Open); err != nil {
 		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
 	}
 	dcfg := dispatch.DefaultConfig()
+	dcfg.AckTimeout = cfg.ackTimeout
 	if cfg.replay != "" && cfg.speed > 1 {
 		// A drill runs on its own clock, sped up; people answering a phone do
 		// not. The ack time-out is a person's time: as long in the wall clock
@@ -173,6 +183,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if cfg.retention <= 0 {
+		return fmt.Errorf("--retention %s: must be positive", cfg.retention)
+	}
+	domain.SetRetention(cfg.retention)
 	log.Info("scenario loaded", "town", town.Scenario.Town.ID, "name", town.Scenario.Town.Name,
 		"villages", len(town.Scenario.Villages), "grids", len(town.Scenario.Grids), "shelters", len(town.Scenario.Shelters),
 		"responders", len(town.Roster), "road_nodes", town.Graph.Nodes, "road_components", town.Graph.Components,
@@ -180,25 +194,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := engine.NewMetrics(reg, cfg.town)
+	metrics := natsjs.NewMetrics(reg, cfg.town)
 	tokens, err := ui.LoadSigner(cfg.secret, cfg.dataDir, cfg.adminToken)
 	if err != nil {
 		return err
 	}
-	var eng *engine.Engine
+	var eng *natsjs.Engine
 	hub := ui.NewHub(ui.HubConfig{Logger: log, View: func() (seq uint64, v any) {
 		eng.Read(func(st *engine.State) { seq, v = st.Seq, st.View() })
 		return seq, v
 	}})
 	// A drill's decisions are on the drill's clock, like the events that cause
 	// them: response times and ack time-outs are then the drill's own.
-	replayer := &events.Replayer{Publisher: events.NewPublisher(js), Speed: cfg.speed}
+	replayer := &natsjs.Replayer{Publisher: natsjs.NewPublisher(js), Speed: cfg.speed}
 	var clock func() time.Time
 	if cfg.replay != "" {
 		clock = replayer.Now
 	}
-	health := &townHealth{town: cfg.town, nc: nc, stream: stream, pub: events.NewPublisher(js), lease: lease}
-	eng = engine.New(engine.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain, Now: clock,
+	health := &townHealth{town: cfg.town, nc: nc, stream: stream, pub: natsjs.NewPublisher(js), lease: lease}
+	eng = natsjs.New(natsjs.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain, Now: clock,
 		Logger: log, Metrics: metrics, OnApplied: hub.Applied, OnAppend: health.engineAppended})
 	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "floodcmd_engine_lag_events",
 		Help: "Messages in the town's log not yet folded by the engine.", ConstLabels: prometheus.Labels{"town": cfg.town}},
@@ -270,7 +284,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if cfg.simulate {
 		log.Warn("drill simulator on: simulated responders and households answer (演练模拟，切勿用于真实应急)")
-		pub := events.NewPublisher(js)
+		pub := natsjs.NewPublisher(js)
 		sim := &drillsim.Simulator{Town: cfg.town, Engine: eng, Speed: cfg.speed, Clock: replayer.Now, Logger: log,
 			Pub: publishFunc(func(ctx context.Context, subject string, ev events.Event) error {
 				_, err := pub.Publish(ctx, subject, ev)
@@ -321,7 +335,7 @@ func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, *server.Server,
 	opts := []nats.Option{nats.Name("floodcmd " + cfg.town), nats.MaxReconnects(-1),
 		// Replies (the log the consumers deliver) come to this town's own inbox prefix:
 		// its credentials let only it subscribe there.
-		nats.CustomInboxPrefix(events.InboxPrefix(cfg.town)),
+		nats.CustomInboxPrefix(natsjs.InboxPrefix(cfg.town)),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			log.Error("NATS refused an operation", "err", err)
 		})}
@@ -349,15 +363,15 @@ func connectNATS(cfg serveConfig, log *slog.Logger) (*nats.Conn, *server.Server,
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, nil, nil, fmt.Errorf("--data %s: %w", dir, err)
 	}
-	auth, err := events.LoadAuthority(dir)
+	auth, err := natsjs.LoadAuthority(dir)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	engineUser, err := auth.Issue(events.NatsEngine, cfg.town, 0, time.Now())
+	engineUser, err := auth.Issue(natsjs.NatsEngine, cfg.town, 0, time.Now())
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ns, err := events.StartEmbedded(events.EmbeddedConfig{Listen: cfg.natsListen, StoreDir: dir, SyncAlways: true, Auth: auth})
+	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{Listen: cfg.natsListen, StoreDir: dir, SyncAlways: true, Auth: auth})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -420,7 +434,7 @@ func wrapReplay(name string, err error) error {
 
 // playDrill plays a replay onto the log once the engine has caught up, skipping
 // what an earlier run already played.
-func playDrill(ctx context.Context, log *slog.Logger, eng *engine.Engine, r *events.Replayer, drill []events.Event) {
+func playDrill(ctx context.Context, log *slog.Logger, eng *natsjs.Engine, r *natsjs.Replayer, drill []events.Event) {
 	for !eng.Ready() {
 		select {
 		case <-ctx.Done():
@@ -471,11 +485,11 @@ func (f publishFunc) Publish(ctx context.Context, subject string, ev events.Even
 // directory (which this process holds locked), its pid and a random instance
 // id, so a restart on the same data takes the town back at once and a second
 // live process never does.
-func leaseHolder(dataDir string) (engine.LeaseHolder, error) {
+func leaseHolder(dataDir string) (natsjs.LeaseHolder, error) {
 	dir, err := filepath.Abs(dataDir)
 	if err != nil {
-		return engine.LeaseHolder{}, err
+		return natsjs.LeaseHolder{}, err
 	}
 	host, _ := os.Hostname()
-	return engine.LeaseHolder{Place: host + ":" + dir, PID: os.Getpid(), Instance: engine.NewInstance(), PlaceLocked: true}, nil
+	return natsjs.LeaseHolder{Place: host + ":" + dir, PID: os.Getpid(), Instance: natsjs.NewInstance(), PlaceLocked: true}, nil
 }

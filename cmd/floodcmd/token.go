@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/ui"
 )
 
@@ -75,15 +75,15 @@ func revokeToken(token, town, url, credsFile, data string, getenv func(string) s
 			return fmt.Errorf("--revoke: %w", err)
 		}
 	}
-	opts := []nats.Option{nats.Name("floodcmd token --revoke"), nats.CustomInboxPrefix(events.InboxPrefix(town))}
+	opts := []nats.Option{nats.Name("floodcmd token --revoke"), nats.CustomInboxPrefix(natsjs.InboxPrefix(town))}
 	if credsFile != "" {
 		opts = append(opts, nats.UserCredentials(credsFile))
 	} else {
-		auth, err := events.LoadAuthority(data)
+		auth, err := natsjs.LoadAuthority(data)
 		if err != nil {
 			return err
 		}
-		u, err := auth.Issue(events.NatsTown, town, time.Minute, time.Now())
+		u, err := auth.Issue(natsjs.NatsTown, town, time.Minute, time.Now())
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func revokeToken(token, town, url, credsFile, data string, getenv func(string) s
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	kv, err := js.KeyValue(ctx, events.TownBucket(town))
+	kv, err := js.KeyValue(ctx, natsjs.TownBucket(town))
 	if err != nil {
 		return fmt.Errorf("the bucket of town %s (has its floodcmd started once?): %w", town, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/floodcmd/floodcmd/events"
+	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/ui"
 )
 
@@ -53,11 +54,11 @@ func decisionKey(ctx context.Context, kv jetstream.KeyValue) ([]byte, error) {
 
 // townBucket opens (creating it the first time) the town's key-value bucket.
 func townBucket(ctx context.Context, js jetstream.JetStream, town string, replicas int) (jetstream.KeyValue, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: events.TownBucket(town),
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: natsjs.TownBucket(town),
 		Description: "floodcmd: town " + town + "'s own keys (revoked tokens)", Storage: jetstream.FileStorage,
 		Replicas: max(replicas, 1)})
 	if err != nil {
-		return nil, fmt.Errorf("the town's bucket %s: %w", events.TownBucket(town), err)
+		return nil, fmt.Errorf("the town's bucket %s: %w", natsjs.TownBucket(town), err)
 	}
 	return kv, nil
 }

@@ -1,4 +1,4 @@
-package events
+package natsjs
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/floodcmd/floodcmd/events"
 )
 
 func embeddedJS(t *testing.T) jetstream.JetStream {
@@ -40,12 +42,13 @@ func TestEnsureStreamNeverRewritesAnotherTowns(t *testing.T) {
 	assert.Contains(t, err.Error(), "flood.x_1.>")
 	s, err := js.Stream(ctx, "FLOOD_X_1")
 	require.NoError(t, err)
-	assert.Equal(t, TownSubjects("x_1"), s.CachedInfo().Config.Subjects, "left as it was")
+	assert.Equal(t, events.TownSubjects("x_1"), s.CachedInfo().Config.Subjects, "left as it was")
 
 	// The town's own stream, started again, is found and kept.
 	_, err = EnsureStream(ctx, js, "x_1", 1)
 	require.NoError(t, err)
 
+	assert.Equal(t, "FLOOD_DUHU", StreamName("duhu"))
 	require.Error(t, StreamNameClash([]string{"duhu", "x-1", "x_1"}))
 	require.NoError(t, StreamNameClash([]string{"duhu", "chixi", "duhu"}))
 }

@@ -1,4 +1,4 @@
-package engine
+package natsjs
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/floodcmd/floodcmd/dispatch"
+	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -103,8 +104,8 @@ func (s *soaker) start() {
 
 // step sends one random mix of inputs and says what it was.
 func (s *soaker) step() string {
-	var v View
-	s.eng.Read(func(st *State) { v = st.View() })
+	var v engine.View
+	s.eng.Read(func(st *engine.State) { v = st.View() })
 	s.clock.add(time.Duration(10+s.rng.IntN(50)) * time.Second)
 	switch k := s.rng.IntN(100); {
 	case k < 25:
@@ -237,7 +238,7 @@ func (s *soaker) send(subject, typ string, data any) {
 	s.inputs++
 	ev, err := events.New(fmt.Sprintf("soak-%d", s.n), "soak", typ, s.clock.Now(), data)
 	require.NoError(s.t, err)
-	_, err = events.NewPublisher(s.log.js).PublishAsync(subject, ev)
+	_, err = NewPublisher(s.log.js).PublishAsync(subject, ev)
 	require.NoError(s.t, err)
 }
 
@@ -268,7 +269,7 @@ func (s *soaker) settle() {
 				tail = append(tail, fmt.Sprintf("%d %s %s %.200s", m.Sequence, m.Subject, ev.Type, ev.Data))
 			}
 			var owed, voids int
-			s.eng.Read(func(st *State) { owed, voids = len(st.owed), len(st.domain.voids) })
+			s.eng.Read(func(st *engine.State) { owed = len(st.Owed()); voids, _ = st.Unsettled() })
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
 			for _, g := range strings.Split(string(buf), "\n\n") {
@@ -277,7 +278,7 @@ func (s *soaker) settle() {
 				}
 			}
 			var changed bool
-			s.eng.Read(func(st *State) { changed = st.domain.changed.Load() })
+			s.eng.Read(func(st *engine.State) { _, changed = st.Unsettled() })
 			s.t.Fatalf("the engine never settled (applied %d of %d, owed %d, voids %d, changed %v, deciding %v, stale %d); the log ends:\n%s",
 				s.eng.AppliedSeq(), last, owed, voids, changed, s.eng.deciding.Load(), s.eng.stale, strings.Join(tail, "\n"))
 		}
@@ -286,7 +287,10 @@ func (s *soaker) settle() {
 		require.NoError(s.t, err)
 		var owed, voids int
 		var changed bool
-		s.eng.Read(func(st *State) { owed, voids, changed = len(st.owed), len(st.domain.voids), st.domain.changed.Load() })
+		s.eng.Read(func(st *engine.State) {
+			owed = len(st.Owed())
+			voids, changed = st.Unsettled()
+		})
 		if info.State.LastSeq == last && s.eng.AppliedSeq() == last && owed == 0 && voids == 0 && !changed && !s.eng.deciding.Load() {
 			quiet++
 		} else {
@@ -299,10 +303,10 @@ func (s *soaker) settle() {
 // check asserts the invariants on the settled engine and its log.
 func (s *soaker) check(at string) {
 	t := s.t
-	var v View
+	var v engine.View
 	var void int
 	var voids []string
-	s.eng.Read(func(st *State) { v, void, voids = st.View(), st.counts["decision_void"], st.domain.voidLog })
+	s.eng.Read(func(st *engine.State) { v, void, voids = st.View(), st.Voided(), st.VoidLog() })
 	// No decision that reached the log was void when folded.
 	require.Zero(t, void, "%s: rounds fenced on decisions only: %d; void decisions in the log: %v", at, s.eng.fencedRounds.Load(), voids)
 	// No responder with two active assignments; every active assignment's responder names it.
@@ -391,8 +395,8 @@ func (s *soaker) check(at string) {
 func (s *soaker) checkReplay(at string) {
 	var live []byte
 	var seq uint64
-	s.eng.Read(func(st *State) { seq = st.Seq; live, _ = json.Marshal(st.View()) })
-	fresh := NewState("duhu", duhuDomain(s.t))
+	s.eng.Read(func(st *engine.State) { seq = st.Seq; live, _ = json.Marshal(st.View()) })
+	fresh := engine.NewState("duhu", duhuDomain(s.t))
 	for _, m := range s.log.messagesFrom(s.t, 1) {
 		if m.Sequence > seq {
 			break

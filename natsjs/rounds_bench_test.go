@@ -1,4 +1,4 @@
-package engine
+package natsjs
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -51,7 +52,7 @@ func BenchmarkDecisionBurst(b *testing.B) {
 		elapsed := lastAt.Sub(first)
 		b.ReportMetric(grew.Sub(start).Seconds(), "burst_to_last_decision_s")
 		if decisions == 0 {
-			e.Read(func(s *State) { b.Fatalf("no decision: %v", s.counts) })
+			e.Read(func(s *engine.State) { b.Fatalf("no decision: %v", s.View().Counts) })
 		}
 
 		start = time.Now()
@@ -210,10 +211,10 @@ func BenchmarkIncidentAfterRejectionFlood(b *testing.B) {
 		}
 		cc.Stop()
 		var owedAtAssignment int
-		e.Read(func(s *State) { owedAtAssignment = len(s.Owed()) })
+		e.Read(func(s *engine.State) { owedAtAssignment = len(s.Owed()) })
 		require.Eventually(b, func() bool {
 			var owed int
-			e.Read(func(s *State) { owed = len(s.Owed()) })
+			e.Read(func(s *engine.State) { owed = len(s.Owed()) })
 			return owed == 0
 		}, 60*time.Second, 10*time.Millisecond)
 		b.ReportMetric(float64(assigned.Milliseconds()), "incident_to_assignment_ms")

@@ -1,4 +1,4 @@
-package engine
+package natsjs
 
 import (
 	"context"
@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/floodcmd/floodcmd/events"
 )
 
 // LeaseBucket is the JetStream key-value bucket where each town's engine holds its lease.
@@ -133,7 +131,7 @@ func leaseBucket(ctx context.Context, js jetstream.JetStream, replicas int) (jet
 	}
 	if st.TTL() != LeaseTTL {
 		return nil, fmt.Errorf("lease bucket %s %w: its keys live %s, floodcmd needs %s; it is left as it is: remove it (nats kv del %s) once no floodcmd runs",
-			LeaseBucket, events.ErrConflict, st.TTL(), LeaseTTL, LeaseBucket)
+			LeaseBucket, ErrConflict, st.TTL(), LeaseTTL, LeaseBucket)
 	}
 	return kv, nil
 }

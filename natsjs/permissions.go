@@ -1,4 +1,4 @@
-package events
+package natsjs
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/nats-io/jwt/v2"
+
+	"github.com/floodcmd/floodcmd/events"
 )
 
 // neverPublished are the JetStream requests that erase a log: no credential
@@ -41,20 +43,20 @@ func ResponderPermissions(town, responder string) (jwt.Permissions, error) {
 }
 
 func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
-	if !ValidSlug(town) {
+	if !events.ValidSlug(town) {
 		return jwt.Permissions{}, fmt.Errorf("town %q: a slug of lower-case letters, digits, '-' or '_'", town)
 	}
-	t := func(rest string) string { return Prefix + "." + town + "." + rest }
+	t := func(rest string) string { return events.Prefix + "." + town + "." + rest }
 	stream := StreamName(town)
 	var p jwt.Permissions
 	p.Pub.Deny.Add(neverPublished...)
 	switch role {
 	case NatsEngine, NatsTown:
 		// The town's own everything: inputs, decisions, rejections …
-		p.Pub.Allow.Add(Prefix + "." + town + ".>")
+		p.Pub.Allow.Add(events.Prefix + "." + town + ".>")
 		// … and aid into other towns' inboxes, the sender's own slug last, so
 		// that the server refuses a message sent in another town's name.
-		p.Pub.Allow.Add(Prefix + "." + ChanAid + ".*.*." + town)
+		p.Pub.Allow.Add(events.Prefix + "." + events.ChanAid + ".*.*." + town)
 		p.Pub.Allow.Add(manageStream(stream)...)
 		p.Pub.Allow.Add(manageStream("KV_" + TownBucket(town))...)
 		p.Pub.Allow.Add("$KV." + TownBucket(town) + ".>")
@@ -69,48 +71,48 @@ func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
 			// While the disk is full the engine answers its town's publishers
 			// itself, at once, with the reason (cmd/floodcmd/diskfull.go): it
 			// listens on its own inputs and may reply once to each (allow_responses).
-			p.Sub.Allow.Add(Prefix+"."+town+".>", Prefix+"."+ChanAid+"."+town+".>")
+			p.Sub.Allow.Add(events.Prefix+"."+town+".>", events.Prefix+"."+events.ChanAid+"."+town+".>")
 			p.Resp = &jwt.ResponsePermission{MaxMsgs: 1, Expires: time.Minute}
 		}
 	case NatsGauge:
-		p.Pub.Allow.Add(t(ChanRain), t(ChanLevel))
+		p.Pub.Allow.Add(t(events.ChanRain), t(events.ChanLevel))
 		p.Sub.Allow.Add("_INBOX.>")
 	case NatsField:
-		p.Pub.Allow.Add(t(ChanIncident), t(ChanResponder+".*"), t(ChanShelter+".*"))
+		p.Pub.Allow.Add(t(events.ChanIncident), t(events.ChanResponder+".*"), t(events.ChanShelter+".*"))
 		// A phone listens for its assignments, read from the log.
-		p.Sub.Allow.Add(t(ChanOut+".assignment.*"), "_INBOX.>")
-		p.Pub.Allow.Add(readLog(stream, t(ChanOut+".assignment.*"))...)
+		p.Sub.Allow.Add(t(events.ChanOut+".assignment.*"), "_INBOX.>")
+		p.Pub.Allow.Add(readLog(stream, t(events.ChanOut+".assignment.*"))...)
 	case NatsResponder:
 		// One responder's phone: its own status and its own assignments only.
-		if !ValidSlug(subject) {
+		if !events.ValidSlug(subject) {
 			return jwt.Permissions{}, fmt.Errorf("a responder credential names its responder (--responder t-001), got %q", subject)
 		}
-		p.Pub.Allow.Add(t(ChanIncident), t(ChanResponder+"."+subject))
-		p.Sub.Allow.Add(t(ChanOut+".assignment."+subject), "_INBOX.>")
-		p.Pub.Allow.Add(readLog(stream, t(ChanOut+".assignment."+subject))...)
+		p.Pub.Allow.Add(t(events.ChanIncident), t(events.ChanResponder+"."+subject))
+		p.Sub.Allow.Add(t(events.ChanOut+".assignment."+subject), "_INBOX.>")
+		p.Pub.Allow.Add(readLog(stream, t(events.ChanOut+".assignment."+subject))...)
 	case NatsOperator:
-		p.Pub.Allow.Add(t(ChanRain), t(ChanLevel), t(ChanIncident), t(ChanResponder+".*"), t(ChanShelter+".*"),
-			t(ChanCommand), t(ChanCAP))
+		p.Pub.Allow.Add(t(events.ChanRain), t(events.ChanLevel), t(events.ChanIncident), t(events.ChanResponder+".*"), t(events.ChanShelter+".*"),
+			t(events.ChanCommand), t(events.ChanCAP))
 		// Reading the town's log with the nats CLI: consumers, never configuration.
 		p.Pub.Allow.Add("$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST", "$JS.API.STREAM.INFO."+stream,
 			"$JS.API.STREAM.MSG.GET."+stream, "$JS.API.DIRECT.GET."+stream, "$JS.API.DIRECT.GET."+stream+".>",
 			"$JS.API.CONSUMER.CREATE."+stream, "$JS.API.CONSUMER.CREATE."+stream+".>",
 			"$JS.API.CONSUMER.INFO."+stream+".*", "$JS.API.CONSUMER.MSG.NEXT."+stream+".*")
-		p.Sub.Allow.Add(Prefix+"."+town+".>", Prefix+"."+ChanAid+"."+town+".>", "_INBOX.>")
+		p.Sub.Allow.Add(events.Prefix+"."+town+".>", events.Prefix+"."+events.ChanAid+"."+town+".>", "_INBOX.>")
 	case natsAdmin:
 		p.Pub.Allow.Add(">")
 		p.Sub.Allow.Add(">")
 		return p, nil
 	case NatsViewer:
 		// Reads decisions only: from the log, through a consumer filtered to them.
-		p.Pub.Allow.Add(readLog(stream, t(ChanOut+".>"))...)
-		p.Sub.Allow.Add(t(ChanOut+".>"), "_INBOX.>")
+		p.Pub.Allow.Add(readLog(stream, t(events.ChanOut+".>"))...)
+		p.Sub.Allow.Add(t(events.ChanOut+".>"), "_INBOX.>")
 	default:
 		return jwt.Permissions{}, fmt.Errorf("NATS role %q: one of %s", role, strings.Join(NatsRoles, ", "))
 	}
 	// Decisions and rejection notices are the engine's alone.
 	if role != NatsEngine && role != NatsTown {
-		p.Pub.Deny.Add(t(ChanOut+".>"), t(ChanRejected))
+		p.Pub.Deny.Add(t(events.ChanOut+".>"), t(events.ChanRejected))
 	}
 	return p, nil
 }

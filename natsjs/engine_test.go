@@ -1,4 +1,4 @@
-package engine
+package natsjs
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -46,7 +47,7 @@ func TestEngineFoldsRejectsAndDeduplicates(t *testing.T) {
 	assert.Contains(t, reasons["i-1"], "duplicate")
 
 	l.waitApplied(t, e)
-	e.Read(func(s *State) {
+	e.Read(func(s *engine.State) {
 		v := s.View()
 		require.Len(t, v.Incidents, 1)
 		assert.Equal(t, "i-1", v.Incidents[0].ID)
@@ -58,7 +59,7 @@ func TestEngineFoldsRejectsAndDeduplicates(t *testing.T) {
 	// while an input arrived); the notices are in the log once owed is empty.
 	require.Eventually(t, func() bool {
 		var owed int
-		e.Read(func(s *State) { owed = len(s.Owed()) })
+		e.Read(func(s *engine.State) { owed = len(s.Owed()) })
 		return owed == 0
 	}, 5*time.Second, 5*time.Millisecond, "every rejection notice was read back")
 }
@@ -75,7 +76,7 @@ func TestEngineReplaysToTheSameState(t *testing.T) {
 	// Wait for the rejection notice, so both engines see the same log.
 	require.Eventually(t, func() bool {
 		var owed int
-		first.Read(func(s *State) { owed = len(s.Owed()) })
+		first.Read(func(s *engine.State) { owed = len(s.Owed()) })
 		return owed == 0
 	}, 5*time.Second, 5*time.Millisecond)
 	// Decisions come in rounds (an assignment, then aid asked for what is left):
@@ -86,8 +87,8 @@ func TestEngineReplaysToTheSameState(t *testing.T) {
 	second := l.startEngine(t, duhuDomain(t))
 	l.waitApplied(t, second)
 	var a, b []byte
-	first.Read(func(s *State) { a, _ = json.Marshal(s.View()) })
-	second.Read(func(s *State) { b, _ = json.Marshal(s.View()) })
+	first.Read(func(s *engine.State) { a, _ = json.Marshal(s.View()) })
+	second.Read(func(s *engine.State) { b, _ = json.Marshal(s.View()) })
 	assert.JSONEq(t, string(a), string(b))
 	assert.Contains(t, string(b), `"rain-nankeng"`)
 	assert.Contains(t, string(b), `"assignments":[{`, "the replay carries the first engine's decisions")
@@ -130,7 +131,7 @@ func TestSecondEngineIsFenced(t *testing.T) {
 	l.publishRaw(t, "flood.duhu.incident", incidentJSON("i-fence", 22.08, 112.9))
 	require.Eventually(t, func() bool {
 		var n int
-		first.Read(func(s *State) { n = len(s.View().Assignments) })
+		first.Read(func(s *engine.State) { n = len(s.View().Assignments) })
 		return n > 0
 	}, 10*time.Second, 5*time.Millisecond, "the first engine assigns")
 	close(gate)
@@ -140,7 +141,7 @@ func TestSecondEngineIsFenced(t *testing.T) {
 	// The log holds the first engine's decisions only: one writer.
 	l.waitApplied(t, first)
 	var decided int
-	first.Read(func(s *State) { decided = s.counts["decisions"] })
+	first.Read(func(s *engine.State) { decided = s.View().Counts["decisions"] })
 	assert.Equal(t, decided, l.count(t, events.OutFilter("duhu")), "every decision in the log is one the first engine made")
 	assert.Empty(t, first.pending, "the first engine read back all its own decisions")
 }

@@ -1,4 +1,4 @@
-package engine
+package natsjs
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -41,7 +42,7 @@ type aidForwarder struct {
 
 // delivery is an outbox message the recipient's stream acknowledged.
 type delivery struct {
-	out Outgoing
+	out engine.Outgoing
 	ack *jetstream.PubAck
 }
 
@@ -51,7 +52,7 @@ type aidLink struct {
 	town  string
 	wake  chan struct{}
 	mu    sync.Mutex
-	queue []Outgoing
+	queue []engine.Outgoing
 }
 
 // forward is called by the engine's loop after each decision round: it wakes
@@ -77,7 +78,7 @@ func (e *Engine) forward(ctx context.Context) error {
 	f.mu.Unlock()
 	now := e.cfg.Now()
 	waiting := map[string]bool{} // the loop is the fold's only writer: no lock needed here
-	for _, o := range e.state.domain.AidOutbox() {
+	for _, o := range e.state.AidOutbox() {
 		waiting[o.Event.ID] = true
 	}
 	for i, d := range done {
@@ -123,9 +124,9 @@ func (e *Engine) runForwarder(ctx context.Context) {
 		case <-t.C:
 		}
 		e.mu.RLock()
-		out := e.state.domain.AidOutbox()
+		out := e.state.AidOutbox()
 		e.mu.RUnlock()
-		byTown := map[string][]Outgoing{}
+		byTown := map[string][]engine.Outgoing{}
 		inOutbox := map[string]bool{}
 		f.mu.Lock()
 		for _, o := range out {
@@ -243,5 +244,5 @@ func addressee(subject string) string {
 // round of its own, fenced on the town's decisions only: it holds no choice an
 // input could make void.
 func (e *Engine) append(ctx context.Context, subject string, ev events.Event) error {
-	return e.appendRound(ctx, round{decisions: []Outgoing{{Subject: subject, Event: ev}}}, fenceDecisions, 0)
+	return e.appendRound(ctx, engine.Round{Decisions: []engine.Outgoing{{Subject: subject, Event: ev}}}, fenceDecisions, 0)
 }

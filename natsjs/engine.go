@@ -1,4 +1,4 @@
-package engine
+package natsjs
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -24,7 +25,7 @@ type Config struct {
 	Town   string
 	JS     jetstream.JetStream
 	Stream jetstream.Stream
-	Domain *Domain
+	Domain *engine.Domain
 	Logger *slog.Logger
 	// Now is the clock for decisions (timeouts); the fold never reads it.
 	Now func() time.Time
@@ -36,15 +37,15 @@ type Config struct {
 	// (nil, or why the log did not take it), for readiness.
 	OnAppend func(error)
 	// OnApplied, if set, is called after each message is folded, under the write lock.
-	OnApplied func(seq uint64, subject string, outcome Outcome, typ string)
+	OnApplied func(seq uint64, subject string, outcome engine.Outcome, typ string)
 }
 
 // Engine is the single writer of a town: it folds the log and appends decisions.
 type Engine struct {
 	cfg   Config
-	pub   *events.Publisher
+	pub   *Publisher
 	mu    sync.RWMutex
-	state *State
+	state *engine.State
 
 	ready   atomic.Bool
 	applied atomic.Uint64
@@ -115,9 +116,9 @@ func New(cfg Config) *Engine {
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	return &Engine{cfg: cfg, pub: events.NewPublisher(cfg.JS), state: NewState(cfg.Town, cfg.Domain),
+	return &Engine{cfg: cfg, pub: NewPublisher(cfg.JS), state: engine.NewState(cfg.Town, cfg.Domain),
 		pending: map[string]struct{}{},
-		filters: voidingFilters(cfg.Town), lastSeqOf: map[string]uint64{}}
+		filters: engine.VoidingFilters(cfg.Town), lastSeqOf: map[string]uint64{}}
 }
 
 // Ready reports whether the engine has caught up with the log as it was at start.
@@ -127,7 +128,7 @@ func (e *Engine) Ready() bool { return e.ready.Load() }
 func (e *Engine) AppliedSeq() uint64 { return e.applied.Load() }
 
 // Read calls f with the state under the read lock.
-func (e *Engine) Read(f func(*State)) {
+func (e *Engine) Read(f func(*engine.State)) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	f(e.state)
@@ -313,10 +314,10 @@ func (e *Engine) applyOne(m jetstream.Msg) {
 	outcome, typ := e.state.Apply(seq, m.Subject(), m.Data())
 	e.applied.Store(seq)
 	e.track(seq, m.Subject())
-	if outcome == Decision || outcome == Notice || outcome == Void {
-		id := m.Headers().Get(events.HeaderMsgID)
+	if outcome == engine.Decision || outcome == engine.Notice || outcome == engine.Void {
+		id := m.Headers().Get(HeaderMsgID)
 		if addr, err := events.ParseSubject(m.Subject()); err == nil && addr.Channel == events.ChanOut {
-			if _, ours := e.pending[id]; !ours && outcome != Notice && e.ready.Load() && e.foreign == "" {
+			if _, ours := e.pending[id]; !ours && outcome != engine.Notice && e.ready.Load() && e.foreign == "" {
 				// Live, every decision in the log is one this engine appended:
 				// another writer's would interleave with ours.
 				e.foreign = fmt.Sprintf("decision %s at sequence %d", id, seq)
@@ -350,8 +351,8 @@ func (e *Engine) decide(ctx context.Context, tick bool) error {
 	owed := e.state.Owed()
 	decisions := e.state.Decide(now, tick || e.redecide)
 	e.mu.RUnlock()
-	notices := make([]Outgoing, 0, min(len(owed), noticesPerRound))
-	for _, r := range owed[:min(len(owed), noticesPerRound)] {
+	notices := make([]engine.Outgoing, 0, min(len(owed), engine.NoticesPerRound))
+	for _, r := range owed[:min(len(owed), engine.NoticesPerRound)] {
 		// The id is derived from the input's sequence, so a notice re-sent after a
 		// crash inside the dedup window is dropped by JetStream; beyond it the fold ignores it.
 		ev, err := events.New(fmt.Sprintf("%s-rejected-%d", e.cfg.Town, r.Seq), "floodcmd/"+e.cfg.Town,
@@ -359,11 +360,11 @@ func (e *Engine) decide(ctx context.Context, tick bool) error {
 		if err != nil {
 			return err
 		}
-		notices = append(notices, Outgoing{Subject: events.RejectedSubject(e.cfg.Town), Event: ev})
+		notices = append(notices, engine.Outgoing{Subject: events.RejectedSubject(e.cfg.Town), Event: ev})
 	}
-	rd := newRound(decisions, notices)
-	e.redecide = len(rd.decisions) < len(decisions) // what the round left out comes next pass
-	if rd.size() == 0 {
+	rd := engine.NewRound(decisions, notices)
+	e.redecide = len(rd.Decisions) < len(decisions) // what the round left out comes next pass
+	if rd.Size() == 0 {
 		return nil
 	}
 	mode := fenceStrict

@@ -1,4 +1,4 @@
-package events
+package natsjs
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/floodcmd/floodcmd/events"
 )
 
 // HeaderMsgID is JetStream's de-duplication header; it always carries the CloudEvents id.
@@ -20,7 +22,7 @@ type Publisher struct {
 func NewPublisher(js jetstream.JetStream) *Publisher { return &Publisher{js: js} }
 
 // Message builds the NATS message for an event on subject.
-func Message(subject string, ev Event) (*nats.Msg, error) {
+func Message(subject string, ev events.Event) (*nats.Msg, error) {
 	body, err := ev.Encode()
 	if err != nil {
 		return nil, fmt.Errorf("encode event %s: %w", ev.ID, err)
@@ -34,7 +36,7 @@ func Message(subject string, ev Event) (*nats.Msg, error) {
 
 // Publish appends ev on subject and waits for the stream's acknowledgement.
 // ack.Duplicate is true when the id was already in the log within the dedup window.
-func (p *Publisher) Publish(ctx context.Context, subject string, ev Event, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
+func (p *Publisher) Publish(ctx context.Context, subject string, ev events.Event, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	msg, err := Message(subject, ev)
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func (p *Publisher) Publish(ctx context.Context, subject string, ev Event, opts 
 }
 
 // PublishAsync appends ev without waiting; the future resolves with the ack.
-func (p *Publisher) PublishAsync(subject string, ev Event) (jetstream.PubAckFuture, error) {
+func (p *Publisher) PublishAsync(subject string, ev events.Event) (jetstream.PubAckFuture, error) {
 	msg, err := Message(subject, ev)
 	if err != nil {
 		return nil, err

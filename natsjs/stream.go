@@ -1,4 +1,4 @@
-package events
+package natsjs
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/floodcmd/floodcmd/events"
 )
 
 // StreamName is the JetStream stream holding a town's log: inputs and decisions.
@@ -44,8 +46,8 @@ func StreamNameClash(towns []string) error {
 // maps to the same name, or someone else's) is left as it is and the start is
 // refused with ErrConflict naming both.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, town string, replicas int) (jetstream.Stream, error) {
-	if !ValidSlug(town) {
-		return nil, fmt.Errorf("town %q: %w", town, Invalidf("town", town, "a slug of lower-case letters, digits, '-' or '_'"))
+	if !events.ValidSlug(town) {
+		return nil, fmt.Errorf("town %q: %w", town, events.Invalidf("town", town, "a slug of lower-case letters, digits, '-' or '_'"))
 	}
 	if replicas < 1 {
 		replicas = 1
@@ -53,7 +55,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, town string, repl
 	cfg := jetstream.StreamConfig{
 		Name:        StreamName(town),
 		Description: "floodcmd log of town " + town + ": inputs and decisions",
-		Subjects:    TownSubjects(town),
+		Subjects:    events.TownSubjects(town),
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardOld,

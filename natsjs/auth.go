@@ -1,4 +1,4 @@
-package events
+package natsjs
 
 import (
 	"errors"
@@ -11,6 +11,8 @@ import (
 	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
+
+	"github.com/floodcmd/floodcmd/events"
 )
 
 // Who may write what on the NATS fabric is NATS's own decentralised JWT
@@ -47,7 +49,7 @@ const (
 // NatsRoles are the roles `floodcmd creds` issues (the engine's own is made at start).
 var NatsRoles = []string{NatsGauge, NatsField, NatsResponder, NatsOperator, NatsViewer, NatsTown}
 
-// LeaseBucketName is the key-value bucket of the towns' leases (engine.LeaseBucket).
+// LeaseBucketName is the key-value bucket of the towns' leases (LeaseBucket).
 const LeaseBucketName = "FLOODCMD_ENGINES"
 
 // TownBucket is the town's own key-value bucket (token revocations, …).
@@ -179,8 +181,8 @@ func (a *Authority) IssueFor(role, town, subject string, ttl time.Duration, now 
 	uc.Permissions = perms
 	uc.Tags.Add("role:"+role, "town:"+town)
 	if role != NatsEngine && role != NatsTown && role != natsAdmin {
-		// A device or a tool: one event is at most MaxEventBytes, and it needs few subscriptions.
-		uc.Limits.Payload = MaxEventBytes
+		// A device or a tool: one event is at most events.MaxEventBytes, and it needs few subscriptions.
+		uc.Limits.Payload = events.MaxEventBytes
 		uc.Limits.Subs = 64
 	}
 	uc.IssuedAt = now.Unix()

@@ -1,6 +1,10 @@
-package engine
+package natsjs
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/floodcmd/floodcmd/engine"
+)
 
 // Metrics are the engine's Prometheus series.
 type Metrics struct {
@@ -32,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer, town string) *Metrics {
 	return m
 }
 
-func (m *Metrics) observe(o Outcome, typ string) {
+func (m *Metrics) observe(o engine.Outcome, typ string) {
 	if m == nil {
 		return
 	}
@@ -41,11 +45,11 @@ func (m *Metrics) observe(o Outcome, typ string) {
 	}
 	m.Received.WithLabelValues(typ).Inc()
 	switch o {
-	case Applied, Decision:
+	case engine.Applied, engine.Decision:
 		m.Applied.WithLabelValues(typ).Inc()
-	case Void:
+	case engine.Void:
 		m.Void.WithLabelValues(typ).Inc()
-	case Refused, Duplicate:
+	case engine.Refused, engine.Duplicate:
 		m.Rejected.WithLabelValues(typ, string(o)).Inc()
 	}
 }

@@ -1,30 +1,23 @@
-package engine
+package natsjs
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
 
+	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 )
 
 // A decision round is appended as one JetStream atomic batch: the log holds all
 // of it or none of it, so a crash never leaves half a round behind.
 const (
-	// roundLimit caps the messages of one round below the server's default
-	// atomic batch size (1,000). What a round leaves out is decided again
-	// from the next state: every domain decides from state, not from a queue.
-	roundLimit = 996
-	// noticesPerRound caps the rejection notices that ride behind a round's
-	// decisions: a flood of invalid inputs never delays a decision.
-	noticesPerRound = 500
 	// A round refused because inputs arrived while it was computed is decided
 	// again. Only when rounds have been refused for starveAfter (and at least
 	// strictTries times) is one appended fenced on decisions only: a steady
@@ -50,7 +43,7 @@ const (
 	// fenceDecisions: only the last decision's sequence must match, so a second
 	// engine is still refused but any input may have arrived in between. It is
 	// folded first; a decision it made void is recorded as void, never
-	// carried out, and whoever saw it is told (see void.go).
+	// carried out, and whoever saw it is told (see engine/void.go).
 	fenceDecisions
 )
 
@@ -58,76 +51,22 @@ func (m fenceMode) String() string {
 	return [...]string{"strict", "inputs", "decisions"}[m]
 }
 
-// voidingFilters are the subjects whose messages can make a decision void,
-// each checked as its own expectation in fenceInputs. The first is the fence
-// on decisions; flood.<town>.*.* covers responder and shelter reports (and
-// decisions of four tokens, ours, which the fold counts too).
-func voidingFilters(town string) []string {
-	return []string{events.OutFilter(town), events.Subject(town, "*", "*"), events.Subject(town, events.ChanCommand),
-		events.Prefix + ".aid." + town + ".*"}
-}
-
-// TypeRoundDecided marks a round appended under fenceInputs with fewer
-// messages than expectations: each message carries one. It changes no state.
-const TypeRoundDecided = "flood.round.decided"
-
-// RoundDecided is the data of a round marker.
-type RoundDecided struct {
-	DecidedAt uint64 `json:"decided_at"` // the sequence the round was decided at
-	Filter    string `json:"filter"`     // the expectation this marker carries
-}
-
-// subjectMatches reports whether a NATS subject matches filter (* one token, > the rest).
-func subjectMatches(filter, subject string) bool {
-	for {
-		f, frest, fmore := strings.Cut(filter, ".")
-		s, srest, smore := strings.Cut(subject, ".")
-		switch {
-		case f == ">":
-			return true
-		case f != "*" && f != s:
-			return false
-		case !fmore || !smore:
-			return fmore == smore
-		}
-		filter, subject = frest, srest
-	}
-}
-
 // errStale is a strict round refused because the log moved on since the state
 // it was computed from: read the log, decide again.
 var errStale = errors.New("the log moved on while the round was decided")
 
-// round is what one pass of the engine appends: its decisions, then owed
-// rejection notices.
-type round struct {
-	decisions []Outgoing
-	notices   []Outgoing
-}
-
-func (r round) size() int { return len(r.decisions) + len(r.notices) }
-
-// newRound caps decisions and notices to what one atomic batch takes.
-func newRound(decisions, notices []Outgoing) round {
-	if len(decisions) > roundLimit {
-		decisions = decisions[:roundLimit]
-	}
-	n := min(len(notices), noticesPerRound, roundLimit-len(decisions))
-	return round{decisions: decisions, notices: notices[:n]}
-}
-
 // appendRound writes a round as one atomic batch under mode, computed from the
 // state folded up to foldedSeq. On success every message is pending until read back.
-func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, foldedSeq uint64) error {
-	all := append(append(make([]Outgoing, 0, r.size()), r.decisions...), r.notices...)
+func (e *Engine) appendRound(ctx context.Context, r engine.Round, mode fenceMode, foldedSeq uint64) error {
+	all := append(append(make([]engine.Outgoing, 0, r.Size()), r.Decisions...), r.Notices...)
 	msgs := make([]*nats.Msg, 0, len(all))
 	for i, o := range all {
-		if i < len(r.decisions) {
+		if i < len(r.Decisions) {
 			// Sealed with the town's decision key: the fold admits no other (events/seal.go).
 			o.Event = events.SealDecision(e.cfg.Town, o.Subject, o.Event)
 			all[i] = o
 		}
-		m, err := events.Message(o.Subject, o.Event)
+		m, err := Message(o.Subject, o.Event)
 		if err != nil {
 			return err
 		}
@@ -146,13 +85,13 @@ func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, folde
 			if i == len(msgs) {
 				now := e.cfg.Now()
 				ev, err := events.New(fmt.Sprintf("%s-round-%d-%d-%d", e.cfg.Town, foldedSeq, now.UnixNano(), i), "floodcmd/"+e.cfg.Town,
-					TypeRoundDecided, now, RoundDecided{DecidedAt: foldedSeq, Filter: f})
+					engine.TypeRoundDecided, now, engine.RoundDecided{DecidedAt: foldedSeq, Filter: f})
 				if err != nil {
 					return err
 				}
 				subject := events.OutSubject(e.cfg.Town, "round")
-				o := Outgoing{Subject: subject, Event: events.SealDecision(e.cfg.Town, subject, ev)}
-				m, err := events.Message(o.Subject, o.Event)
+				o := engine.Outgoing{Subject: subject, Event: events.SealDecision(e.cfg.Town, subject, ev)}
+				m, err := Message(o.Subject, o.Event)
 				if err != nil {
 					return err
 				}
@@ -176,14 +115,14 @@ func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, folde
 			// tells them apart (a decision it did not append stops the engine).
 			return errStale
 		}
-		return fmt.Errorf("town %s: %w (round of %d decisions refused by the log's fence)", e.cfg.Town, ErrFenced, len(r.decisions))
+		return fmt.Errorf("town %s: %w (round of %d decisions refused by the log's fence)", e.cfg.Town, ErrFenced, len(r.Decisions))
 	}
 	if err != nil {
 		// The round may be in the log all the same: its decisions are ours when read back.
 		for _, o := range all {
 			e.pending[o.Event.ID] = struct{}{}
 		}
-		return &transientError{fmt.Errorf("append a round of %d decisions and %d notices: %w", len(r.decisions), len(r.notices), err)}
+		return &transientError{fmt.Errorf("append a round of %d decisions and %d notices: %w", len(r.Decisions), len(r.Notices), err)}
 	}
 	// A batch is stored contiguously, ending at the commit's sequence: the
 	// next append (a delivered marker, before this round is read back) fences on it.
@@ -200,7 +139,7 @@ func (e *Engine) appendRound(ctx context.Context, r round, mode fenceMode, folde
 // track notes the message at seq on subject for the expectations it falls under.
 func (e *Engine) track(seq uint64, subject string) {
 	for _, f := range e.filters {
-		if subjectMatches(f, subject) && seq > e.lastSeqOf[f] {
+		if engine.SubjectMatches(f, subject) && seq > e.lastSeqOf[f] {
 			e.lastSeqOf[f] = seq
 		}
 	}
