@@ -177,7 +177,7 @@ func simLog(tb testing.TB, seed uint64, steps int) []simMsg {
 			n := 0
 			for _, a := range v.Assignments {
 				if n < 6 && rng.IntN(2) == 0 {
-					if st := nextStatus(rng, a.Status); st != "" {
+					if st := simNextStatus(rng, a.Status); st != "" {
 						dh.send(events.Subject("duhu", events.ChanResponder, a.Responder), events.TypeResponderStatus, now,
 							map[string]any{"status": st, "assignment": a.ID, "lat": 21.98 + rng.Float64()/50, "lon": 112.9 + rng.Float64()/50})
 						n++
@@ -333,4 +333,22 @@ func decideJSON(tb testing.TB, st *State, now time.Time) []byte {
 	b, err := json.Marshal(st.Decide(now, true))
 	require.NoError(tb, err)
 	return b
+}
+
+// simNextStatus is a responder's next report on an assignment, a decline now and then.
+func simNextStatus(rng *rand.Rand, status string) string {
+	switch status {
+	case "assigned":
+		if rng.IntN(4) == 0 {
+			return "declined"
+		}
+		return "accepted"
+	case "accepted":
+		return "en_route"
+	case "en_route":
+		return "on_scene"
+	case "on_scene":
+		return "done"
+	}
+	return ""
 }
