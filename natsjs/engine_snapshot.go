@@ -63,6 +63,8 @@ func BuildCode() string {
 type StartInfo struct {
 	// SnapshotSeq is the sequence of the snapshot loaded (0: the log replayed in full).
 	SnapshotSeq uint64 `json:"snapshot_seq"`
+	// Found is how many snapshots (slots with a manifest) the start found.
+	Found int `json:"snapshots_found"`
 	// Skipped says why a snapshot found was not used.
 	Skipped      string  `json:"snapshot_skipped,omitempty"`
 	LoadSeconds  float64 `json:"snapshot_load_seconds"`
@@ -138,6 +140,9 @@ func (e *Engine) restoreSnapshot(ctx context.Context, info *jetstream.StreamInfo
 		log.Warn("fold snapshots not readable; replaying the log in full", "err", err)
 		return false
 	}
+	s.mu.Lock()
+	s.info.Found = len(ms)
+	s.mu.Unlock()
 	if len(ms) == 0 {
 		log.Info("no fold snapshot yet; replaying the log in full")
 		return false

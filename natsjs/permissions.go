@@ -60,9 +60,6 @@ func rolePermissions(role, town, subject string) (jwt.Permissions, error) {
 		p.Pub.Allow.Add(manageStream(stream)...)
 		p.Pub.Allow.Add(manageStream("KV_" + TownBucket(town))...)
 		p.Pub.Allow.Add("$KV." + TownBucket(town) + ".>")
-		// Its fold's snapshots (personal data: no other role may read them).
-		p.Pub.Allow.Add(manageStream("KV_" + SnapshotBucket(town))...)
-		p.Pub.Allow.Add("$KV." + SnapshotBucket(town) + ".>")
 		// The shared lease bucket: its configuration, and this town's key only.
 		p.Pub.Allow.Add("$JS.API.STREAM.CREATE.KV_"+LeaseBucketName, "$JS.API.STREAM.UPDATE.KV_"+LeaseBucketName,
 			"$JS.API.STREAM.INFO.KV_"+LeaseBucketName, "$JS.API.STREAM.MSG.GET.KV_"+LeaseBucketName,

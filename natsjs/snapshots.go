@@ -8,33 +8,29 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Snapshots of a town's fold live in the town's own key-value bucket
-// FLOODCMD_SNAPSHOTS_<TOWN>, in the same JetStream as its log and with the
-// same replicas, so they replicate with it. Not an object store: replacing an
-// object purges its old chunks through $JS.API.STREAM.PURGE, which no
-// credential may send (a log must not be erasable over NATS); a key-value
-// bucket that keeps one value per key replaces old bytes by itself.
+// FLOODCMD_TOWN_<TOWN> under snapshot.>, in the same JetStream as its log and
+// with the same replicas, so they replicate with it; only the town's own
+// credentials read that bucket (a snapshot holds personal data). Not an
+// object store: replacing an object purges its old chunks through
+// $JS.API.STREAM.PURGE, which no credential may send (a log must not be
+// erasable over NATS); a key-value bucket that keeps one value per key
+// replaces old bytes by itself.
 //
 // Two slots, a and b, take turns: a snapshot is written to the slot not
-// holding the newest one, as chunks <slot>.00000 … under its manifest
-// manifest.<slot>, which is deleted first and written last. A crash while
+// holding the newest one, as chunks snapshot.<slot>.00000 … under its
+// manifest snapshot.manifest.<slot>, which is deleted first and written last. A crash while
 // writing (kill -9) leaves that slot without a manifest, or with chunks
 // that fail the snapshot's own SHA-256: the start uses the other slot, the
 // previous valid snapshot, or replays the log.
 
 // SnapshotChunk is the size of one chunk: well within NATS's default 1 MiB payload.
 const SnapshotChunk = 256 << 10
-
-// SnapshotBucket is the bucket of a town's fold snapshots.
-func SnapshotBucket(town string) string {
-	return "FLOODCMD_SNAPSHOTS_" + strings.TrimPrefix(StreamName(town), "FLOOD_")
-}
 
 // SnapshotManifest describes the snapshot in one slot.
 type SnapshotManifest struct {
@@ -54,20 +50,15 @@ type SnapshotStore struct {
 	kv jetstream.KeyValue
 }
 
-// EnsureSnapshotStore opens the town's snapshot bucket, making it if needed
-// with replicas like the log's.
-func EnsureSnapshotStore(ctx context.Context, js jetstream.JetStream, town string, replicas int) (*SnapshotStore, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: SnapshotBucket(town),
-		Description: "floodcmd: snapshots of the town's fold (personal data: the engine's alone)",
-		History:     1, Replicas: max(replicas, 1), Storage: jetstream.FileStorage, MaxValueSize: SnapshotChunk + 1024})
-	if err != nil {
-		return nil, fmt.Errorf("snapshot bucket %s: %w", SnapshotBucket(town), err)
-	}
-	return &SnapshotStore{kv: kv}, nil
-}
+// NewSnapshotStore keeps snapshots in kv, the town's bucket (TownBucket),
+// which keeps one value per key (History 1).
+func NewSnapshotStore(kv jetstream.KeyValue) *SnapshotStore { return &SnapshotStore{kv: kv} }
 
-func manifestKey(slot string) string     { return "manifest." + slot }
-func chunkKey(slot string, i int) string { return fmt.Sprintf("%s.%05d", slot, i) }
+// SnapshotKeys is the part of the town's bucket the snapshots take.
+const SnapshotKeys = "snapshot."
+
+func manifestKey(slot string) string     { return SnapshotKeys + "manifest." + slot }
+func chunkKey(slot string, i int) string { return fmt.Sprintf("%s%s.%05d", SnapshotKeys, slot, i) }
 
 // Manifests lists the slots' manifests, newest snapshot first.
 func (s *SnapshotStore) Manifests(ctx context.Context) ([]SnapshotManifest, error) {

@@ -82,7 +82,7 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.retention, "retention", engine.DefaultRetention,
 		"how long (log time) a resolved incident and its assignments stay on the board and in /api/state; the rest is in /api/history (--db)")
 	fs.BoolVar(&c.snapshots, "snapshots", true,
-		"keep snapshots of the fold in the town's NATS (bucket FLOODCMD_SNAPSHOTS_<TOWN>): a start loads the newest and folds only the log after it")
+		"keep snapshots of the fold in the town's NATS (bucket FLOODCMD_TOWN_<TOWN>, keys snapshot.>): a start loads the newest and folds only the log after it")
 	fs.Uint64Var(&c.snapshotEvery, "snapshot-every", natsjs.DefaultSnapshotEvery, "write a fold snapshot after this many messages of the log")
 	fs.DurationVar(&c.snapshotInterval, "snapshot-interval", natsjs.DefaultSnapshotInterval,
 		"or after this long (wall clock) when any message came in (0: by count only)")
@@ -226,9 +226,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	health := &townHealth{town: cfg.town, nc: nc, stream: stream, pub: natsjs.NewPublisher(js), lease: lease}
 	snaps := natsjs.SnapshotConfig{Every: cfg.snapshotEvery, Interval: cfg.snapshotInterval, Metrics: natsjs.NewSnapshotMetrics(reg, cfg.town)}
 	if cfg.snapshots {
-		if snaps.Store, err = natsjs.EnsureSnapshotStore(ctx, js, cfg.town, cfg.replicas); err != nil {
-			log.Warn("fold snapshots off: every start replays the log in full", "err", err)
+		kv, err := townBucket(ctx, js, cfg.town, cfg.replicas)
+		if err != nil {
+			return err
 		}
+		snaps.Store = natsjs.NewSnapshotStore(kv)
 	}
 	eng = natsjs.New(natsjs.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain, Now: clock,
 		Logger: log, Metrics: metrics, OnApplied: hub.Applied, OnAppend: health.engineAppended, Snapshots: snaps})
