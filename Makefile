@@ -52,7 +52,8 @@ lint:
 ## fuzz: every decoder of outside input, FUZZTIME each (make test runs them for 5 s)
 FUZZTIME ?= 60s
 FUZZ_TARGETS := events:FuzzValidate events:FuzzReadReplay geo:FuzzLoadFeatureCollection cap:FuzzParse \
-	dispatch:FuzzReadRosterCSV evac:FuzzReadHouseholdsCSV osm:FuzzParseMaxspeed osm:FuzzParseOneway ui:FuzzVerifyToken
+	dispatch:FuzzReadRosterCSV evac:FuzzReadHouseholdsCSV osm:FuzzParseMaxspeed osm:FuzzParseOneway ui:FuzzVerifyToken \
+	engine:FuzzDomainRestore
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
