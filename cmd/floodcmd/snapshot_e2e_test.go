@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -165,6 +166,13 @@ func TestSnapshotSurvivesKillDuringWrite(t *testing.T) {
 		if b.Start.Found == 1 || b.Start.Skipped != "" {
 			torn = true // the slot being written had lost its manifest, or its chunks their checksum
 			assert.Positive(t, b.Start.SnapshotSeq, "the previous snapshot was used")
+			resp, err := http.Get(p.url("/metrics"))
+			require.NoError(t, err)
+			metrics, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			assert.Contains(t, string(metrics), fmt.Sprintf(`floodcmd_snapshot_loaded_seq{town="duhu"} %d`, b.Start.SnapshotSeq))
+			assert.Contains(t, string(metrics), `floodcmd_engine_start_seconds{town="duhu"}`)
 		}
 	}
 	require.True(t, torn, "no kill landed inside a snapshot write in 12 tries")
