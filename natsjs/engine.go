@@ -189,7 +189,6 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.cfg.Logger.Info("engine caught up", "town", e.cfg.Town, "seq", e.applied.Load())
 			e.caughtUp()
 		}
-		e.maybeSnapshot(ctx)
 		if e.resync && !e.resynced(ctx) {
 			continue
 		}
@@ -210,6 +209,7 @@ func (e *Engine) Run(ctx context.Context) error {
 				e.resync, e.resyncTo = true, 0
 			}
 		}
+		e.maybeSnapshot(ctx) // after the round: a snapshot's copy never delays a decision
 	}
 }
 
