@@ -169,12 +169,16 @@ func BenchmarkQuality(b *testing.B) {
 
 // (b) decision latency per incident at 500 incidents/s of simulated time; the
 // backlog never clears, so every Decide tries the swap chain: no_swap is the
-// same run without it, the baseline.
+// same run without it, the baseline; no_rebalance without the re-plan of
+// responders not yet left (rebalance.go).
 func BenchmarkLatency(b *testing.B) {
 	noSwap := DefaultConfig()
 	noSwap.SwapPriority = 0
+	noRebalance := DefaultConfig()
+	noRebalance.RebalanceGainS = 0
 	b.Run("swap", func(b *testing.B) { benchLatency(b, DefaultConfig()) })
 	b.Run("no_swap", func(b *testing.B) { benchLatency(b, noSwap) })
+	b.Run("no_rebalance", func(b *testing.B) { benchLatency(b, noRebalance) })
 }
 
 func benchLatency(b *testing.B, cfg Config) {

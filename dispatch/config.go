@@ -44,6 +44,15 @@ type Config struct {
 	// SwapPriority: the swap chain re-plans work for empty slots of this
 	// priority or more urgent (each attempt is one more assignment problem).
 	SwapPriority int `json:"swap_priority"`
+	// RebalanceGainS: when new work arrives, responders not yet left for
+	// theirs are re-planned among work of equal priority if that saves more
+	// than this many seconds of travel per responder moved (at the work's
+	// priority weight); 0 turns it off (see rebalance.go).
+	RebalanceGainS float64 `json:"rebalance_gain_s"`
+	// RebalanceWithin: only assignments made within this long are re-planned;
+	// a responder who has not said en_route by then may have left without
+	// saying so, and their position is no longer known.
+	RebalanceWithin time.Duration `json:"rebalance_within"`
 }
 
 // DefaultConfig is the township policy as Duhu states it.
@@ -60,6 +69,8 @@ func DefaultConfig() Config {
 		RarePriceS:          3600,
 		ChurnWindow:         5 * time.Minute,
 		SwapPriority:        2,
+		RebalanceGainS:      60,
+		RebalanceWithin:     2 * time.Minute,
 	}
 }
 

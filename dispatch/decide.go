@@ -197,6 +197,8 @@ type slotClass struct {
 	// problem); holder is their column, whose staying costs nothing.
 	held   bool
 	holder int32
+	keep   bool // a held slot never left empty (the rebalance: someone always takes it)
+	ready  bool // cands (and k, more) already built on the same columns: optimise starts from them
 }
 
 type cand struct {
@@ -236,10 +238,14 @@ func (p *plan) dispatch() []shortfall {
 	for c, list := range pl.byCap {
 		p.holders[c] = len(list)
 	}
+
 	ok := func(cls *slotClass, r *responderState) (bool, bool) {
 		return p.eligible(r, cls.inc, cls.capab, cls.prio)
 	}
 	matches, short := p.optimise(pl, classes, ok)
+	if rest, moved := p.rebalance(free, classes, matches, short); moved {
+		return rest
+	}
 	nslots := 0
 	for _, cls := range classes {
 		nslots += cls.open
@@ -350,10 +356,14 @@ type matchResult struct {
 // the lexicographic cost). When each capability has at most ExactBelow members
 // in the pool (any town), lists are complete and this is the full optimum.
 func (p *plan) optimise(pl *pool, classes []*slotClass, ok func(*slotClass, *responderState) (bool, bool)) ([]matchResult, []shortfall) {
+	var todo []*slotClass
 	for _, cls := range classes {
-		cls.k = max(p.d.cfg.Candidates, cls.open)
+		if !cls.ready {
+			cls.k = max(p.d.cfg.Candidates, cls.open)
+			todo = append(todo, cls)
+		}
 	}
-	p.candidates(pl, classes, ok)
+	p.candidates(pl, todo, ok)
 	for {
 		prob, rowCls := problemFor(classes, len(pl.members))
 		match, _ := solveAssignment(prob)
@@ -408,9 +418,15 @@ func problemFor(classes []*slotClass, ncols int) (*assignProblem, []*slotClass) 
 		for i, c := range cls.cands {
 			arcs[i] = arc{col: c.col, c: c.c}
 		}
+		skip := unfilledCost(cls.prio)
+		if cls.keep {
+			// worse than any gain from leaving it: freeing one responder fills at most one more slot
+			skip = cost{}
+			skip.unfilled[0] = 2
+		}
 		for u := 0; u < cls.open; u++ {
 			prob.rows = append(prob.rows, arcs)
-			prob.skip = append(prob.skip, unfilledCost(cls.prio))
+			prob.skip = append(prob.skip, skip)
 			rowCls = append(rowCls, cls)
 		}
 	}
@@ -466,6 +482,10 @@ func (p *plan) candidates(pl *pool, classes []*slotClass, ok func(*slotClass, *r
 					c.c.tier = 1
 				}
 				switch {
+				case pl.moveCostS > 0: // the rebalance: moving costs seconds, staying its travel
+					if cls.held && c.col != cls.holder {
+						c.c.t += p.d.weight(cls.prio) * pl.moveCostS
+					}
 				case cls.held && c.col == cls.holder:
 					c.c = cost{} // staying where they are: nothing changes
 				case pl.movable[c.col]:

@@ -219,7 +219,7 @@ func (d *Dispatcher) Apply(dec Decision) error {
 		}
 		if dec.Type == DecisionAssignmentCancelled {
 			d.end(a, StatusCancelled, dec.Time, dec.Reason)
-			if dec.ReasonCode == CodePreempted || dec.ReasonCode == CodeSwap {
+			if dec.ReasonCode == CodePreempted || dec.ReasonCode == CodeSwap || dec.ReasonCode == CodeRebalance {
 				d.responders[a.responder].movedAt = dec.Time
 			}
 			return nil

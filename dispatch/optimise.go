@@ -25,6 +25,24 @@ package dispatch
 // against guessed future incidents, and a wrong guess leaves today's slot
 // empty); what the price cannot foresee the swap chain mends when the need
 // arrives: the boat is moved, and a common unit takes its place.
+//
+// Work arriving over time: a re-plan before departure, not a look-ahead nor a
+// reserve price (rebalance.go). When new work arrives, responders assigned but
+// not yet left (assigned or accepted, so where they are is exactly where they
+// were chosen from) join the round's problem on work of the same priority;
+// each move costs RebalanceGainS seconds (60 s) at the slot's weight, so one is
+// made only for a real saving, never twice within ChurnWindow, never leaving a
+// slot they held empty, never when it would fill more slots (the swap chain's
+// job). Why not a look-ahead: holding a unit back for incidents that may come
+// leaves a slot empty now, and every priced guess we tried cost more than it
+// saved (a price on village squads sent to priority 1, kept for their village's
+// lesser work, raised travel and at 900 s left one more priority-1 slot empty
+// in a 120-incident wave). What the re-plan cannot do is choose which slots
+// of equal priority stay empty: the offline optimum leaves the ones farthest
+// from the scarce units unserved, knowing the whole wave; the online plan
+// fills what arrived first and never uncovers it for something nearer that
+// came later. In the benchmark that choice, not how the served slots are
+// served, is most of the remaining gap (docs/BENCHMARKS.md, BenchmarkWaves).
 // Instead of "big-M" weights (which at 20,000 slots would need M^4 ≈ 10^17 and
 // lose the seconds to float rounding) the cost is a vector compared
 // lexicographically: (unfilled_1…unfilled_4, tier, seconds). Vectors under

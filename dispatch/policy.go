@@ -34,7 +34,11 @@ type pool struct {
 	members []*responderState
 	byCap   map[Capability][]int32
 	grids   map[Capability]*spatialGrid
-	movable map[int32]bool // members on work they may be taken off (the swap chain); nil elsewhere
+	movable map[int32]bool // members on work they may be taken off (the swap chain, the rebalance); nil elsewhere
+	// moveCostS > 0: the rebalance's pool, where taking a held slot from its
+	// holder costs this many seconds (at the slot's weight) instead of a move
+	// in the objective's moves component.
+	moveCostS float64
 }
 
 func newPool(members []*responderState) *pool {

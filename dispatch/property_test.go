@@ -141,12 +141,13 @@ func checkInvariants(t *testing.T, d *Dispatcher, seed int64, nInc int) {
 }
 
 func TestPropertyRandomSequences(t *testing.T) {
-	seen := map[string]int{}
+	seen, codes := map[string]int{}, map[string]int{}
 	for seed := int64(1); seed <= 60; seed++ {
 		log, live := simulate(t, seed, 150)
 		for _, e := range log {
 			if e.Decision != nil {
 				seen[e.Decision.Type]++
+				codes[e.Decision.ReasonCode]++
 			}
 		}
 		want, err := json.Marshal(live.View())
@@ -171,6 +172,7 @@ func TestPropertyRandomSequences(t *testing.T) {
 	for _, typ := range []string{DecisionAssignmentCreated, DecisionAssignmentCancelled, DecisionAssignmentTimedOut, DecisionAidNeeded, DecisionIncidentResolved} {
 		require.Positive(t, seen[typ], "the sequences must exercise %s", typ)
 	}
+	require.Positive(t, codes[CodeRebalance], "the sequences must exercise the rebalance")
 }
 
 func (d *Dispatcher) order2roster() []Responder {

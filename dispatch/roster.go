@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+
+	"github.com/floodcmd/floodcmd/errcode"
 )
 
 // Capability is what a responder can do: "evacuation", "rescue_boat",
@@ -62,19 +64,13 @@ func (r Responder) Has(c Capability) bool {
 // RosterHeader is the exact header ReadRosterCSV expects.
 var RosterHeader = []string{"id", "name", "name_en", "tier", "village", "team", "capabilities", "phone", "lon", "lat", "reserve"}
 
-// RowError says what is wrong with one cell (or one row) of a roster file.
-type RowError struct {
-	Row    int    // line number in the file, header = 1
-	Column string // column name, "" for the row as a whole
-	Value  string
-	Rule   string
-}
+// RowError says what is wrong with one cell (Field is its column) or one row
+// (Field "") of a roster file: errcode's one error type, File "roster", code invalid.
+type RowError = errcode.Error
 
-func (e *RowError) Error() string {
-	if e.Column == "" {
-		return fmt.Sprintf("roster row %d: %s", e.Row, e.Rule)
-	}
-	return fmt.Sprintf("roster row %d, column %s, value %q: %s", e.Row, e.Column, e.Value, e.Rule)
+// rosterRow is the problem of one row (col "" for the row as a whole).
+func rosterRow(line int, col, val, rule string) *RowError {
+	return &RowError{File: "roster", Row: line, Field: col, Value: val, Rule: rule}
 }
 
 // ReadRosterCSV reads a roster with header RosterHeader; capabilities are
@@ -93,7 +89,7 @@ func ReadRosterCSV(r io.Reader) ([]Responder, error) {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheets in China often save a BOM
 	}
 	if strings.Join(header, ",") != strings.Join(RosterHeader, ",") {
-		return nil, &RowError{Row: 1, Rule: "header must be " + strings.Join(RosterHeader, ",")}
+		return nil, rosterRow(1, "", "", "header must be "+strings.Join(RosterHeader, ","))
 	}
 	var (
 		out  []Responder
@@ -108,18 +104,18 @@ func ReadRosterCSV(r io.Reader) ([]Responder, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				errs = append(errs, &RowError{Row: pe.Line, Rule: pe.Err.Error()})
+				errs = append(errs, rosterRow(pe.Line, "", "", pe.Err.Error()))
 				continue
 			}
 			return nil, fmt.Errorf("roster: %w", err)
 		}
 		line, _ := cr.FieldPos(0) // only after a successful Read: FieldPos panics otherwise
 		if len(rec) != len(RosterHeader) {
-			errs = append(errs, &RowError{Row: line, Rule: fmt.Sprintf("has %d columns, want %d", len(rec), len(RosterHeader))})
+			errs = append(errs, rosterRow(line, "", "", fmt.Sprintf("has %d columns, want %d", len(rec), len(RosterHeader))))
 			continue
 		}
 		bad := func(col, val, rule string) {
-			errs = append(errs, &RowError{Row: line, Column: col, Value: val, Rule: rule})
+			errs = append(errs, rosterRow(line, col, val, rule))
 		}
 		f := func(i int) string { return strings.TrimSpace(rec[i]) }
 		resp := Responder{ID: f(0), Name: f(1), NameEn: f(2), Tier: Tier(f(3)), Village: f(4), Team: f(5), Phone: f(7)}

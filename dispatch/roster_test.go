@@ -45,7 +45,7 @@ func TestReadRosterCSV(t *testing.T) {
 			var re *RowError
 			require.ErrorAs(t, err, &re)
 			require.Equal(t, 5, re.Row)
-			require.Equal(t, tc.col, re.Column)
+			require.Equal(t, tc.col, re.Field)
 			require.Contains(t, re.Error(), tc.rule)
 		})
 	}

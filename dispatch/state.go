@@ -1,18 +1,21 @@
 package dispatch
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/floodcmd/floodcmd/errcode"
 )
 
-// Errors the fold methods wrap, so the engine can classify rejections.
+// Errors the fold methods wrap, so the engine can classify rejections. They
+// are errcode's codes: errors.Is(err, ErrNotFound) and errors.Is(err,
+// errcode.NotFound) are one test, and the code reaches the rejection notice.
 var (
-	ErrInvalid  = errors.New("invalid")
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict")
+	ErrInvalid  error = errcode.Invalid
+	ErrNotFound error = errcode.NotFound
+	ErrConflict error = errcode.Conflict
 )
 
 // Responder statuses of contract v1 (what a responder's phone reports).

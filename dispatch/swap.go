@@ -174,6 +174,21 @@ const (
 // (not on scene, not moved lately, not in skip) who are eligible, travel
 // aside, for one of the slots, nearest first by straight line.
 func (p *plan) movers(slots []*slotClass, skip []*responderState) []*responderState {
+	return p.nearestMovers(slots, swapMovers,
+		func(r *responderState, a *assignmentState) bool {
+			return a.status != StatusOnScene && !r.offDuty && !p.taken[r.ID] && !slices.Contains(skip, r)
+		},
+		func(r *responderState, a *assignmentState, cls *slotClass) bool {
+			return a.priority >= cls.prio && p.mayMove(r, cls.prio) && a.incident != cls.inc.ID
+		})
+}
+
+// nearestMovers lists up to limit responders whose assignment passes may and
+// who are eligible for one of the slots that passes fits, the nearest to such
+// a slot first by straight line; returned in roster order, so that columns
+// break ties the same way every run.
+func (p *plan) nearestMovers(slots []*slotClass, limit int, may func(*responderState, *assignmentState) bool,
+	fits func(*responderState, *assignmentState, *slotClass) bool) []*responderState {
 	type near struct {
 		r *responderState
 		d float64
@@ -181,12 +196,12 @@ func (p *plan) movers(slots []*slotClass, skip []*responderState) []*responderSt
 	var out []near
 	for _, r := range p.d.order {
 		a := p.activeAssignment(r)
-		if a == nil || a.status == StatusOnScene || r.offDuty || p.taken[r.ID] || slices.Contains(skip, r) {
+		if a == nil || !may(r, a) {
 			continue
 		}
 		best := math.Inf(1)
 		for _, cls := range slots {
-			if a.priority < cls.prio || !p.mayMove(r, cls.prio) || a.incident == cls.inc.ID {
+			if !fits(r, a, cls) {
 				continue
 			}
 			if ok, _ := p.eligible(r, cls.inc, cls.capab, cls.prio); ok {
@@ -198,10 +213,10 @@ func (p *plan) movers(slots []*slotClass, skip []*responderState) []*responderSt
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].d < out[j].d })
-	rs := make([]*responderState, 0, min(len(out), swapMovers))
-	for _, n := range out[:min(len(out), swapMovers)] {
+	rs := make([]*responderState, 0, min(len(out), limit))
+	for _, n := range out[:min(len(out), limit)] {
 		rs = append(rs, n.r)
 	}
-	sort.Slice(rs, func(i, j int) bool { return rs[i].idx < rs[j].idx }) // roster order: columns break ties the same way
+	sort.Slice(rs, func(i, j int) bool { return rs[i].idx < rs[j].idx })
 	return rs
 }

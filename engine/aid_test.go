@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/scenario"
@@ -25,6 +26,12 @@ var (
 // Duhu's roads joined, as `serve --town chixi` builds it.
 func chixiDomain(tb testing.TB) *Domain {
 	tb.Helper()
+	return chixiDomainWith(tb, func(*Town) {})
+}
+
+// chixiDomainWith is chixiDomain over a copy of the town that change alters first.
+func chixiDomainWith(tb testing.TB, change func(*Town)) *Domain {
+	tb.Helper()
 	chixiOnce.Do(func() {
 		fsys, err := scenario.Open("chixi")
 		if err != nil {
@@ -36,7 +43,9 @@ func chixiDomain(tb testing.TB) *Domain {
 		}
 	})
 	require.NoError(tb, chixiErr)
-	d, err := NewDomain(chixiTown, dispatch.DefaultConfig())
+	town := *chixiTown
+	change(&town)
+	d, err := NewDomain(&town, dispatch.DefaultConfig())
 	require.NoError(tb, err)
 	return d
 }
@@ -122,7 +131,7 @@ func (l *townLog) deliver(to *townLog) int {
 
 func (l *townLog) view() View { return l.st.View() }
 
-func aidRecord(tb testing.TB, v View, dir string) AidView {
+func aidRecord(tb testing.TB, v View, dir string) aid.Record {
 	tb.Helper()
 	for _, a := range v.Aid {
 		if a.Direction == dir {
@@ -130,7 +139,7 @@ func aidRecord(tb testing.TB, v View, dir string) AidView {
 		}
 	}
 	tb.Fatalf("%s: no aid record %s in %+v", v.Town, dir, v.Aid)
-	return AidView{}
+	return aid.Record{}
 }
 
 func responders(v View, pred func(dispatch.ResponderView) bool) []string {
@@ -162,15 +171,15 @@ func chixiAsksDuhu(t *testing.T) (cx, dh *townLog) {
 func TestAidRequestApproveCommitAssignRelease(t *testing.T) {
 	cx, dh := chixiAsksDuhu(t)
 
-	out := aidRecord(t, cx.view(), AidOut)
+	out := aidRecord(t, cx.view(), aid.Out)
 	assert.Equal(t, "duhu", out.Town)
 	assert.Equal(t, []events.AidNeed{{Capability: "evacuation", Count: 10}}, out.Needs)
-	assert.Equal(t, AidRequested, out.State)
+	assert.Equal(t, aid.Requested, out.State)
 	require.Equal(t, 1, cx.deliver(dh))
 	assert.Equal(t, 0, cx.deliver(dh), "delivered once, the outbox is empty")
 
-	in := aidRecord(t, dh.view(), AidIn)
-	assert.Equal(t, AidRequested, in.State)
+	in := aidRecord(t, dh.view(), aid.In)
+	assert.Equal(t, aid.Requested, in.State)
 	assert.Equal(t, "chixi", in.Town)
 	assert.Equal(t, 10, in.Asked)
 	dh.settle()
@@ -178,8 +187,8 @@ func TestAidRequestApproveCommitAssignRelease(t *testing.T) {
 
 	require.Equal(t, Applied, dh.command(events.VerbApproveAid, "approve-1", events.Command{Request: in.Request, Count: 8}))
 	dh.settle()
-	in = aidRecord(t, dh.view(), AidIn)
-	assert.Equal(t, AidCommitted, in.State)
+	in = aidRecord(t, dh.view(), aid.In)
+	assert.Equal(t, aid.Committed, in.State)
 	assert.Equal(t, 8, in.Committed)
 	lent := responders(dh.view(), func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusLent })
 	assert.Len(t, lent, 8)
@@ -203,8 +212,8 @@ func TestAidRequestApproveCommitAssignRelease(t *testing.T) {
 
 	cx.settle()
 	v := cx.view()
-	out = aidRecord(t, v, AidOut)
-	assert.Equal(t, AidDeployed, out.State)
+	out = aidRecord(t, v, aid.Out)
+	assert.Equal(t, aid.Deployed, out.State)
 	guests := responders(v, func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" })
 	assert.Len(t, guests, 8)
 	assigned := 0
@@ -221,16 +230,16 @@ func TestAidRequestApproveCommitAssignRelease(t *testing.T) {
 	cx.input("flood.chixi.responder."+g, events.TypeResponderStatus, "st-1", events.ResponderStatus{Status: "accepted"})
 	cx.settle()
 	require.Equal(t, 1, cx.deliver(dh))
-	in = aidRecord(t, dh.view(), AidIn)
-	assert.Equal(t, AidDeployed, in.State)
+	in = aidRecord(t, dh.view(), aid.In)
+	assert.Equal(t, aid.Deployed, in.State)
 	assert.Contains(t, fmt.Sprint(in.Responders), "accepted")
 
 	require.Equal(t, Applied, cx.command(events.VerbReleaseAid, "release-1", events.Command{Request: out.Request}))
 	cx.settle()
-	assert.Equal(t, AidReleased, aidRecord(t, cx.view(), AidOut).State)
+	assert.Equal(t, aid.Released, aidRecord(t, cx.view(), aid.Out).State)
 	assert.Empty(t, responders(cx.view(), func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" }), "guests went home")
 	require.Equal(t, 1, cx.deliver(dh))
-	assert.Equal(t, AidReleased, aidRecord(t, dh.view(), AidIn).State)
+	assert.Equal(t, aid.Released, aidRecord(t, dh.view(), aid.In).State)
 	assert.Empty(t, responders(dh.view(), func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusLent }))
 	for _, id := range lent {
 		assert.Contains(t, responders(dh.view(), func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusAvailable }), id)
@@ -266,12 +275,12 @@ func TestAidDuplicatesAndOutOfOrder(t *testing.T) {
 	// Out of order: a fresh Chixi sees the commit before its own request.
 	cx2 := newTownLog(t, "chixi", chixiDomain(t))
 	assert.Equal(t, Applied, cx2.apply(commit.Subject, craw))
-	assert.Equal(t, AidPending, cx2.view().Aid[0].State, "kept, not lost")
+	assert.Equal(t, aid.Pending, cx2.view().Aid[0].State, "kept, not lost")
 	chixiIncident(cx2)
 	cx2.settle()
 	v := cx2.view()
 	require.Len(t, v.Aid, 1)
-	assert.Equal(t, AidDeployed, v.Aid[0].State)
+	assert.Equal(t, aid.Deployed, v.Aid[0].State)
 	assert.Len(t, responders(v, func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" }), 8)
 
 	// The same commit twice: the second is a duplicate; under another id it changes nothing.
@@ -293,7 +302,7 @@ func TestAidDuplicatesAndOutOfOrder(t *testing.T) {
 
 func TestAidNeverBelowReserve(t *testing.T) {
 	dh := newTownLog(t, "duhu", duhuDomain(t))
-	home := dh.d.aid.cfg.Home()
+	home := dh.d.aid.Config().Home()
 	townTier := 0
 	for _, r := range dh.view().Responders {
 		if r.Tier == dispatch.TierTown && !r.Reserve {
@@ -306,7 +315,7 @@ func TestAidNeverBelowReserve(t *testing.T) {
 	dh.command(events.VerbApproveAid, "approve-big", events.Command{Request: "chixi-aid-big", Count: 1000})
 	dh.settle()
 	v := dh.view()
-	in := aidRecord(t, v, AidIn)
+	in := aidRecord(t, v, aid.In)
 	assert.Equal(t, events.AidPartial, in.Answer)
 	lent := 0
 	for _, r := range v.Responders {
@@ -334,7 +343,7 @@ func TestAidNeverBelowReserve(t *testing.T) {
 	for _, a := range dh.view().Aid {
 		if a.Request == "chixi-aid-big-2" {
 			assert.Equal(t, events.AidDecline, a.Answer)
-			assert.Equal(t, AidDeclined, a.State)
+			assert.Equal(t, aid.Declined, a.State)
 		}
 	}
 }
@@ -345,7 +354,7 @@ func TestAidNeverBelowReserve(t *testing.T) {
 func TestAidCommitAfterACrashBetweenAnswerAndCommit(t *testing.T) {
 	cx, dh := chixiAsksDuhu(t)
 	require.Equal(t, 1, cx.deliver(dh))
-	in := aidRecord(t, dh.view(), AidIn)
+	in := aidRecord(t, dh.view(), aid.In)
 	dh.command(events.VerbApproveAid, "approve-crash", events.Command{Request: in.Request, Count: 8})
 
 	outs := dh.st.Decide(dh.now, true)
@@ -365,9 +374,9 @@ func TestAidCommitAfterACrashBetweenAnswerAndCommit(t *testing.T) {
 	raw, err = again[0].Event.Encode()
 	require.NoError(t, err)
 	dh.apply(again[0].Subject, raw)
-	assert.Equal(t, 8, aidRecord(t, dh.view(), AidIn).Committed)
+	assert.Equal(t, 8, aidRecord(t, dh.view(), aid.In).Committed)
 	dh.settle()
-	assert.Equal(t, 8, aidRecord(t, dh.view(), AidIn).Committed, "committed once")
+	assert.Equal(t, 8, aidRecord(t, dh.view(), aid.In).Committed, "committed once")
 }
 
 // TestAidUnansweredRequestAsksTheNextNeighbour: a neighbour that does not answer
@@ -382,7 +391,7 @@ func TestAidUnansweredRequestAsksTheNextNeighbour(t *testing.T) {
 	towns := func() []string {
 		var out []string
 		for _, a := range dh.view().Aid {
-			if a.Direction == AidOut {
+			if a.Direction == aid.Out {
 				out = append(out, a.Town+":"+a.State)
 			}
 		}
@@ -407,7 +416,7 @@ func TestAidUnansweredRequestAsksTheNextNeighbour(t *testing.T) {
 func aidMessages(v View) (requests map[string]int, byPair map[string]int) {
 	requests, byPair = map[string]int{}, map[string]int{}
 	for _, a := range v.Aid {
-		if a.Direction != AidOut {
+		if a.Direction != aid.Out {
 			continue
 		}
 		requests[a.Request]++
@@ -489,7 +498,7 @@ func BenchmarkAidBurst(b *testing.B) {
 	b.ReportMetric(float64(msgs), "aid_msgs")
 }
 
-func outRecord(tb testing.TB, v View, request string) AidView {
+func outRecord(tb testing.TB, v View, request string) aid.Record {
 	tb.Helper()
 	for _, a := range v.Aid {
 		if a.Request == request {
@@ -497,7 +506,7 @@ func outRecord(tb testing.TB, v View, request string) AidView {
 		}
 	}
 	tb.Fatalf("no aid record %s in %+v", request, v.Aid)
-	return AidView{}
+	return aid.Record{}
 }
 
 // TestAidRequestUpdatedThenWithdrawn: one request per capability and
@@ -506,7 +515,7 @@ func outRecord(tb testing.TB, v View, request string) AidView {
 // record follows both.
 func TestAidRequestUpdatedThenWithdrawn(t *testing.T) {
 	cx, dh := chixiAsksDuhu(t)
-	out := aidRecord(t, cx.view(), AidOut)
+	out := aidRecord(t, cx.view(), aid.Out)
 	assert.Equal(t, []events.AidNeed{{Capability: "evacuation", Count: 10}}, out.Needs)
 	require.Equal(t, 1, cx.deliver(dh))
 
@@ -521,7 +530,7 @@ func TestAidRequestUpdatedThenWithdrawn(t *testing.T) {
 	cx.settle()
 	assert.Equal(t, 20, outRecord(t, cx.view(), out.Request).Asked, "updated after a minute")
 	require.Equal(t, 1, cx.deliver(dh))
-	in := aidRecord(t, dh.view(), AidIn)
+	in := aidRecord(t, dh.view(), aid.In)
 	assert.Equal(t, 20, in.Asked)
 	assert.Contains(t, in.History[len(in.History)-1].Note, "updated its request")
 
@@ -530,10 +539,10 @@ func TestAidRequestUpdatedThenWithdrawn(t *testing.T) {
 		require.Equal(t, Applied, cx.command(events.VerbResolve, "resolve-"+id, events.Command{Incident: id, Reason: "转移完成"}))
 	}
 	cx.settle()
-	assert.Equal(t, AidReleased, outRecord(t, cx.view(), out.Request).State)
+	assert.Equal(t, aid.Released, outRecord(t, cx.view(), out.Request).State)
 	require.Equal(t, 1, cx.deliver(dh))
-	in = aidRecord(t, dh.view(), AidIn)
-	assert.Equal(t, AidReleased, in.State)
+	in = aidRecord(t, dh.view(), aid.In)
+	assert.Equal(t, aid.Released, in.State)
 	assert.Contains(t, in.History[len(in.History)-1].Note, "withdrew")
 	assert.Equal(t, 1+1+1, cx.decided[events.TypeAidRequested]+cx.decided[events.TypeAidReleased], "a request, an update, a withdrawal")
 }
@@ -551,10 +560,11 @@ func TestAidNotAskedForUnitsFreeWithinTheHorizon(t *testing.T) {
 		{"default", -1, -1, []events.AidNeed{{Capability: "evacuation", Count: 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cx := newTownLog(t, "chixi", chixiDomain(t))
-			if tc.horizon >= 0 {
-				cx.d.aid.cfg.HorizonMinutes, cx.d.aid.cfg.JobMinutes = &tc.horizon, &tc.job
-			}
+			cx := newTownLog(t, "chixi", chixiDomainWith(t, func(town *Town) {
+				if tc.horizon >= 0 {
+					town.Aid.HorizonMinutes, town.Aid.JobMinutes = &tc.horizon, &tc.job
+				}
+			}))
 			cx.input("flood.chixi.incident", events.TypeIncidentReported, "cx-evac-3",
 				events.IncidentReported{Kind: "evacuation", Position: events.Position{Lat: 21.9745, Lon: 112.9575}, People: 300, Incident: "cx-evac-3"})
 			cx.settle()
@@ -574,7 +584,7 @@ func TestAidCommitMustCoverWhatWasAsked(t *testing.T) {
 	cx := newTownLog(t, "chixi", chixiDomain(t))
 	chixiIncident(cx)
 	cx.settle()
-	out := aidRecord(t, cx.view(), AidOut)
+	out := aidRecord(t, cx.view(), aid.Out)
 	boat := events.AidResponder{ID: "t-036", Name: "黄伟", Tier: "town", Capabilities: []string{"rescue_boat", "rescue"}, HomeTown: "duhu",
 		Lat: 22.07, Lon: 112.9, Covers: "rescue_boat"}
 	for i, r := range []events.AidResponder{boat, func() events.AidResponder { b := boat; b.Covers = "evacuation"; return b }()} {
@@ -584,7 +594,7 @@ func TestAidCommitMustCoverWhatWasAsked(t *testing.T) {
 		assert.Contains(t, rej[len(rej)-1].Reason, "does not cover what request "+out.Request+" asks for")
 	}
 	assert.Empty(t, responders(cx.view(), func(r dispatch.ResponderView) bool { return r.HomeTown == "duhu" }), "nobody joined")
-	assert.Equal(t, AidRequested, aidRecord(t, cx.view(), AidOut).State)
+	assert.Equal(t, aid.Requested, aidRecord(t, cx.view(), aid.Out).State)
 }
 
 // TestAidLendsAfterADrillWithoutPhones: a drill played with nobody answering
@@ -614,14 +624,37 @@ func TestAidLendsAfterADrillWithoutPhones(t *testing.T) {
 		Needs: []events.AidNeed{{Capability: "evacuation", Count: 10}}, Lat: 21.9745, Lon: 112.9575, Incident: "cx-evac-1"})
 	require.Equal(t, Applied, dh.command(events.VerbApproveAid, "cmd-approve-aid-1", events.Command{Request: "chixi-aid-1", Count: 8}))
 	dh.settle()
-	in := aidRecord(t, dh.view(), AidIn)
+	in := aidRecord(t, dh.view(), aid.In)
 	assert.Equal(t, 8, in.Approved)
 	assert.Equal(t, 8, in.Offered)
 	assert.Equal(t, 8, in.Committed)
-	assert.Equal(t, AidCommitted, in.State)
+	assert.Equal(t, aid.Committed, in.State)
 	for _, r := range in.Responders {
 		assert.Contains(t, r.Capabilities, "evacuation")
 		assert.Equal(t, "evacuation", r.Covers)
 	}
 	assert.Contains(t, in.History[1].Note, "无应答")
+}
+
+// TestAidTwoApprovalsFoldWithoutVoid: two requests approved before the town
+// decides are lent different responders, one lending a round, and every
+// decision folds (the second commit used to pick the first one's responders
+// and be void when folded).
+func TestAidTwoApprovalsFoldWithoutVoid(t *testing.T) {
+	dh := newTownLog(t, "duhu", duhuDomain(t))
+	for i, n := range []int{6, 4} {
+		req := fmt.Sprintf("chixi-aid-%d", i+1)
+		require.Equal(t, Applied, dh.input("flood.aid.duhu.request", events.TypeAidRequested, "req-"+req, events.Aid{Request: req, From: "chixi",
+			Needs: []events.AidNeed{{Capability: "evacuation", Count: n}}, Lat: 21.9745, Lon: 112.9575}))
+		require.Equal(t, Applied, dh.command(events.VerbApproveAid, "approve-"+req, events.Command{Request: req, Count: n}))
+	}
+	dh.settle() // requires every decision to fold as a Decision, none Void
+	assert.Zero(t, dh.st.Voided())
+	lentTo := map[string]int{}
+	for _, a := range dh.view().Aid {
+		lentTo[a.Request] = a.Committed
+		assert.Equal(t, aid.Committed, a.State, a.Request)
+	}
+	assert.Equal(t, map[string]int{"chixi-aid-1": 6, "chixi-aid-2": 4}, lentTo)
+	assert.Len(t, responders(dh.view(), func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusLent }), 10)
 }

@@ -31,7 +31,7 @@ func VoidingFilters(town string) []string {
 
 // TypeRoundDecided marks a round appended fenced on inputs with fewer
 // messages than expectations: each message carries one. It changes no state.
-const TypeRoundDecided = "flood.round.decided"
+const TypeRoundDecided = events.TypeRoundDecided
 
 // RoundDecided is the data of a round marker.
 type RoundDecided struct {

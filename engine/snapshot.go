@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
@@ -34,7 +35,7 @@ type Snapshotter interface {
 var (
 	_ Snapshotter = (*State)(nil)
 	_ Snapshotter = (*Domain)(nil)
-	_ Snapshotter = (*aidState)(nil)
+	_ Snapshotter = (*aid.State)(nil)
 	_ Snapshotter = (*dispatch.Dispatcher)(nil)
 	_ Snapshotter = (*evac.Evacuation)(nil)
 	_ Snapshotter = (*warning.Warnings)(nil)
@@ -88,7 +89,7 @@ func unusable(format string, args ...any) error {
 // SnapshotSchema fingerprints every type a snapshot is made of.
 var SnapshotSchema = func() string {
 	sum := sha256.Sum256([]byte(strings.Join([]string{snapshotio.Schema(stateSnap{}), dispatch.SnapshotSchema,
-		evac.SnapshotSchema, warning.SnapshotSchema, aidSnapshotSchema}, ",")))
+		evac.SnapshotSchema, warning.SnapshotSchema, aid.SnapshotSchema}, ",")))
 	return hex.EncodeToString(sum[:])
 }()
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -262,7 +263,7 @@ func simLog(tb testing.TB, seed uint64, steps int) []simMsg {
 				"lat": 21.9745, "lon": 112.9575, "people": 200 + rng.IntN(400)})
 		case k < 85:
 			for _, a := range v.Aid {
-				if a.Direction == AidIn && a.State == AidRequested && a.Approved == 0 {
+				if a.Direction == aid.In && a.State == aid.Requested && a.Approved == 0 {
 					if rng.IntN(3) == 0 {
 						dh.command("decline_aid", now, map[string]any{"request": a.Request, "reason": "sim"})
 					} else {
@@ -270,7 +271,7 @@ func simLog(tb testing.TB, seed uint64, steps int) []simMsg {
 					}
 					break
 				}
-				if rng.IntN(3) == 0 && (a.State == AidCommitted || a.State == AidDeployed) {
+				if rng.IntN(3) == 0 && (a.State == aid.Committed || a.State == aid.Deployed) {
 					dh.command("release_aid", now, map[string]any{"request": a.Request, "reason": "sim"})
 					break
 				}
@@ -279,7 +280,7 @@ func simLog(tb testing.TB, seed uint64, steps int) []simMsg {
 			// Duhu is short: a big evacuation its own teams cannot cover; Chixi's operator approves what comes.
 			incident(400 + rng.IntN(300))
 			for _, a := range cx.st.View().Aid {
-				if a.Direction == AidIn && a.State == AidRequested && a.Approved == 0 {
+				if a.Direction == aid.In && a.State == aid.Requested && a.Approved == 0 {
 					cx.command("approve_aid", now, map[string]any{"request": a.Request, "count": 1 + rng.IntN(4)})
 				}
 			}

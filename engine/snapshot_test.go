@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/events"
 )
@@ -123,7 +124,7 @@ func coverage(st *State) map[string]bool {
 		"duplicates": st.counts["duplicate"] > 0, "forged": st.counts["forged"] > 0, "sealed": st.gate.Sealed(),
 		"void": st.counts["decision_void"] > 0, "roads": len(v.Roads) > 0, "depths": len(d.depths) > 0,
 		"evac orders": len(v.EvacOrders) > 0, "rainfall": len(v.Rainfall) > 0, "warnings": len(v.Warnings) > 0,
-		"proposals": len(v.Proposals) > 0, "aid": len(v.Aid) > 0, "aid in": hasAid(v, AidIn), "aid out": hasAid(v, AidOut),
+		"proposals": len(v.Proposals) > 0, "aid": len(v.Aid) > 0, "aid in": hasAid(v, aid.In), "aid out": hasAid(v, aid.Out),
 		"cap": len(st.CAPReceived()) > 0, "guests": guests > 0, "owed": len(st.owed) > 0 || st.counts["rejected"] > 0,
 		"lent": lent(v), "escort runs": len(v.EscortRuns) > 0, "sheltered": sheltered(v),
 	}

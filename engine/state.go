@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -72,7 +73,7 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 	in, err := events.Validate(s.Town, subject, raw)
 	if err == nil {
 		if first, dup := s.applied.seen(in.Event.ID); dup {
-			s.owe(seq, subject, in.Event.ID, &events.Invalid{Field: "id", Value: in.Event.ID,
+			s.owe(seq, subject, in.Event.ID, &events.Invalid{Code: errcode.Conflict, Field: "id", Value: in.Event.ID,
 				Rule: fmt.Sprintf("duplicate: this event id was applied at sequence %d; ignored", first)})
 			s.counts["duplicate"]++
 			return Duplicate, in.Event.Type
@@ -81,11 +82,7 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 	}
 	if err != nil {
 		id, typ := in.Event.ID, in.Event.Type
-		inv, ok := events.AsInvalid(err)
-		if !ok {
-			inv = &events.Invalid{Rule: err.Error()}
-		}
-		s.owe(seq, subject, id, inv)
+		s.owe(seq, subject, id, events.RefusalOf(err))
 		s.counts["rejected"]++
 		return Refused, typ
 	}
@@ -99,7 +96,7 @@ func (s *State) Apply(seq uint64, subject string, raw []byte) (Outcome, string) 
 }
 
 func (s *State) owe(seq uint64, subject, id string, inv *events.Invalid) {
-	r := events.Rejected{EventID: id, Subject: subject, Reason: inv.Error(), Field: inv.Field, Value: inv.Value, Seq: seq, Detail: inv}
+	r := events.Rejection(id, subject, seq, inv)
 	s.owed[seq] = r
 	s.rejections = append(s.rejections, r)
 	if len(s.rejections) > rejectionsKept {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/geo"
@@ -30,7 +31,7 @@ type Town struct {
 	Evac  evac.Config
 	Graph geo.GraphReport
 	// Aid is the town's mutual-aid policy (aid.json).
-	Aid AidConfig
+	Aid aid.Config
 	// NeighbourRoads are the roads of neighbouring towns the instance knows
 	// (AddNeighbourRoads): guests are routed over both towns' roads.
 	NeighbourRoads []geo.Road
@@ -90,11 +91,11 @@ func LoadTown(fsys fs.FS, town string) (*Town, error) {
 	for _, n := range sc.Neighbours {
 		neighbours = append(neighbours, n.ID)
 	}
-	aid, err := loadAidConfig(fsys, neighbours)
+	acfg, err := aid.LoadConfig(fsys, neighbours)
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
 	}
-	return &Town{Scenario: sc, Roster: roster, Households: households, Warning: wcfg, Evac: ecfg, Aid: aid}, nil
+	return &Town{Scenario: sc, Roster: roster, Households: households, Warning: wcfg, Evac: ecfg, Aid: acfg}, nil
 }
 
 // readHouseholds reads the registry when the scenario has one: a town without

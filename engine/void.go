@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 // TypeDecisionVoided is the engine's record that a decision in the log was void
 // when folded: an input that arrived while it was being appended (a resolve, a
 // responder going off duty) made it impossible, so it was never carried out.
-const TypeDecisionVoided = "flood.decision.voided"
+const TypeDecisionVoided = events.TypeDecisionVoided
 
 // Voided is the data of a void notice. It goes on the subject the void decision
 // went to, so whoever acted on the decision (a responder's phone listening on
@@ -40,12 +39,10 @@ type void struct {
 // under the same id, and the state it was refused by is the state the next
 // round is decided from, so it is not proposed again unchanged.
 func (d *Domain) recordVoid(seq uint64, subject string, ev events.Event, err error) {
-	var ref struct {
-		Assignment string `json:"assignment"`
-		Incident   string `json:"incident"`
-		Responder  string `json:"responder"`
+	var ref events.Refs // best effort: the ids make the notice useful to a phone
+	if spec, data, ok, err := events.DecodeDecision(ev); ok && err == nil {
+		ref = spec.Refs(data)
 	}
-	_ = json.Unmarshal(ev.Data, &ref) // best effort: the ids make the notice useful to a phone
 	n := Voided{Type: "decision_voided", Voids: ev.ID, Of: ev.Type, Reason: err.Error(),
 		Assignment: ref.Assignment, Incident: ref.Incident, Responder: ref.Responder, Time: ev.Time}
 	if ev.Type == events.TypeAssignmentCreated {

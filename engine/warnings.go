@@ -1,33 +1,18 @@
 package engine
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/evac"
-	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/warning"
 )
 
-// warningTypes are the contract types of the warnings' recorded changes.
-var warningTypes = map[string]bool{
-	"flood." + warning.ChangeIssued:   true,
-	"flood." + warning.ChangeLowered:  true,
-	"flood." + warning.ChangeCleared:  true,
-	"flood." + warning.ChangeSilent:   true,
-	"flood." + warning.ChangeProposed: true,
-}
-
 // applyWarningChange folds a recorded warning change; an automatic proposal is
 // carried out at once, in the fold, so a replay carries it out the same way.
-func (d *Domain) applyWarningChange(ev events.Event) error {
-	var c warning.Change
-	if err := ev.DecodeData(&c); err != nil {
-		return fmt.Errorf("warning change %s: %w", ev.ID, err)
-	}
+func (d *Domain) applyWarningChange(c warning.Change) error {
 	if err := d.warn.Apply(c); err != nil {
 		return err
 	}

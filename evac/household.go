@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/geo"
 )
 
@@ -60,19 +61,13 @@ var HouseholdsHeader = []string{"household", "grid", "address", "lat", "lon", "m
 // householdsHeaderNoMeans is the header of registries written before the means column.
 var householdsHeaderNoMeans = HouseholdsHeader[:len(HouseholdsHeader)-1]
 
-// RowError says what is wrong with one cell (or one row) of a household file.
-type RowError struct {
-	Row    int    // line number in the file, header = 1
-	Column string // column name, "" for the row as a whole
-	Value  string
-	Rule   string
-}
+// RowError says what is wrong with one cell (Field is its column) or one row
+// (Field "") of a household file: errcode's one error type, File "households", code invalid.
+type RowError = errcode.Error
 
-func (e *RowError) Error() string {
-	if e.Column == "" {
-		return fmt.Sprintf("households row %d: %s", e.Row, e.Rule)
-	}
-	return fmt.Sprintf("households row %d, column %s, value %q: %s", e.Row, e.Column, e.Value, e.Rule)
+// householdRow is the problem of one row (col "" for the row as a whole).
+func householdRow(row int, col, val, rule string) *RowError {
+	return &RowError{File: "households", Row: row, Field: col, Value: val, Rule: rule}
 }
 
 // ImportError lists every problem of a household file, so a town fixes its
@@ -129,7 +124,7 @@ func ReadHouseholdsCSV(r io.Reader, sc *geo.Scenario) ([]Household, error) {
 			break
 		}
 		if err != nil {
-			errs = append(errs, &RowError{Row: row, Rule: err.Error()})
+			errs = append(errs, householdRow(row, "", "", err.Error()))
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
 				continue
@@ -151,10 +146,10 @@ func ReadHouseholdsCSV(r io.Reader, sc *geo.Scenario) ([]Household, error) {
 func parseHousehold(row int, rec, cols []string, grids map[string]geo.Grid, sc *geo.Scenario, seen map[string]int) (Household, []*RowError) {
 	var errs []*RowError
 	bad := func(col, val, format string, args ...any) {
-		errs = append(errs, &RowError{Row: row, Column: col, Value: val, Rule: fmt.Sprintf(format, args...)})
+		errs = append(errs, householdRow(row, col, val, fmt.Sprintf(format, args...)))
 	}
 	if len(rec) != len(cols) {
-		return Household{}, []*RowError{{Row: row, Rule: fmt.Sprintf("has %d columns, want %d", len(rec), len(cols))}}
+		return Household{}, []*RowError{householdRow(row, "", "", fmt.Sprintf("has %d columns, want %d", len(rec), len(cols)))}
 	}
 	cell := map[string]string{}
 	for i, c := range cols {

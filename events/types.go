@@ -1,5 +1,7 @@
 package events
 
+import "github.com/floodcmd/floodcmd/errcode"
+
 // Event types of contract v1. Inputs first, then the engine's decisions.
 const (
 	TypeRainObserved     = "flood.rain.observed"
@@ -159,13 +161,15 @@ const MaxCAPBytes = 180 << 10
 
 // Rejected reports an input that was refused, with the reason in words and in parts.
 type Rejected struct {
-	EventID string   `json:"event_id"`
-	Subject string   `json:"subject"`
-	Reason  string   `json:"reason"`
-	Field   string   `json:"field,omitempty"`
-	Value   string   `json:"value,omitempty"`
-	Seq     uint64   `json:"seq,omitempty"`
-	Detail  *Invalid `json:"detail,omitempty"`
+	EventID string `json:"event_id"`
+	Subject string `json:"subject"`
+	Reason  string `json:"reason"`
+	Field   string `json:"field,omitempty"`
+	Value   string `json:"value,omitempty"`
+	Seq     uint64 `json:"seq,omitempty"`
+	// Code is the kind of refusal: invalid, not_found, conflict … (errcode).
+	Code   errcode.Code `json:"code,omitempty"`
+	Detail *Invalid     `json:"detail,omitempty"`
 }
 
 // RoadChanged records that the engine closed, opened or flooded roads on a command.

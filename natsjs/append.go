@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
@@ -59,30 +56,30 @@ var errStale = errors.New("the log moved on while the round was decided")
 // state folded up to foldedSeq. On success every message is pending until read back.
 func (e *Engine) appendRound(ctx context.Context, r engine.Round, mode fenceMode, foldedSeq uint64) error {
 	all := append(append(make([]engine.Outgoing, 0, r.Size()), r.Decisions...), r.Notices...)
-	msgs := make([]*nats.Msg, 0, len(all))
+	entries := make([]engine.Entry, 0, len(all))
 	for i, o := range all {
 		if i < len(r.Decisions) {
 			// Sealed with the town's decision key: the fold admits no other (events/seal.go).
 			o.Event = events.SealDecision(e.cfg.Town, o.Subject, o.Event)
 			all[i] = o
 		}
-		m, err := Message(o.Subject, o.Event)
+		en, err := entry(o)
 		if err != nil {
 			return err
 		}
-		msgs = append(msgs, m)
+		entries = append(entries, en)
 	}
 	// The stream-wide expectation is checked on the first message of a batch;
 	// a per-subject one on any message, so fenceInputs spreads its filters
 	// over the round, adding a marker where the round is shorter.
 	switch mode {
 	case fenceStrict:
-		msgs[0].Header.Set(jetstream.ExpectedLastSeqHeader, strconv.FormatUint(foldedSeq, 10))
+		entries[0].Expect.LastSeq = &foldedSeq
 	case fenceDecisions:
-		expect(msgs[0], e.filters[0], e.lastSeqOf[e.filters[0]])
+		entries[0].Expect.Filter, entries[0].Expect.FilterSeq = e.filters[0], e.lastSeqOf[e.filters[0]]
 	case fenceInputs:
 		for i, f := range e.filters {
-			if i == len(msgs) {
+			if i == len(entries) {
 				now := e.cfg.Now()
 				ev, err := events.New(fmt.Sprintf("%s-round-%d-%d-%d", e.cfg.Town, foldedSeq, now.UnixNano(), i), "floodcmd/"+e.cfg.Town,
 					engine.TypeRoundDecided, now, engine.RoundDecided{DecidedAt: foldedSeq, Filter: f})
@@ -91,25 +88,23 @@ func (e *Engine) appendRound(ctx context.Context, r engine.Round, mode fenceMode
 				}
 				subject := events.OutSubject(e.cfg.Town, "round")
 				o := engine.Outgoing{Subject: subject, Event: events.SealDecision(e.cfg.Town, subject, ev)}
-				m, err := Message(o.Subject, o.Event)
+				en, err := entry(o)
 				if err != nil {
 					return err
 				}
-				all, msgs = append(all, o), append(msgs, m) // behind the notices: it only carries f
+				all, entries = append(all, o), append(entries, en) // behind the notices: it only carries f
 			}
-			expect(msgs[i], f, e.lastSeqOf[f])
+			entries[i].Expect.Filter, entries[i].Expect.FilterSeq = f, e.lastSeqOf[f]
 		}
 	}
 	actx, cancel := context.WithTimeout(ctx, appendTimeout)
 	defer cancel()
-	// The first message is acknowledged before the rest is sent only for large
-	// rounds: a small round costs one round trip, a large one cannot overrun the server.
-	flow := jetstreamext.BatchFlowControl{AckFirst: len(msgs) > 64, AckTimeout: appendTimeout}
-	ack, err := jetstreamext.PublishMsgBatch(actx, e.cfg.JS, msgs, flow)
-	if e.cfg.OnAppend != nil && !isWrongLastSeq(err) {
+	last, err := e.log.Append(actx, entries)
+	refused := errors.Is(err, engine.ErrExpectation)
+	if e.cfg.OnAppend != nil && !refused {
 		e.cfg.OnAppend(err)
 	}
-	if isWrongLastSeq(err) {
+	if refused {
 		if mode != fenceDecisions {
 			// An input moved on, or another engine's decision did: the fold
 			// tells them apart (a decision it did not append stops the engine).
@@ -126,14 +121,23 @@ func (e *Engine) appendRound(ctx context.Context, r engine.Round, mode fenceMode
 	}
 	// A batch is stored contiguously, ending at the commit's sequence: the
 	// next append (a delivered marker, before this round is read back) fences on it.
-	firstSeq := ack.Sequence - uint64(len(msgs)) + 1
-	for i, m := range msgs {
-		e.track(firstSeq+uint64(i), m.Subject)
+	firstSeq := last - uint64(len(entries)) + 1
+	for i, en := range entries {
+		e.track(firstSeq+uint64(i), en.Subject)
 	}
 	for _, o := range all {
 		e.pending[o.Event.ID] = struct{}{}
 	}
 	return nil
+}
+
+// entry is an outgoing event as the log appends it.
+func entry(o engine.Outgoing) (engine.Entry, error) {
+	raw, err := o.Event.Encode()
+	if err != nil {
+		return engine.Entry{}, fmt.Errorf("encode event %s: %w", o.Event.ID, err)
+	}
+	return engine.Entry{Subject: o.Subject, ID: o.Event.ID, Data: raw}, nil
 }
 
 // track notes the message at seq on subject for the expectations it falls under.
@@ -143,11 +147,6 @@ func (e *Engine) track(seq uint64, subject string) {
 			e.lastSeqOf[f] = seq
 		}
 	}
-}
-
-func expect(m *nats.Msg, filter string, seq uint64) {
-	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(seq, 10))
-	m.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, filter)
 }
 
 // appendTimeout bounds one round's append: past it the outcome is unknown and

@@ -47,6 +47,7 @@ type Config struct {
 type Engine struct {
 	cfg   Config
 	pub   *Publisher
+	log   engine.Log // the town's stream: read in order, appended a round at a time
 	mu    sync.RWMutex
 	state *engine.State
 
@@ -120,7 +121,7 @@ func New(cfg Config) *Engine {
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
 	}
-	return &Engine{cfg: cfg, pub: NewPublisher(cfg.JS), state: engine.NewState(cfg.Town, cfg.Domain),
+	return &Engine{cfg: cfg, pub: NewPublisher(cfg.JS), log: &Log{JS: cfg.JS, Stream: cfg.Stream}, state: engine.NewState(cfg.Town, cfg.Domain),
 		pending: map[string]struct{}{},
 		filters: engine.VoidingFilters(cfg.Town), lastSeqOf: map[string]uint64{}}
 }
@@ -141,25 +142,24 @@ func (e *Engine) Read(f func(*engine.State)) {
 // Run folds the log from the start, then follows it, deciding when caught up,
 // until ctx ends (nil) or the engine is fenced or the log fails (an error).
 func (e *Engine) Run(ctx context.Context) error {
-	info, err := e.cfg.Stream.Info(ctx)
+	startTail, err := e.log.LastSeq(ctx)
 	if err != nil {
-		return fmt.Errorf("read stream info: %w", err)
+		return err
 	}
 	e.snaps.cfg = e.cfg.Snapshots
-	if e.restoreSnapshot(ctx, info) {
+	if e.restoreSnapshot(ctx) {
 		if err := e.fenceAfterSnapshot(ctx); err != nil {
 			return err
 		}
-		if info, err = e.cfg.Stream.Info(ctx); err != nil { // the tail as of now, after the fences
-			return fmt.Errorf("read stream info: %w", err)
+		if startTail, err = e.log.LastSeq(ctx); err != nil { // the tail as of now, after the fences
+			return err
 		}
 	}
-	startTail := info.State.LastSeq
 	if startTail <= e.applied.Load() {
 		e.caughtUp()
 		e.ready.Store(true)
 	}
-	msgs := make(chan jetstream.Msg, 1024)
+	msgs := make(chan engine.Record, 1024)
 	readErr := make(chan error, 1)
 	go func() { readErr <- e.read(ctx, msgs) }()
 	ticker := time.NewTicker(e.cfg.Tick)
@@ -227,8 +227,8 @@ func (e *Engine) watchReader(ctx context.Context, queued int) {
 	}
 	ictx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	info, err := e.cfg.Stream.Info(ictx)
-	if err != nil || info.State.LastSeq <= e.applied.Load() {
+	last, err := e.log.LastSeq(ictx)
+	if err != nil || last <= e.applied.Load() {
 		e.lastProgress = time.Now() // nothing missed (or nothing to tell): look again later
 		return
 	}
@@ -239,15 +239,11 @@ func (e *Engine) watchReader(ctx context.Context, queued int) {
 // read feeds the log to the engine loop in order. When the server goes away (a
 // restart, a cluster node lost) it resumes after the last message it passed on,
 // so the engine neither stops nor sees a message twice or out of order.
-func (e *Engine) read(ctx context.Context, msgs chan<- jetstream.Msg) error {
+func (e *Engine) read(ctx context.Context, msgs chan<- engine.Record) error {
 	next := e.applied.Load() + 1 // after the snapshot, if one was loaded
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
-		if next > 1 {
-			cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next}
-		}
-		err := e.follow(ctx, cfg, msgs, &next)
+		err := e.follow(ctx, msgs, &next)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -268,42 +264,33 @@ func (e *Engine) read(ctx context.Context, msgs chan<- jetstream.Msg) error {
 	return nil
 }
 
-// follow reads one ordered consumer until it fails, advancing next.
-func (e *Engine) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig, msgs chan<- jetstream.Msg, next *uint64) error {
-	cons, err := e.cfg.Stream.OrderedConsumer(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("create ordered consumer: %w", err)
-	}
-	// Heartbeats every second: a server that went away is noticed in seconds, not
-	// after the default 30, and the reader resumes on a fresh consumer.
-	it, err := cons.Messages(jetstream.PullMaxMessages(1024), jetstream.PullExpiry(5*time.Second),
-		jetstream.PullHeartbeat(time.Second), jetstream.WithMessagesErrOnMissingHeartbeat(true))
-	if err != nil {
-		return fmt.Errorf("consume: %w", err)
-	}
-	defer it.Stop()
-	e.reader.set(it.Stop)
+// follow reads the log from next until the read fails or the watchdog stops
+// it, advancing next.
+func (e *Engine) follow(ctx context.Context, msgs chan<- engine.Record, next *uint64) error {
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	e.reader.set(stop)
 	defer e.reader.set(nil)
-	for {
-		m, err := it.Next()
-		if err != nil {
-			return err
+	err := e.log.Read(fctx, *next, func(r engine.Record) error {
+		if r.Seq < *next {
+			return nil // passed on before a resume
 		}
-		meta, err := m.Metadata()
-		if err != nil || meta.Sequence.Stream < *next {
-			continue // not a log message, or one passed on before a resume
-		}
-		*next = meta.Sequence.Stream + 1
+		*next = r.Seq + 1
 		select {
-		case msgs <- m:
-		case <-ctx.Done():
-			return ctx.Err()
+		case msgs <- r:
+			return nil
+		case <-fctx.Done():
+			return fctx.Err()
 		}
+	})
+	if err == nil && ctx.Err() == nil && !e.reader.stalled.Load() {
+		err = errors.New("the log's reader ended") // Read ends by itself only with its context
 	}
+	return err
 }
 
 // applyBatch folds m and whatever else is already waiting, under one lock.
-func (e *Engine) applyBatch(m jetstream.Msg, more <-chan jetstream.Msg) {
+func (e *Engine) applyBatch(m engine.Record, more <-chan engine.Record) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for n := 0; ; n++ {
@@ -319,20 +306,15 @@ func (e *Engine) applyBatch(m jetstream.Msg, more <-chan jetstream.Msg) {
 	}
 }
 
-func (e *Engine) applyOne(m jetstream.Msg) {
-	meta, err := m.Metadata()
-	if err != nil {
-		e.cfg.Logger.Error("message without metadata", "subject", m.Subject(), "err", err)
-		return
-	}
-	seq := meta.Sequence.Stream
+func (e *Engine) applyOne(m engine.Record) {
+	seq := m.Seq
 	e.lastProgress = time.Now()
-	outcome, typ := e.state.Apply(seq, m.Subject(), m.Data())
+	outcome, typ := e.state.Apply(seq, m.Subject, m.Data)
 	e.applied.Store(seq)
-	e.track(seq, m.Subject())
+	e.track(seq, m.Subject)
 	if outcome == engine.Decision || outcome == engine.Notice || outcome == engine.Void {
-		id := m.Headers().Get(HeaderMsgID)
-		if addr, err := events.ParseSubject(m.Subject()); err == nil && addr.Channel == events.ChanOut {
+		id := m.ID
+		if addr, err := events.ParseSubject(m.Subject); err == nil && addr.Channel == events.ChanOut {
 			if _, ours := e.pending[id]; !ours && outcome != engine.Notice && e.ready.Load() && e.foreign == "" {
 				// Live, every decision in the log is one this engine appended:
 				// another writer's would interleave with ours.
@@ -343,7 +325,7 @@ func (e *Engine) applyOne(m jetstream.Msg) {
 	}
 	e.cfg.Metrics.observe(outcome, typ)
 	if e.cfg.OnApplied != nil {
-		e.cfg.OnApplied(seq, m.Subject(), outcome, typ)
+		e.cfg.OnApplied(seq, m.Subject, outcome, typ)
 	}
 }
 
@@ -419,12 +401,12 @@ func (e *Engine) decide(ctx context.Context, tick bool) error {
 func (e *Engine) resynced(ctx context.Context) bool {
 	if e.resyncTo == 0 {
 		ictx, cancel := context.WithTimeout(ctx, forwardTimeout)
-		info, err := e.cfg.Stream.Info(ictx)
+		last, err := e.log.LastSeq(ictx)
 		cancel()
 		if err != nil {
 			return false
 		}
-		e.resyncTo = info.State.LastSeq + 1 // +1: 0 means not known yet
+		e.resyncTo = last + 1 // +1: 0 means not known yet
 	}
 	if e.applied.Load()+1 < e.resyncTo {
 		return false

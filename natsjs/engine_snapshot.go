@@ -122,10 +122,9 @@ func (e *Engine) StartInfo() any {
 // reports whether it did. A snapshot of another build, schema, scenario or
 // town, a corrupt one, or one the log does not match (ahead of it: the log
 // was purged or made again) is passed over with a log line saying why.
-func (e *Engine) restoreSnapshot(ctx context.Context, info *jetstream.StreamInfo) bool {
+func (e *Engine) restoreSnapshot(ctx context.Context) bool {
 	s := &e.snaps
 	s.began = time.Now()
-	s.created = info.Created
 	if s.cfg.Code == "" {
 		s.cfg.Code = BuildCode()
 	}
@@ -135,6 +134,13 @@ func (e *Engine) restoreSnapshot(ctx context.Context, info *jetstream.StreamInfo
 		return false
 	}
 	log := e.cfg.Logger.With("town", e.cfg.Town)
+	info, err := e.cfg.Stream.Info(ctx)
+	if err != nil {
+		log.Warn("the log's stream info not read: no fold snapshot is loaded or written", "err", err)
+		s.cfg.Store = nil
+		return false
+	}
+	s.created = info.Created
 	ms, err := s.cfg.Store.Manifests(ctx)
 	if err != nil {
 		log.Warn("fold snapshots not readable; replaying the log in full", "err", err)

@@ -361,6 +361,7 @@ func (s *soaker) check(at string) {
 		}
 		var ev events.Event
 		require.NoError(t, json.Unmarshal(m.Data, &ev))
+		require.NoError(t, events.CheckDecision("duhu", m.Subject, ev), at)
 		if ev.Type != events.TypeAssignmentCreated {
 			continue
 		}

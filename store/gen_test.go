@@ -148,7 +148,7 @@ func (s *storm) step() {
 		}
 		s.emit(s.sub("shelter", fmt.Sprintf("s%d", s.rng.IntN(3))), typ, fmt.Sprintf(`{"people":%d,"household":"h%d"}`, 1+s.rng.IntN(4), s.rng.IntN(20)), rows, true)
 	case k < 91:
-		s.emit(s.sub("out", "warning"), "flood.warning.issued", `{"warning":"w1","level":"red","area":["nancun"]}`, map[string]int{"warnings": 1}, false)
+		s.emit(s.sub("out", "warning"), "flood.warning.issued", `{"type":"warning.issued","id":"w1","level":"red","scope":"village"}`, map[string]int{"warnings": 1}, false)
 	case k < 92:
 		s.emit(s.sub("out", "evac"), "flood.evac.assigned", `{"order":"e1","household":"h1","shelter":"s1"}`, map[string]int{"evac_orders": 1}, false)
 	case k < 94:

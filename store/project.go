@@ -9,8 +9,11 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/floodcmd/floodcmd/dispatch"
+	_ "github.com/floodcmd/floodcmd/engine" // binds the domain packages' decision types to the registry
+	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/geo"
+	"github.com/floodcmd/floodcmd/warning"
 )
 
 // Message is one message of a town's log as the projector sees it.
@@ -116,15 +119,14 @@ func (p *Projector) add(r *rows, m Message) {
 	case events.ChanOut:
 		p.addDecision(r, seq, ev)
 		return
-	case "aid":
+	case events.ChanAid:
+		var a events.Aid
+		if ev.DecodeData(&a) != nil {
+			return // the engine refuses it too; its rejection will say why
+		}
 		r.batch.Queue(`INSERT INTO aid_requests (town, seq, type, event_id, request, direction, from_town, to_town, incident, at, data)
 			VALUES ($1,$2,$3,$4,$5,'received',$6,$7,$8,$9,$10)`, town, seq, clean(ev.Type), clean(ev.ID),
-			nullable(field(ev.Data, "request", "request_id")), nullable(field(ev.Data, "from", "from_town", "requester")),
-			town, nullable(field(ev.Data, "incident")), ev.Time, jsonb(ev.Data))
-		return
-	}
-	// Types that later contract versions add on input channels are kept generically.
-	if p.addGeneric(r, seq, ev, "") {
+			nullable(a.Request), nullable(a.From), town, nullable(a.Incident), ev.Time, jsonb(ev.Data))
 		return
 	}
 	in, err := events.Validate(town, m.Subject, m.Data)
@@ -217,16 +219,44 @@ func (p *Projector) addInput(r *rows, seq int64, in events.Input) {
 	}
 }
 
-// addDecision projects one of the engine's decisions.
+// addDecision projects one of the engine's decisions, decoded through the
+// registry (events.Decisions) into its owner's type. A type the registry does
+// not know (a later version's) is kept in events only.
 func (p *Projector) addDecision(r *rows, seq int64, ev events.Event) {
 	town := p.cfg.Town
-	if p.addGeneric(r, seq, ev, "given") {
+	spec, data, ok, err := events.DecodeDecision(ev)
+	if !ok || err != nil {
 		return
 	}
-	var d dispatch.Decision
-	if ev.DecodeData(&d) != nil {
-		return
+	switch d := data.(type) {
+	case *dispatch.Decision:
+		p.addDispatchDecision(r, seq, ev, d)
+	case *evac.Decision:
+		r.batch.Queue(`INSERT INTO evac_orders (town, seq, type, event_id, order_id, operator, at, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+			town, seq, clean(ev.Type), clean(ev.ID), nullable(d.Order), nil, ev.Time, jsonb(ev.Data))
+	case *warning.Change:
+		switch spec.Type {
+		case events.TypeWarningIssued, events.TypeWarningLowered, events.TypeWarningCleared:
+			r.batch.Queue(`INSERT INTO warnings (town, seq, type, event_id, warning, level, at, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+				town, seq, clean(ev.Type), clean(ev.ID), nullable(d.ID), nullable(d.Level), ev.Time, jsonb(ev.Data))
+		}
+	case *events.Aid:
+		p.addAidGiven(r, seq, ev, d.Request, d.To, d.Incident)
+	case *events.AidDelivered:
+		p.addAidGiven(r, seq, ev, "", d.To, "")
 	}
+}
+
+// addAidGiven keeps one of our own mutual-aid messages (or its delivery marker).
+func (p *Projector) addAidGiven(r *rows, seq int64, ev events.Event, request, to, incident string) {
+	r.batch.Queue(`INSERT INTO aid_requests (town, seq, type, event_id, request, direction, from_town, to_town, incident, at, data)
+		VALUES ($1,$2,$3,$4,$5,'given',$1,$6,$7,$8,$9)`, p.cfg.Town, seq, clean(ev.Type), clean(ev.ID),
+		nullable(request), nullable(to), nullable(incident), ev.Time, jsonb(ev.Data))
+}
+
+// addDispatchDecision projects one of the dispatcher's decisions.
+func (p *Projector) addDispatchDecision(r *rows, seq int64, ev events.Event, d *dispatch.Decision) {
+	town := p.cfg.Town
 	at := d.Time
 	if at.IsZero() {
 		at = ev.Time
@@ -239,7 +269,10 @@ func (p *Projector) addDecision(r *rows, seq int64, ev events.Event) {
 		r.batch.Queue(`INSERT INTO assignment_status (town, seq, assignment, status, responder, at) VALUES ($1,$2,$3,'created',$4,$5)`,
 			town, seq, clean(d.Assignment), clean(d.Responder), at)
 	case events.TypeAssignmentCancelled, events.TypeAssignmentTimedOut:
-		status := strings.TrimPrefix(ev.Type, "flood.assignment.")
+		status := "cancelled"
+		if ev.Type == events.TypeAssignmentTimedOut {
+			status = "timed_out"
+		}
 		r.batch.Queue(`INSERT INTO assignment_status (town, seq, assignment, status, responder, at) VALUES ($1,$2,$3,$4,$5,$6)`,
 			town, seq, clean(d.Assignment), status, nullable(d.Responder), at)
 	case events.TypeIncidentResolved:
@@ -249,49 +282,4 @@ func (p *Projector) addDecision(r *rows, seq int64, ev events.Event) {
 		r.batch.Queue(`INSERT INTO aid_requests (town, seq, type, event_id, request, direction, from_town, incident, at, data)
 			VALUES ($1,$2,$3,$4,$4,'needed',$1,$5,$6,$7)`, town, seq, clean(ev.Type), clean(ev.ID), nullable(d.Incident), at, jsonb(ev.Data))
 	}
-}
-
-// addGeneric keeps warning, evacuation and mutual-aid events, whose typed
-// projections come with their contract types, in their tables from data alone.
-func (p *Projector) addGeneric(r *rows, seq int64, ev events.Event, aidDirection string) bool {
-	town := p.cfg.Town
-	switch {
-	case strings.HasPrefix(ev.Type, "flood.warning."):
-		r.batch.Queue(`INSERT INTO warnings (town, seq, type, event_id, warning, level, at, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-			town, seq, clean(ev.Type), clean(ev.ID), nullable(field(ev.Data, "warning", "id")), nullable(field(ev.Data, "level", "severity")),
-			ev.Time, jsonb(ev.Data))
-	case strings.HasPrefix(ev.Type, "flood.evac."):
-		r.batch.Queue(`INSERT INTO evac_orders (town, seq, type, event_id, order_id, operator, at, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-			town, seq, clean(ev.Type), clean(ev.ID), nullable(field(ev.Data, "order", "evacuation", "id")), nullable(field(ev.Data, "operator")),
-			ev.Time, jsonb(ev.Data))
-	case strings.HasPrefix(ev.Type, "flood.aid.") && aidDirection != "":
-		r.batch.Queue(`INSERT INTO aid_requests (town, seq, type, event_id, request, direction, from_town, to_town, incident, at, data)
-			VALUES ($1,$2,$3,$4,$5,$6,$1,$7,$8,$9,$10)`, town, seq, clean(ev.Type), clean(ev.ID),
-			nullable(field(ev.Data, "request", "request_id")), aidDirection, nullable(field(ev.Data, "to", "to_town", "provider")),
-			nullable(field(ev.Data, "incident")), ev.Time, jsonb(ev.Data))
-	default:
-		return false
-	}
-	return true
-}
-
-// field returns the first of names present in a JSON object as a string
-// (numbers and booleans as written), "" if none is.
-func field(data []byte, names ...string) string {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(data, &obj) != nil {
-		return ""
-	}
-	for _, n := range names {
-		v, ok := obj[n]
-		if !ok {
-			continue
-		}
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			return s
-		}
-		return string(bytes.TrimSpace(v))
-	}
-	return ""
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -259,4 +260,26 @@ func TestReportPageNamesAndColours(t *testing.T) {
 	}
 	assert.Len(t, styles, 14, "no two gauges drawn alike")
 	assert.Len(t, hourBars(r.CheckIns, time.UTC).Bars, 2)
+}
+
+// field returns the first of names present in a JSON object as a string
+// (numbers and booleans as written), "" if none is: an independent reading of
+// the data, for the test.
+func field(data []byte, names ...string) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return ""
+	}
+	for _, n := range names {
+		v, ok := obj[n]
+		if !ok {
+			continue
+		}
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return s
+		}
+		return string(bytes.TrimSpace(v))
+	}
+	return ""
 }

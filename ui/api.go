@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -35,8 +36,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotFound, &apiError{Kind: "not found",
-		Message: fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path)})
+	s.writeError(w, r, refusal(errcode.NotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path)))
 }
 
 // handlePostEvent appends one contract event, given with its subject, to the log:
@@ -78,7 +78,7 @@ func (s *Server) noteRejection(r *http.Request, subject string, raw []byte, inv 
 	if ev, err := events.DecodeEnvelope(raw); err == nil {
 		id = ev.ID
 	}
-	notice := events.Rejected{EventID: id, Subject: subject, Reason: inv.Error(), Field: inv.Field, Value: inv.Value, Detail: inv}
+	notice := events.Rejection(id, subject, 0, inv)
 	ev, err := events.New(newID("http-rejected"), "floodcmd/"+s.deps.Town+"/http", events.TypeEventRejected, time.Now(), notice)
 	if err == nil {
 		_, err = s.deps.Publisher.Publish(r.Context(), events.RejectedSubject(s.deps.Town), ev)

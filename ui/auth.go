@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/floodcmd/floodcmd/errcode"
 )
 
 // CookieName holds the token for browsers (set by GET /login?token=…).
@@ -44,12 +46,13 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (Principal
 		msg = err.Error()
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="floodcmd"`)
-	s.deny(w, r, http.StatusUnauthorized, "unauthorised", msg)
+	s.deny(w, r, errcode.Unauthorised, msg)
 	return Principal{}, false
 }
 
 // deny answers 401/403 as JSON to the API and as a short page to a browser.
-func (s *Server) deny(w http.ResponseWriter, r *http.Request, status int, kind, msg string) {
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, code errcode.Code, msg string) {
+	status := statusOf(code)
 	if !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(status)
@@ -58,7 +61,7 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, status int, kind, 
 			status, htmlEscape(msg))
 		return
 	}
-	writeJSON(w, status, &apiError{Kind: kind, Message: msg})
+	s.writeError(w, r, refusal(code, msg))
 }
 
 func htmlEscape(s string) string {
@@ -74,12 +77,12 @@ func (s *Server) allow(h http.HandlerFunc, roles ...string) http.Handler {
 			return
 		}
 		if !slices.Contains(roles, p.Role) {
-			s.deny(w, r, http.StatusForbidden, "forbidden",
+			s.deny(w, r, errcode.Forbidden,
 				fmt.Sprintf("a %s token may not use %s %s", p.Role, r.Method, r.URL.Path))
 			return
 		}
 		if why := s.crossSite(r); why != "" {
-			s.deny(w, r, http.StatusForbidden, "forbidden", why)
+			s.deny(w, r, errcode.Forbidden, why)
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
@@ -139,7 +142,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		if tok != "" {
 			msg = err.Error()
 		}
-		s.deny(w, r, http.StatusUnauthorized, "unauthorised", msg)
+		s.deny(w, r, errcode.Unauthorised, msg)
 		return
 	}
 	if p.linkOnly {

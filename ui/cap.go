@@ -14,6 +14,7 @@ import (
 
 	capxml "github.com/floodcmd/floodcmd/cap"
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/warning"
 )
@@ -106,8 +107,8 @@ func (s *Server) handleCAPAlert(w http.ResponseWriter, r *http.Request) {
 	var err error
 	s.deps.Engine.Read(func(st *engine.State) { a, err = st.CAPAlert(id) })
 	if errors.Is(err, warning.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, &apiError{Kind: "not found", Message: fmt.Sprintf(
-			"no CAP alert %q: GET /api/cap lists them (an ended warning is kept %s after its Cancel)", id, warning.CAPRetention)})
+		s.writeError(w, r, refusal(errcode.NotFound, fmt.Sprintf(
+			"no CAP alert %q: GET /api/cap lists them (an ended warning is kept %s after its Cancel)", id, warning.CAPRetention)))
 		return
 	}
 	if err != nil {
@@ -136,13 +137,12 @@ func (s *Server) handleCAPReceived(w http.ResponseWriter, r *http.Request) {
 }
 
 // tooLarge is the answer to a CAP document over the limit: 413, never a cut.
-func tooLarge(n int64) *apiError {
+func tooLarge(n int64) error {
 	size := "larger"
 	if n > 0 {
 		size = fmt.Sprintf("%d bytes", n)
 	}
-	return &apiError{Status: http.StatusRequestEntityTooLarge, Kind: "too large", Message: fmt.Sprintf(
-		"a CAP document is at most %d bytes (180 KiB); this one is %s", capxml.MaxBytes, size)}
+	return refusal(errcode.TooLarge, fmt.Sprintf("a CAP document is at most %d bytes (180 KiB); this one is %s", capxml.MaxBytes, size))
 }
 
 // handleCAPIn takes a CAP 1.2 alert from the meteorological service (POST

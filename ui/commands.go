@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -64,7 +65,7 @@ func (s *Server) handleResponderStatus(w http.ResponseWriter, r *http.Request) {
 	rid := r.PathValue("rid")
 	p := principalOf(r)
 	if !actsFor(p, rid) {
-		s.deny(w, r, http.StatusForbidden, "forbidden", fmt.Sprintf("a %s token for %q may not report for responder %q", p.Role, p.Subject, rid))
+		s.deny(w, r, errcode.Forbidden, fmt.Sprintf("a %s token for %q may not report for responder %q", p.Role, p.Subject, rid))
 		return
 	}
 	body, err := readObject(r)

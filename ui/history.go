@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/floodcmd/floodcmd/store"
+
+	"github.com/floodcmd/floodcmd/errcode"
 )
 
 // handleHistory serves GET /api/history?from=&to=&limit=: the incidents of a
@@ -15,8 +17,8 @@ import (
 // and places are personal data the viewer role never sees.
 func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Reports == nil {
-		writeJSON(w, http.StatusServiceUnavailable, &apiError{Kind: "unavailable",
-			Message: "the incident history reads the town's record in PostgreSQL: start floodcmd serve with --db (FLOODCMD_DB)"})
+		s.writeError(w, r, refusal(errcode.Unavailable,
+			"the incident history reads the town's record in PostgreSQL: start floodcmd serve with --db (FLOODCMD_DB)"))
 		return
 	}
 	from, to, err := reportRange(r)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/floodcmd/floodcmd/errcode"
 )
 
 //go:embed web
@@ -28,7 +30,7 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleResponderPage(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r)
 	if !actsFor(p, r.PathValue("rid")) {
-		s.deny(w, r, http.StatusForbidden, "forbidden", "this page belongs to responder "+r.PathValue("rid"))
+		s.deny(w, r, errcode.Forbidden, "this page belongs to responder "+r.PathValue("rid"))
 		return
 	}
 	s.page(w, r, "responder.html")
@@ -39,7 +41,7 @@ func (s *Server) handleResponderPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleResponderManifest(w http.ResponseWriter, r *http.Request) {
 	rid := r.PathValue("rid")
 	if !actsFor(principalOf(r), rid) {
-		s.deny(w, r, http.StatusForbidden, "forbidden", "this app belongs to responder "+rid)
+		s.deny(w, r, errcode.Forbidden, "this app belongs to responder "+rid)
 		return
 	}
 	m := map[string]any{

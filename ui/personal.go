@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/evac"
@@ -59,7 +60,7 @@ func init() {
 	markFields(evac.OrderView{}, freeText, "CancelReason")
 	markFields(evac.OrderInput{}, freeText, "Reason")
 	markFields(events.AidResponder{}, personal, "Name", "NameEn", "Phone", "Lat", "Lon")
-	markFields(engine.AidStep{}, freeText, "Note")
+	markFields(aid.Step{}, freeText, "Note")
 	markFields(events.Rejected{}, personal, "Value", "Detail")
 	markFields(events.Rejected{}, freeText, "Reason")
 	markFields(warning.Proposal{}, freeText, "Reason")
@@ -68,7 +69,7 @@ func init() {
 	markFields(dispatch.IncidentView{}, personal, "ResolvedBy")
 	markFields(evac.OrderInput{}, personal, "Operator")
 	markFields(evac.OrderView{}, personal, "CancelledBy")
-	markFields(engine.AidView{}, personal, "Operator")
+	markFields(aid.Record{}, personal, "Operator")
 	// Whole lists of households are personal: a viewer reads the headcounts.
 	markFields(engine.DomainView{}, personal, "Unaccounted")
 }

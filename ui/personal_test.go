@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 )
@@ -128,7 +129,7 @@ func TestNoPersonalDataForViewerOrPartner(t *testing.T) {
 					own := 0
 					for _, a := range pv.Aid {
 						assert.Equal(t, who.Subject, a.Town, "partner %s reads only its own requests", who.Subject)
-						if a.Direction == engine.AidIn {
+						if a.Direction == aid.In {
 							own++
 							assert.Equal(t, 22.065, a.MeetLat, "the meeting point, rounded")
 						}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/store"
 )
 
@@ -52,8 +53,8 @@ func reportRange(r *http.Request) (from, to time.Time, err error) {
 
 func (s *Server) report(w http.ResponseWriter, r *http.Request) (store.Report, bool) {
 	if s.deps.Reports == nil {
-		writeJSON(w, http.StatusServiceUnavailable, &apiError{Kind: "unavailable",
-			Message: "the after-action report reads the town's record in PostgreSQL: start floodcmd serve with --db (FLOODCMD_DB)"})
+		s.writeError(w, r, refusal(errcode.Unavailable,
+			"the after-action report reads the town's record in PostgreSQL: start floodcmd serve with --db (FLOODCMD_DB)"))
 		return store.Report{}, false
 	}
 	from, to, err := reportRange(r)

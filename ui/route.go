@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/geo"
 )
 
@@ -46,7 +47,7 @@ func (s *Server) handleRoute(w http.ResponseWriter, r *http.Request) {
 	route, err := g.Route(from, to)
 	switch {
 	case errors.Is(err, geo.ErrUnreachable):
-		writeJSON(w, http.StatusUnprocessableEntity, &apiError{Kind: "unreachable", Message: err.Error()})
+		s.writeError(w, r, refusal(errcode.Unreachable, err.Error()))
 		return
 	case errors.Is(err, geo.ErrTooFar):
 		s.writeError(w, r, invalid(err.Error(), nil))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/geo"
 )
 
@@ -54,7 +55,7 @@ func townPhone(sc *geo.Scenario) string {
 func (s *Server) handleScenarioLayer(w http.ResponseWriter, r *http.Request) {
 	kind := r.PathValue("kind")
 	if !slices.Contains(scenarioLayers, kind) {
-		writeJSON(w, http.StatusNotFound, &apiError{Kind: "not found", Message: fmt.Sprintf("no map layer %q; layers: %v", kind, scenarioLayers)})
+		s.writeError(w, r, refusal(errcode.NotFound, fmt.Sprintf("no map layer %q; layers: %v", kind, scenarioLayers)))
 		return
 	}
 	sc := s.deps.Domain.Scenario()
@@ -256,7 +257,7 @@ const surroundPadDeg = 0.014
 // handleSurroundings answers GET /api/responders/{rid}/surroundings?from=lat,lon&to=lat,lon.
 func (s *Server) handleSurroundings(w http.ResponseWriter, r *http.Request) {
 	if !actsFor(principalOf(r), r.PathValue("rid")) {
-		s.deny(w, r, http.StatusForbidden, "forbidden", "these surroundings belong to responder "+r.PathValue("rid"))
+		s.deny(w, r, errcode.Forbidden, "these surroundings belong to responder "+r.PathValue("rid"))
 		return
 	}
 	q := r.URL.Query()

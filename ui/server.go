@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/events"
 )
 
@@ -100,8 +101,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	if r.ContentLength > MaxBodyBytes {
-		writeJSON(w, http.StatusRequestEntityTooLarge, &apiError{Kind: "too large",
-			Message: fmt.Sprintf("the request body is %d bytes; at most %d are accepted", r.ContentLength, MaxBodyBytes)})
+		s.writeError(w, r, refusal(errcode.TooLarge,
+			fmt.Sprintf("the request body is %d bytes; at most %d are accepted", r.ContentLength, MaxBodyBytes)))
 		return
 	}
 	if r.Body != nil {
@@ -131,27 +132,12 @@ func readBody(r *http.Request) ([]byte, error) {
 	raw, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Kind: "too large",
-			Message: fmt.Sprintf("the request body is over %d bytes", tooBig.Limit)}
+		return nil, refusal(errcode.TooLarge, fmt.Sprintf("the request body is over %d bytes", tooBig.Limit))
 	}
 	if err != nil {
 		return nil, invalid("could not read the request body", nil)
 	}
 	return raw, nil
-}
-
-// apiError is the one error vocabulary operators see: a kind and a message.
-type apiError struct {
-	Status  int             `json:"-"`
-	Kind    string          `json:"error"`
-	Message string          `json:"message"`
-	Detail  *events.Invalid `json:"detail,omitempty"`
-}
-
-func (e *apiError) Error() string { return e.Message }
-
-func invalid(msg string, detail *events.Invalid) *apiError {
-	return &apiError{Status: http.StatusBadRequest, Kind: "invalid", Message: msg, Detail: detail}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -162,20 +148,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// writeError answers with the error's kind and message; internal details go to the log only.
+// writeError answers with the error's code, its status (httpStatus) and its
+// message; internal details go to the log only.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *apiError
-	var nr *NotReady
-	if errors.As(err, &nr) && nr.Status != 0 {
-		// The log cannot take input now (disk full, stream gone): say so, not "internal".
-		s.deps.Logger.Warn("input refused: the log cannot take it", "method", r.Method, "path", r.URL.Path, "check", nr.Check, "err", err)
-		writeJSON(w, nr.Status, &apiError{Status: nr.Status, Kind: nr.Check, Message: nr.Message})
-		return
-	}
-	if !errors.As(err, &ae) {
+	status, body, internal := bodyOf(err)
+	switch {
+	case internal:
 		s.deps.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		ae = &apiError{Status: http.StatusInternalServerError, Kind: "internal",
-			Message: "internal error; the details are in the server log"}
+	case body.Code == errcode.StorageFull || body.Code == errcode.Unavailable:
+		s.deps.Logger.Warn("input refused: the log cannot take it", "method", r.Method, "path", r.URL.Path, "check", body.Kind, "err", err)
 	}
-	writeJSON(w, ae.Status, ae)
+	writeJSON(w, status, body)
 }

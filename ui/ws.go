@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/floodcmd/floodcmd/errcode"
 )
 
 const (
@@ -27,11 +29,11 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 // handleWS is GET /ws: a snapshot, then deltas; ?since=SEQ resumes.
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Hub == nil {
-		writeJSON(w, http.StatusServiceUnavailable, &apiError{Kind: "unavailable", Message: "no live feed in this instance"})
+		s.writeError(w, r, refusal(errcode.Unavailable, "no live feed in this instance"))
 		return
 	}
 	if !s.sameOrigin(r) {
-		s.deny(w, r, http.StatusForbidden, "forbidden", "websocket from another origin refused: "+r.Header.Get("Origin"))
+		s.deny(w, r, errcode.Forbidden, "websocket from another origin refused: "+r.Header.Get("Origin"))
 		return
 	}
 	var since *uint64
@@ -43,10 +45,10 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		}
 		since = &n
 	}
-	release, refusal := s.wsConns.take(principalOf(r), tokenOf(r))
-	if refusal != "" {
+	release, why := s.wsConns.take(principalOf(r), tokenOf(r))
+	if why != "" {
 		w.Header().Set("Retry-After", "5")
-		writeJSON(w, http.StatusTooManyRequests, &apiError{Kind: "too many", Message: refusal})
+		s.writeError(w, r, refusal(errcode.TooMany, why))
 		return
 	}
 	defer release()

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/floodcmd/floodcmd/dispatch"
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/evac"
 	"github.com/floodcmd/floodcmd/geo"
 )
@@ -149,13 +150,10 @@ func (t *table) translate(err error) error {
 	for _, e := range list {
 		var line int
 		var col, val, rule string
-		var dr *dispatch.RowError
-		var er *evac.RowError
+		var re *errcode.Error
 		switch {
-		case errors.As(e, &dr):
-			line, col, val, rule = dr.Row, dr.Column, dr.Value, dr.Rule
-		case errors.As(e, &er):
-			line, col, val, rule = er.Row, er.Column, er.Value, er.Rule
+		case errors.As(e, &re) && re.Row > 0:
+			line, col, val, rule = re.Row, re.Field, re.Value, re.Rule
 		default:
 			out.Problems = append(out.Problems, &CellError{Row: t.headerRow, Rule: e.Error()})
 			continue

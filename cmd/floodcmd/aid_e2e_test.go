@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
@@ -74,13 +75,13 @@ func command(id, verb, data string) string {
 	return fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"board/test","type":"flood.command.%s","time":"2022-05-12T23:40:00+08:00","data":%s}`, id, verb, data)
 }
 
-func aidOf(v engine.View, dir string) (engine.AidView, bool) {
+func aidOf(v engine.View, dir string) (aid.Record, bool) {
 	for _, a := range v.Aid {
 		if a.Direction == dir {
 			return a, true
 		}
 	}
-	return engine.AidView{}, false
+	return aid.Record{}, false
 }
 
 func countResponders(v engine.View, pred func(dispatch.ResponderView) bool) int {
@@ -129,11 +130,11 @@ func (f *aidFlow) run(halfway func()) {
 	t := f.t
 	start := time.Now()
 	f.publish("flood.chixi.incident", aidIncident)
-	var req engine.AidView
+	var req aid.Record
 	require.Eventually(t, func() bool {
-		a, ok := aidOf(f.state(f.duhu), engine.AidIn)
+		a, ok := aidOf(f.state(f.duhu), aid.In)
 		req = a
-		return ok && a.State == engine.AidRequested
+		return ok && a.State == aid.Requested
 	}, 20*time.Second, 50*time.Millisecond, "Duhu never received Chixi's request; chixi:\n%s", f.chixi.out)
 	assert.Equal(t, "chixi", req.Town)
 	assert.Equal(t, []events.AidNeed{{Capability: "evacuation", Count: 10}}, req.Needs)
@@ -158,7 +159,7 @@ func (f *aidFlow) run(halfway func()) {
 	for rid, n := range guestAssignments(cx) {
 		assert.Equal(t, 1, n, "one assignment for %s", rid)
 	}
-	out, ok := aidOf(cx, engine.AidOut)
+	out, ok := aidOf(cx, aid.Out)
 	require.True(t, ok)
 	assert.Equal(t, 8, out.Committed, "one commit folded")
 	assert.Equal(t, 8, out.Offered, "Duhu offered what its operator approved")
@@ -180,12 +181,12 @@ func (f *aidFlow) run(halfway func()) {
 	f.publish("flood.chixi.command", command("release-"+req.Request, "release_aid",
 		fmt.Sprintf(`{"request":%q,"operator":"赤溪值班员","reason":"转移完成"}`, req.Request)))
 	require.Eventually(t, func() bool {
-		a, _ := aidOf(f.state(f.duhu), engine.AidIn)
-		return a.State == engine.AidReleased
+		a, _ := aidOf(f.state(f.duhu), aid.In)
+		return a.State == aid.Released
 	}, 20*time.Second, 50*time.Millisecond, "Duhu never saw the release")
 	dh = f.state(f.duhu)
 	assert.Zero(t, countResponders(dh, func(r dispatch.ResponderView) bool { return r.Status == dispatch.StatusLent }))
-	in, _ := aidOf(dh, engine.AidIn)
+	in, _ := aidOf(dh, aid.In)
 	require.Len(t, in.Responders, 8)
 	avail := map[string]bool{}
 	for _, r := range dh.Responders {
@@ -222,9 +223,9 @@ func (f *aidFlow) exactlyOnce() {
 	assert.Equal(t, 8, f.logCount("chixi", "flood.chixi.out.assignment.*")-f.ownAssignments(), "eight guest assignments")
 	// The inboxes may hold a re-sent copy (dedup window or not): the fold counts one.
 	cx := f.state(f.chixi)
-	out, _ := aidOf(cx, engine.AidOut)
+	out, _ := aidOf(cx, aid.Out)
 	assert.Equal(t, 8, out.Committed)
-	assert.Equal(t, engine.AidReleased, out.State)
+	assert.Equal(t, aid.Released, out.State)
 }
 
 func (f *aidFlow) ownAssignments() int {
@@ -289,7 +290,7 @@ func TestMutualAidSurvivesKill(t *testing.T) {
 func ownDispatch(t *testing.T, f *aidFlow) map[string]int {
 	f.publish("flood.chixi.incident", aidIncident)
 	require.Eventually(t, func() bool {
-		_, ok := aidOf(f.state(f.chixi), engine.AidOut)
+		_, ok := aidOf(f.state(f.chixi), aid.Out)
 		return ok
 	}, 20*time.Second, 50*time.Millisecond, "Chixi never asked for aid; chixi:\n%s", f.chixi.out)
 	got := map[string]int{}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +20,8 @@ import (
 type projection struct {
 	store *store.Store
 	proj  *store.Projector
+	// stopped is why the projector stopped for good while the town ran, or nil.
+	stopped atomic.Pointer[error]
 }
 
 // newProjection opens --db (without waiting for PostgreSQL: the projector
@@ -58,18 +62,36 @@ func (p *projection) Lag(ctx context.Context) (int64, bool) {
 	return int64(lag), true
 }
 
-// Run projects until ctx ends.
-func (p *projection) Run(ctx context.Context) {
-	if p.proj != nil {
-		_ = p.proj.Run(ctx)
+// Run projects until ctx ends. The projector retries every failure itself
+// (logged, and named by Ready while it catches up); should it ever stop for
+// good, the error is logged and Ready names it from then on, while the town's
+// dispatch goes on without PostgreSQL.
+func (p *projection) Run(ctx context.Context, log *slog.Logger) {
+	if p.proj == nil {
+		return
 	}
+	err := p.proj.Run(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	if err == nil {
+		err = errors.New("it returned without an error")
+	}
+	log.Error("projector to PostgreSQL stopped; restart floodcmd serve to resume it", "err", err)
+	p.stopped.Store(&err)
 }
 
 // Ready holds /readyz until the projector has caught up with the log as it was
 // at start, as the engine's replay does; a later outage of PostgreSQL does not
 // take the board down with it (the lag is in /metrics).
 func (p *projection) Ready(ctx context.Context) error {
-	if p.proj == nil || p.proj.CaughtUp() {
+	if p.proj == nil {
+		return nil
+	}
+	if err := p.stopped.Load(); err != nil {
+		return fmt.Errorf("projector to PostgreSQL stopped: %v; restart floodcmd serve to resume it", *err)
+	}
+	if p.proj.CaughtUp() {
 		return nil
 	}
 	lag, _ := p.proj.Lag(ctx)

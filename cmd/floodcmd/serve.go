@@ -16,18 +16,11 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/floodcmd/floodcmd/dispatch"
-	drillsim "github.com/floodcmd/floodcmd/drill"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/natsjs"
-	"github.com/floodcmd/floodcmd/scenario"
-	"github.com/floodcmd/floodcmd/ui"
 )
 
 // serveConfig is what `floodcmd serve` is told.
@@ -123,230 +116,18 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (serve
 	return c, nil
 }
 
+// serve is `floodcmd serve`: the town's server, run until ctx ends or a part fails.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := parseServe(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	holder, err := leaseHolder(cfg.dataDir)
+	s, err := newServer(ctx, cfg, stdout)
 	if err != nil {
 		return err
 	}
-	// One process per data directory, before anything in it is opened.
-	unlock, err := lockDataDir(cfg.dataDir)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-
-	nc, ns, closeNATS, err := connectNATS(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeNATS()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
-	}
-	// A cluster just started may have no JetStream meta leader yet: wait, saying for what.
-	stream, err := natsjs.Await(ctx, log, cfg.startTimeout, "the town's stream "+natsjs.StreamName(cfg.town),
-		func(ctx context.Context) (jetstream.Stream, error) {
-			return natsjs.EnsureStream(ctx, js, cfg.town, cfg.replicas)
-		})
-	if err != nil {
-		return err
-	}
-	lease, err := natsjs.Await(ctx, log, cfg.startTimeout, "the town's lease in "+natsjs.LeaseBucket,
-		func(ctx context.Context) (*natsjs.Lease, error) {
-			l, err := natsjs.AcquireLease(ctx, js, cfg.town, holder, cfg.replicas, log)
-			if errors.Is(err, natsjs.ErrTownTaken) {
-				err = natsjs.Permanent(err)
-			}
-			return l, err
-		})
-	if err != nil {
-		return err
-	}
-
-	fsys, err := scenario.Open(cfg.scenario)
-	if err != nil {
-		return fmt.Errorf("--scenario: %w", err)
-	}
-	town, err := engine.LoadTown(fsys, cfg.town)
-	if err != nil {
-		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
-	}
-	if err := natsjs.StreamNameClash(append([]string{cfg.town}, town.Aid.Neighbours...)); err != nil {
-		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
-	}
-	if _, err := engine.AddNeighbourRoads(town, scenario.Open); err != nil {
-		return fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
-	}
-	dcfg := dispatch.DefaultConfig()
-	dcfg.AckTimeout = cfg.ackTimeout
-	if cfg.replay != "" && cfg.speed > 1 {
-		// A drill runs on its own clock, sped up; people answering a phone do
-		// not. The ack time-out is a person's time: as long in the wall clock
-		// in a drill as live, so it is speed times longer on the drill's clock.
-		dcfg.AckTimeout = time.Duration(float64(dcfg.AckTimeout) * cfg.speed)
-	}
-	domain, err := engine.NewDomain(town, dcfg)
-	if err != nil {
-		return err
-	}
-	if cfg.retention <= 0 {
-		return fmt.Errorf("--retention %s: must be positive", cfg.retention)
-	}
-	domain.SetRetention(cfg.retention)
-	log.Info("scenario loaded", "town", town.Scenario.Town.ID, "name", town.Scenario.Town.Name,
-		"villages", len(town.Scenario.Villages), "grids", len(town.Scenario.Grids), "shelters", len(town.Scenario.Shelters),
-		"responders", len(town.Roster), "road_nodes", town.Graph.Nodes, "road_components", town.Graph.Components,
-		"aid_neighbours", strings.Join(town.Aid.Neighbours, ","), "aid_auto", town.Aid.AutoAsk(), "neighbour_roads", len(town.NeighbourRoads))
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := natsjs.NewMetrics(reg, cfg.town)
-	tokens, err := ui.LoadSigner(cfg.secret, cfg.dataDir, cfg.adminToken)
-	if err != nil {
-		return err
-	}
-	var eng *natsjs.Engine
-	hub := ui.NewHub(ui.HubConfig{Logger: log, View: func() (seq uint64, v any) {
-		eng.Read(func(st *engine.State) { seq, v = st.Seq, st.View() })
-		return seq, v
-	}})
-	// A drill's decisions are on the drill's clock, like the events that cause
-	// them: response times and ack time-outs are then the drill's own.
-	replayer := &natsjs.Replayer{Publisher: natsjs.NewPublisher(js), Speed: cfg.speed}
-	var clock func() time.Time
-	if cfg.replay != "" {
-		clock = replayer.Now
-	}
-	health := &townHealth{town: cfg.town, nc: nc, stream: stream, pub: natsjs.NewPublisher(js), lease: lease}
-	snaps := natsjs.SnapshotConfig{Every: cfg.snapshotEvery, Interval: cfg.snapshotInterval, Metrics: natsjs.NewSnapshotMetrics(reg, cfg.town)}
-	if cfg.snapshots {
-		kv, err := townBucket(ctx, js, cfg.town, cfg.replicas)
-		if err != nil {
-			return err
-		}
-		snaps.Store = natsjs.NewSnapshotStore(kv)
-	}
-	eng = natsjs.New(natsjs.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain, Now: clock,
-		Logger: log, Metrics: metrics, OnApplied: hub.Applied, OnAppend: health.engineAppended, Snapshots: snaps})
-	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "floodcmd_engine_lag_events",
-		Help: "Messages in the town's log not yet folded by the engine.", ConstLabels: prometheus.Labels{"town": cfg.town}},
-		func() float64 {
-			info, err := stream.Info(context.Background())
-			if err != nil {
-				return -1
-			}
-			return float64(info.State.LastSeq) - float64(eng.AppliedSeq())
-		})
-	reg.MustRegister(lag)
-	proj, err := newProjection(ctx, cfg, stream, town.Scenario, reg, log)
-	if err != nil {
-		return err
-	}
-	defer proj.Close()
-
-	health.proj = proj
-	if ns != nil {
-		dir, _ := filepath.Abs(cfg.dataDir)
-		health.disk = newDiskWatch(ns, nc, dir, cfg.town, log)
-	}
-	deps := ui.Deps{Town: cfg.town, Engine: eng, Domain: domain, Publisher: health,
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Tokens: tokens, Hub: hub, AllowedOrigins: splitList(cfg.origins), Logger: log,
-		Ready: health.Ready}
-	if proj.store != nil {
-		deps.Reports = proj.store
-	}
-	deps.Lags = func(ctx context.Context) map[string]int64 {
-		lags := map[string]int64{}
-		if info, err := stream.Info(ctx); err == nil {
-			lags["engine"] = int64(info.State.LastSeq) - int64(eng.AppliedSeq())
-		}
-		if lag, ok := proj.Lag(ctx); ok {
-			lags["postgres"] = lag
-		}
-		return lags
-	}
-	handler := ui.NewServer(deps)
-	ln, err := net.Listen("tcp", cfg.httpAddr)
-	if err != nil {
-		return fmt.Errorf("--http %s: cannot listen (choose another with --http or FLOODCMD_HTTP): %w", cfg.httpAddr, err)
-	}
-	srv := ui.HTTPServer(handler, ui.DefaultTimeouts)
-	if err := townSecrets(ctx, js, cfg, tokens, log); err != nil {
-		return err
-	}
-
-	var drill []events.Event
-	if cfg.replay != "" {
-		if drill, err = readReplay(cfg.replay, fsys, cfg.town); err != nil {
-			return err
-		}
-	}
-
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	engErr := make(chan error, 1)
-	go func() { engErr <- eng.Run(runCtx) }()
-	go hub.Run(runCtx)
-	go proj.Run(runCtx)
-	if health.disk != nil {
-		go health.disk.run(runCtx)
-	}
-	leaseErr, leaseDone := make(chan error, 1), make(chan struct{})
-	go func() { leaseErr <- lease.Keep(runCtx); close(leaseDone) }()
-	if len(drill) > 0 {
-		go playDrill(runCtx, log, eng, replayer, drill)
-	}
-	if cfg.simulate {
-		log.Warn("drill simulator on: simulated responders and households answer (演练模拟，切勿用于真实应急)")
-		pub := natsjs.NewPublisher(js)
-		sim := &drillsim.Simulator{Town: cfg.town, Engine: eng, Speed: cfg.speed, Clock: replayer.Now, Logger: log,
-			Pub: publishFunc(func(ctx context.Context, subject string, ev events.Event) error {
-				_, err := pub.Publish(ctx, subject, ev)
-				return err
-			})}
-		go sim.Run(runCtx)
-	}
-	httpErr := make(chan error, 1)
-	scheme := "http"
-	if cfg.tlsCert != "" {
-		scheme = "https"
-		go func() { httpErr <- srv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey) }()
-	} else {
-		go func() { httpErr <- srv.Serve(ln) }()
-	}
-	log.Info("floodcmd serving", "town", cfg.town, "http", ln.Addr().String(), "board", scheme+"://"+displayAddr(ln.Addr()), "version", version)
-	if tok, generated, err := tokens.AdminLogin(time.Now()); err == nil && generated {
-		fmt.Fprintf(stdout, "\n  operator login (FLOODCMD_ADMIN_TOKEN unset; the link works for %s, then `floodcmd token --role operator --name NAME` makes another):\n  %s://%s/login?token=%s\n\n",
-			ui.AdminLoginTTL, scheme, displayAddr(ln.Addr()), tok)
-	}
-
-	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case runErr = <-engErr:
-		if runErr != nil {
-			log.Error("engine stopped", "err", runErr)
-		}
-	case runErr = <-httpErr:
-	case runErr = <-leaseErr:
-		log.Error("lost the town's lease", "err", runErr)
-	}
-	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
-	defer done()
-	_ = srv.Shutdown(shutdownCtx)
-	cancel()
-	select { // give the lease back, so another floodcmd may take the town at once
-	case <-leaseDone:
-	case <-time.After(3 * time.Second):
-	}
-	return runErr
+	runErr := s.Run(ctx)
+	return errors.Join(runErr, s.Close())
 }
 
 // connectNATS joins --nats-url, or starts the embedded server (returned, else

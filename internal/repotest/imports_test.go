@@ -12,8 +12,8 @@ import (
 // pureRequired are the packages that must be pure: the contract (events), the
 // fold (engine) and the domain packages. pureOptional joins them once it exists.
 var (
-	pureRequired = []string{"events", "engine", "geo", "dispatch", "evac", "warning"}
-	pureOptional = []string{"aid"}
+	pureRequired = []string{"events", "engine", "geo", "dispatch", "evac", "warning", "aid"}
+	pureOptional = []string{}
 )
 
 // purePackages lists the import paths and directories of the pure packages in the module.

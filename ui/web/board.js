@@ -1,6 +1,6 @@
 // board.js: the operators' board — map, the urgent block, the panels, live feed and actions.
 import { getJSON, post, el } from './api.js';
-import { t, tr, name, setLang, getLang, applyStatic, onLang, zh, colon, paren } from './i18n.js';
+import { t, tr, name, setLang, getLang, applyStatic, onLang, zh, colon, paren, refusal } from './i18n.js';
 import { Feed } from './ws.js';
 import { TownMap, clock } from './map.js';
 import { learnResponders, place, placeList, person, feature } from './names.js';
@@ -137,7 +137,7 @@ function form(title, fields, submit, onDone) {
         e.preventDefault();
         if (!f.reportValidity()) return;
         const r = await submit();
-        if (r.ok) { $('dlg').close(); flash(t('sent')); onDone?.(); } else msg.textContent = r.body.message || `HTTP ${r.status}`;
+        if (r.ok) { $('dlg').close(); flash(t('sent')); onDone?.(); } else msg.textContent = refusal(r);
       } }, t('submit'))));
   $('dlg').showModal();
 }

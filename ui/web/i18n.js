@@ -120,6 +120,7 @@ const table = {
   'ev_flood.warning.issued': ['发布预警', 'warning issued'], 'ev_flood.warning.lowered': ['预警降级', 'warning lowered'],
   'ev_flood.warning.cleared': ['预警解除', 'warning cleared'], 'ev_flood.gauge.silent': ['测站停报', 'gauge silent'],
   'ev_flood.action.proposed': ['系统建议', 'action proposed'],
+  'ev_flood.decision.voided': ['决定作废（未执行）', 'decision voided (never carried out)'], 'ev_flood.round.decided': ['决策轮次标记', 'decision round marker'],
   ev_rejected: ['（被拒收）', '(rejected)'], ev_duplicate: ['（重复）', '(duplicate)'],
 };
 
@@ -141,6 +142,12 @@ export function tr(prefix, value) {
 
 /** zh is true while the board speaks Chinese. */
 export function zh() { return lang.startsWith('zh'); }
+
+/** refusal is why the server refused a request ({status, body} from post): in Chinese the code's words come first. */
+export function refusal(res) {
+  const m = res.body?.message || `HTTP ${res.status}`;
+  return zh() && res.body?.message_zh ? `${res.body.message_zh}：${m}` : m;
+}
 
 /** fmt fills {name} placeholders of a translated template. */
 export function fmt(key, params = {}) {

@@ -13,6 +13,7 @@ const TEMPLATES = {
   nearest_available: ['就近可派', 'nearest available'],
   preempted_for_higher_priority: ['让位于更高优先级事件{incident}', 'preempted by higher-priority incident {incident}'],
   swap_fills_empty_slot: ['调换人员以填补空缺', 'swapped to fill an empty slot'],
+  rebalanced_before_leaving: ['出发前重新调配，行程缩短约{saved}', 're-planned before leaving: about {saved} less travel'],
   aid_needed: ['镇内无可派力量，需请求外援', 'the town cannot cover it: aid needed'],
   timeout: ['超时未应答（{timeout}）', 'no accept within {timeout}'],
   declined: ['救援人员拒绝', 'declined by the responder'],
@@ -40,6 +41,7 @@ function fromCode(code, p) {
   if (q.incident) q.incident = '';
   if (q.responder) q.responder = person(q.responder);
   if (p.ack_timeout_s != null) q.timeout = duration(+p.ack_timeout_s);
+  if (p.saved_s != null) q.saved = duration(+p.saved_s);
   let s = (zh() ? zhT : enT).replace(/\{(\w+)\}/g, (_, k) => String(q[k] ?? ''));
   const extra = [];
   if (p.capability && !/\{capability\}/.test(zhT)) extra.push(zh() ? `能力：${tr('c_', p.capability)}` : p.capability);

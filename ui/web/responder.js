@@ -3,7 +3,7 @@
 // navigation app, a call to the command centre, and reporting an incident from where they stand.
 // Installable (manifest + service worker, sw.js): it opens with no signal on the last assignment.
 import { getJSON, post, el } from './api.js';
-import { t, tr, name, setLang, getLang, applyStatic, onLang, note, zh } from './i18n.js';
+import { t, tr, name, setLang, getLang, applyStatic, onLang, note, zh, refusal } from './i18n.js';
 import { Feed } from './ws.js';
 import { TownMap, clock } from './map.js';
 import { place } from './names.js';
@@ -119,7 +119,7 @@ async function report(status, a, extra = {}) {
   if (gps) { body.lon = gps[0]; body.lat = gps[1]; }
   const answers = await outbox.push({ body });
   const bad = answers.find((x) => !x.res.ok);
-  $('msg').textContent = bad ? (bad.res.body.message || `HTTP ${bad.res.status}`) : outbox.items().length ? t('queued') : '';
+  $('msg').textContent = bad ? refusal(bad.res) : outbox.items().length ? t('queued') : '';
 }
 
 function renderQueue() {
@@ -158,7 +158,7 @@ async function sendReport() {
   const where = pick || gps;
   try {
     const res = await post('/api/incidents', { kind: $('r-kind').value, people: +$('r-people').value, note: $('r-note').value, lat: where[1], lon: where[0] });
-    $('msg').textContent = res.ok ? t('sent') : (res.body.message || `HTTP ${res.status}`);
+    $('msg').textContent = res.ok ? t('sent') : refusal(res);
   } catch { $('msg').textContent = t('offline'); }
 }
 

@@ -1,0 +1,100 @@
+package dispatch
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// rebalanceTown: x is nearest to the first incident a (2 km), z 3 km from
+// it; then b is reported right where x is. Sending z to b costs 7 km; x to b
+// and z to a, 2 + 3 km: 480 s less at 30 km/h.
+func rebalanceTown(t *testing.T, cfg Config) *Dispatcher {
+	d := newTown(t, cfg, town("x", at(2, 0), CapPatrol), town("z", at(7, 0), CapPatrol))
+	report(t, d, "a", KindRoadFlooded, "南村", at(4, 0), 0, 0)
+	decs := step(t, d, t0)
+	require.Equal(t, map[string]string{"x": "a"}, created(decs))
+	accept(t, d, decs, plain(time.Second))
+	return d
+}
+
+func TestRebalanceBeforeLeaving(t *testing.T) {
+	d := rebalanceTown(t, DefaultConfig())
+	report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
+	decs := step(t, d, plain(30*time.Second))
+	require.Equal(t, map[string]string{"x": "b", "z": "a"}, created(decs))
+	cancelled := ofType(decs, DecisionAssignmentCancelled)
+	require.Len(t, cancelled, 1)
+	c := cancelled[0]
+	require.Equal(t, "x", c.Responder)
+	require.Equal(t, CodeRebalance, c.ReasonCode, c.Reason)
+	require.Equal(t, "b", c.ReasonParams["incident"])
+	require.Equal(t, "a", c.ReasonParams["from_incident"])
+	require.Equal(t, "z", c.ReasonParams["replaced_by"])
+	require.Equal(t, 1, c.ReasonParams["moves"])
+	require.InDelta(t, 480, c.ReasonParams["saved_s"], 5, "7 km against 2 + 3 km at 30 km/h")
+	for _, dec := range ofType(decs, DecisionAssignmentCreated) {
+		require.Equal(t, CodeRebalance, dec.ReasonCode, dec.Reason)
+	}
+	require.Less(t, indexOf(decs, DecisionAssignmentCancelled), indexOf(decs, DecisionAssignmentCreated), "x is free before x is sent again")
+
+	// moved once: not again within the churn window, however much it would save
+	accept(t, d, decs, plain(31*time.Second))
+	report(t, d, "c", KindRoadFlooded, "南村", at(7, 0), 0, 0)
+	report(t, d, "e", KindRoadFlooded, "南村", at(2, 0), 0, 0)
+	decs = step(t, d, plain(40*time.Second))
+	for _, dec := range ofType(decs, DecisionAssignmentCancelled) {
+		require.NotContains(t, []string{"x", "z"}, dec.Responder, "moved %s again within %s: %s", dec.Responder, DefaultConfig().ChurnWindow, dec.Reason)
+	}
+}
+
+func TestNoRebalanceOnceLeftOrBelowTheGain(t *testing.T) {
+	t.Run("en route", func(t *testing.T) {
+		d := rebalanceTown(t, DefaultConfig())
+		require.NoError(t, d.SetStatus(StatusReport{Responder: "x", Status: StatusEnRoute, Time: plain(10 * time.Second)}))
+		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
+		decs := step(t, d, plain(30*time.Second))
+		require.Equal(t, map[string]string{"z": "b"}, created(decs), "x has left: where they are is not known well enough to re-plan")
+		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
+	})
+	t.Run("assigned too long ago, never said en route", func(t *testing.T) {
+		d := rebalanceTown(t, DefaultConfig())
+		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
+		decs := step(t, d, t0.Add(DefaultConfig().RebalanceWithin+time.Second))
+		require.Equal(t, map[string]string{"z": "b"}, created(decs), "x may have left without saying so")
+		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
+	})
+	t.Run("saves less than the gain", func(t *testing.T) {
+		cfg := DefaultConfig()
+		cfg.RebalanceGainS = 500 // the move saves 480 s
+		d := rebalanceTown(t, cfg)
+		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
+		decs := step(t, d, plain(30*time.Second))
+		require.Equal(t, map[string]string{"z": "b"}, created(decs))
+		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
+	})
+	t.Run("off", func(t *testing.T) {
+		cfg := DefaultConfig()
+		cfg.RebalanceGainS = 0
+		d := rebalanceTown(t, cfg)
+		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
+		require.Equal(t, map[string]string{"z": "b"}, created(step(t, d, plain(30*time.Second))))
+	})
+	t.Run("more urgent work is not re-planned for travel", func(t *testing.T) {
+		d := rebalanceTown(t, DefaultConfig())
+		report(t, d, "b", KindDangerousHouse, "南村", at(2, 0), 0, 0) // priority 3 against a's 4
+		decs := step(t, d, plain(30*time.Second))
+		require.Equal(t, map[string]string{"z": "b"}, created(decs))
+		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
+	})
+}
+
+func indexOf(decs []Decision, typ string) int {
+	for i, d := range decs {
+		if d.Type == typ {
+			return i
+		}
+	}
+	return -1
+}

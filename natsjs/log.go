@@ -1,0 +1,107 @@
+package natsjs
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"github.com/floodcmd/floodcmd/engine"
+)
+
+// Log is a town's JetStream stream as an engine.Log: a round is one atomic
+// batch (the stream allows atomic publish, nats-server ≥ 2.12), its
+// expectations JetStream's expected-last-sequence headers, read by an ordered
+// consumer.
+type Log struct {
+	JS     jetstream.JetStream
+	Stream jetstream.Stream
+}
+
+var _ engine.Log = (*Log)(nil)
+
+// Append implements engine.Log. A refusal of JetStream's fences is
+// engine.ErrExpectation, with the server's error wrapped too.
+func (l *Log) Append(ctx context.Context, round []engine.Entry) (uint64, error) {
+	msgs := make([]*nats.Msg, len(round))
+	for i, e := range round {
+		m := nats.NewMsg(e.Subject)
+		m.Data = e.Data
+		m.Header.Set(HeaderMsgID, e.ID)
+		m.Header.Set("Content-Type", "application/cloudevents+json")
+		if e.Expect.LastSeq != nil {
+			m.Header.Set(jetstream.ExpectedLastSeqHeader, strconv.FormatUint(*e.Expect.LastSeq, 10))
+		}
+		if e.Expect.Filter != "" {
+			m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(e.Expect.FilterSeq, 10))
+			m.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, e.Expect.Filter)
+		}
+		msgs[i] = m
+	}
+	// The first message is acknowledged before the rest is sent only for large
+	// rounds: a small round costs one round trip, a large one cannot overrun the server.
+	timeout := appendTimeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	flow := jetstreamext.BatchFlowControl{AckFirst: len(msgs) > 64, AckTimeout: timeout}
+	ack, err := jetstreamext.PublishMsgBatch(ctx, l.JS, msgs, flow)
+	if isWrongLastSeq(err) {
+		return 0, fmt.Errorf("%w: %w", engine.ErrExpectation, err)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return ack.Sequence, nil
+}
+
+// Read implements engine.Log over an ordered consumer from sequence from.
+func (l *Log) Read(ctx context.Context, from uint64, f func(engine.Record) error) error {
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	if from > 1 {
+		cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from}
+	}
+	cons, err := l.Stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("create ordered consumer: %w", err)
+	}
+	// Heartbeats every second: a server that went away is noticed in seconds, not
+	// after the default 30, and Read fails so that its caller resumes.
+	it, err := cons.Messages(jetstream.PullMaxMessages(1024), jetstream.PullExpiry(5*time.Second),
+		jetstream.PullHeartbeat(time.Second), jetstream.WithMessagesErrOnMissingHeartbeat(true))
+	if err != nil {
+		return fmt.Errorf("consume: %w", err)
+	}
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	defer it.Stop()
+	for {
+		m, err := it.Next()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		meta, err := m.Metadata()
+		if err != nil {
+			continue // not a log message
+		}
+		if err := f(engine.Record{Seq: meta.Sequence.Stream, Subject: m.Subject(), ID: m.Headers().Get(HeaderMsgID), Data: m.Data()}); err != nil {
+			return err
+		}
+	}
+}
+
+// LastSeq implements engine.Log.
+func (l *Log) LastSeq(ctx context.Context) (uint64, error) {
+	info, err := l.Stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read stream info: %w", err)
+	}
+	return info.State.LastSeq, nil
+}
