@@ -161,8 +161,8 @@ func TestSnapshotSurvivesKillDuringWrite(t *testing.T) {
 		store = snapshotsOf(t, p)
 		p.waitReady(t)
 		b := readyBody(t, p)
-		t.Logf("attempt %d: %d snapshot(s) found at start, started from %d (skipped: %q), tail %d, ready in %.2fs",
-			attempt, b.Start.Found, b.Start.SnapshotSeq, b.Start.Skipped, b.Start.TailEvents, b.Start.ReadySeconds)
+		t.Logf("attempt %d: %d snapshot(s) found at start, started from %d (skipped: %q) loaded in %.3fs, tail %d, ready in %.3fs",
+			attempt, b.Start.Found, b.Start.SnapshotSeq, b.Start.Skipped, b.Start.LoadSeconds, b.Start.TailEvents, b.Start.ReadySeconds)
 		if b.Start.Found == 1 || b.Start.Skipped != "" {
 			torn = true // the slot being written had lost its manifest, or its chunks their checksum
 			assert.Positive(t, b.Start.SnapshotSeq, "the previous snapshot was used")
