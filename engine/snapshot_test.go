@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -230,6 +231,13 @@ func TestSnapshotRefusedWhenCorruptOrForeign(t *testing.T) {
 		err := fresh.Restore(snap)
 		require.ErrorIs(t, err, ErrSnapshotUnusable)
 		assert.Contains(t, err.Error(), "build")
+	})
+	t.Run("another schema", func(t *testing.T) {
+		other := bytes.Replace(snap, []byte(`"schema":"`+SnapshotSchema), []byte(`"schema":"`+strings.Repeat("0", len(SnapshotSchema))), 1)
+		require.NotEqual(t, snap, other)
+		err := NewState("duhu", duhuDomain(t)).Restore(other)
+		require.ErrorIs(t, err, ErrSnapshotUnusable)
+		assert.Contains(t, err.Error(), "schema")
 	})
 	t.Run("another town", func(t *testing.T) {
 		err := NewState("chixi", chixiDomain(t)).Restore(snap)
