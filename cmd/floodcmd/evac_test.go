@@ -95,9 +95,22 @@ func TestEvacuateAGrid(t *testing.T) {
 	assert.Less(t, seen[events.TypeEvacEscortNeeded], vulnerable, "fewer runs than vulnerable households")
 	t.Logf("Yangning: %d vulnerable households in %d escort runs", vulnerable, seen[events.TypeEvacEscortNeeded])
 
-	// Shelter staff check every household in where it was sent.
+	// Grid workers report every household on its way (a household told and
+	// moving keeps its place whatever the plan does next), then shelter staff
+	// check each in where it was sent.
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
+	for _, h := range assignedShelters(v, "nancun-yangning") {
+		body := fmt.Sprintf(`{"specversion":"1.0","id":"moving-%s","source":"grid/nancun","type":"flood.command.household","time":"2022-05-12T23:30:00+08:00","data":{"household":%q,"status":"moving","operator":"网格员 李"}}`,
+			h.ID, h.ID)
+		_, err := js.Publish(context.Background(), "flood.duhu.command", []byte(body), jetstream.WithMsgID("moving-"+h.ID))
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool {
+		getJSON(t, p.url("/api/state"), &v)
+		g := gridCount(v, "nancun-yangning")
+		return g.Moving.Households == g.Ordered.Households && len(assignedShelters(v, "nancun-yangning")) == g.Ordered.Households
+	}, 20*time.Second, 50*time.Millisecond, "every household moving")
 	for _, h := range assignedShelters(v, "nancun-yangning") {
 		body := fmt.Sprintf(`{"specversion":"1.0","id":"in-%s","source":"shelter/%s","type":"flood.shelter.checkin","time":"2022-05-12T23:50:00+08:00","data":{"people":%d,"household":%q}}`,
 			h.ID, h.Shelter, h.Members, h.ID)
