@@ -51,6 +51,12 @@ func BenchmarkSnapshotRestore1M(b *testing.B) {
 			require.NoError(b, err)
 		}
 	})
+	b.Run("draft-under-the-lock", func(b *testing.B) {
+		for b.Loop() {
+			_, err := st.SnapshotDraft()
+			require.NoError(b, err)
+		}
+	})
 	b.Run("snapshot", func(b *testing.B) {
 		for b.Loop() {
 			_, err := st.Snapshot()
