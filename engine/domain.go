@@ -59,6 +59,8 @@ type Domain struct {
 	// unregistered counts decisions not appended because their kind has no
 	// contract type in the registry (a programming error; tests keep it 0).
 	unregistered int
+	// origin is what the domain was built from, fingerprinted for snapshots (fingerprint.go).
+	origin origin
 }
 
 // RoadState is a road that is not as the map has it: closed, or under water.
@@ -119,7 +121,7 @@ func NewDomain(t *Town, cfg dispatch.Config) (*Domain, error) {
 	return &Domain{town: t.Scenario.Town.ID, source: "floodcmd/" + t.Scenario.Town.ID, scenario: t.Scenario,
 		locator: geo.NewLocator(t.Scenario), graph: graph, dispatch: d, evac: ev, warn: warn,
 		rainfall: newRainfall(), depths: map[string]float64{}, aid: aid.New(t.Aid, t.Scenario.Town.ID, d),
-		retention: DefaultRetention}, nil
+		retention: DefaultRetention, origin: origin{town: t, cfg: cfg}}, nil
 }
 
 // Graph is the town's road graph. Route queries may run concurrently with the

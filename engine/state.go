@@ -44,6 +44,7 @@ type State struct {
 	counts     map[string]int
 	domain     *Domain
 	drill      DrillView
+	code       string // the build whose snapshots this state writes and reads (snapshot.go)
 }
 
 // DrillView says whether the log holds exercise events (a replayed storm, a

@@ -38,6 +38,9 @@ type Config struct {
 	OnAppend func(error)
 	// OnApplied, if set, is called after each message is folded, under the write lock.
 	OnApplied func(seq uint64, subject string, outcome engine.Outcome, typ string)
+	// Snapshots, when its Store is set: start from the newest usable snapshot
+	// of the fold and write one every so often (engine_snapshot.go).
+	Snapshots SnapshotConfig
 }
 
 // Engine is the single writer of a town: it folds the log and appends decisions.
@@ -56,6 +59,7 @@ type Engine struct {
 	lastSeqOf map[string]uint64
 	pending   map[string]struct{} // decisions appended, not yet read back
 	aid       aidForwarder        // sends the aid outbox apart from this loop (aid_forward.go)
+	snaps     snapshots           // fold snapshots: loaded at start, written in the background
 	// resync is set after an append with an unknown outcome: no decision until
 	// the log has been read up to resyncTo-1, so the fence and the state are exact again.
 	resync   bool
@@ -142,7 +146,17 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if startTail == 0 {
+	e.snaps.cfg = e.cfg.Snapshots
+	if e.restoreSnapshot(ctx) {
+		if err := e.fenceAfterSnapshot(ctx); err != nil {
+			return err
+		}
+		if startTail, err = e.log.LastSeq(ctx); err != nil { // the tail as of now, after the fences
+			return err
+		}
+	}
+	if startTail <= e.applied.Load() {
+		e.caughtUp()
 		e.ready.Store(true)
 	}
 	msgs := make(chan prepared, 1024)
@@ -173,6 +187,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		if !e.ready.Load() && e.applied.Load() >= startTail {
 			e.ready.Store(true)
 			e.cfg.Logger.Info("engine caught up", "town", e.cfg.Town, "seq", e.applied.Load())
+			e.caughtUp()
 		}
 		if e.resync && !e.resynced(ctx) {
 			continue
@@ -194,6 +209,7 @@ func (e *Engine) Run(ctx context.Context) error {
 				e.resync, e.resyncTo = true, 0
 			}
 		}
+		e.maybeSnapshot(ctx) // after the round: a snapshot's copy never delays a decision
 	}
 }
 
@@ -224,7 +240,7 @@ func (e *Engine) watchReader(ctx context.Context, queued int) {
 // restart, a cluster node lost) it resumes after the last message it passed on,
 // so the engine neither stops nor sees a message twice or out of order.
 func (e *Engine) read(ctx context.Context, msgs chan<- prepared) error {
-	next := uint64(1)
+	next := e.applied.Load() + 1 // after the snapshot, if one was loaded
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := e.follow(ctx, msgs, &next)

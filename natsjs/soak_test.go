@@ -99,7 +99,10 @@ func soak(t *testing.T, seed uint64, steps int) {
 }
 
 func (s *soaker) start() {
-	s.eng = s.log.startEngineWith(s.t, Config{Domain: duhuDomain(s.t), Now: s.clock.Now, Tick: 100 * time.Millisecond})
+	// Snapshots every few dozen messages: a kill -9 lands before, during or
+	// after a write, and the restart starts from whatever snapshot it finds.
+	snaps := SnapshotConfig{Store: snapStore(s.t, s.log), Every: 25 + uint64(s.rng.IntN(50)), Code: "soak"}
+	s.eng = s.log.startEngineWith(s.t, Config{Domain: duhuDomain(s.t), Now: s.clock.Now, Tick: 100 * time.Millisecond, Snapshots: snaps})
 }
 
 // step sends one random mix of inputs and says what it was.

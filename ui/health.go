@@ -105,6 +105,9 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	// Decisions in the log the fold found void (never carried out, told on
 	// their subject): 0 unless rounds had to go in while inputs kept coming.
 	s.deps.Engine.Read(func(st *engine.State) { body["decisions_void"] = st.Voided() })
+	if st, ok := s.deps.Engine.(interface{ StartInfo() any }); ok {
+		body["start"] = st.StartInfo() // the snapshot loaded, the tail folded, the time to ready
+	}
 	if s.deps.Lags != nil {
 		// How far each follower of the log is behind, ready or not: an operator
 		// sees at once that the town's record in PostgreSQL is lagging.

@@ -49,6 +49,10 @@ type serveConfig struct {
 	ackTimeout time.Duration
 	// retention: how long finished work stays in the live view (log time).
 	retention time.Duration
+	// snapshots: keep fold snapshots in NATS, every snapshotEvery messages or snapshotInterval.
+	snapshots        bool
+	snapshotEvery    uint64
+	snapshotInterval time.Duration
 }
 
 // serveFlags declares the flags of `floodcmd serve` on c.
@@ -70,6 +74,11 @@ func serveFlags(c *serveConfig, out io.Writer) *flag.FlagSet {
 		"an assignment not accepted within this time (a person's time, wall clock) goes to the next best responder")
 	fs.DurationVar(&c.retention, "retention", engine.DefaultRetention,
 		"how long (log time) a resolved incident and its assignments stay on the board and in /api/state; the rest is in /api/history (--db)")
+	fs.BoolVar(&c.snapshots, "snapshots", true,
+		"keep snapshots of the fold in the town's NATS (bucket FLOODCMD_TOWN_<TOWN>, keys snapshot.>): a start loads the newest and folds only the log after it")
+	fs.Uint64Var(&c.snapshotEvery, "snapshot-every", natsjs.DefaultSnapshotEvery, "write a fold snapshot after this many messages of the log")
+	fs.DurationVar(&c.snapshotInterval, "snapshot-interval", natsjs.DefaultSnapshotInterval,
+		"or after this long (wall clock) when any message came in (0: by count only)")
 	fs.IntVar(&c.replicas, "replicas", 1, "JetStream replicas of the town's stream (3 on a cluster)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", 2*time.Minute,
 		"how long start-up waits, with back-off, for NATS, a JetStream meta leader, the town's stream and its lease before giving up")
@@ -95,6 +104,9 @@ func parseServe(args []string, getenv func(string) string, out io.Writer) (serve
 	}
 	if !events.ValidSlug(c.town) {
 		return c, fmt.Errorf("--town %q: a slug of lower-case letters, digits, '-' or '_'", c.town)
+	}
+	if c.snapshotEvery == 0 || c.snapshotInterval < 0 {
+		return c, fmt.Errorf("--snapshot-every %d, --snapshot-interval %s: at least one message, and a duration ≥ 0 (turn snapshots off with --snapshots=false)", c.snapshotEvery, c.snapshotInterval)
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("--tls-cert and --tls-key go together (a PEM certificate and its private key)")

@@ -169,8 +169,16 @@ func newServer(ctx context.Context, cfg serveConfig, stdout io.Writer) (_ *townS
 		clock = s.replayer.Now
 	}
 	s.health = &townHealth{town: cfg.town, nc: nc, stream: stream, pub: natsjs.NewPublisher(js), lease: s.lease}
+	snaps := natsjs.SnapshotConfig{Every: cfg.snapshotEvery, Interval: cfg.snapshotInterval, Metrics: natsjs.NewSnapshotMetrics(reg, cfg.town)}
+	if cfg.snapshots {
+		kv, err := townBucket(ctx, js, cfg.town, cfg.replicas)
+		if err != nil {
+			return nil, err
+		}
+		snaps.Store = natsjs.NewSnapshotStore(kv)
+	}
 	s.eng = natsjs.New(natsjs.Config{Town: cfg.town, JS: js, Stream: stream, Domain: domain, Now: clock,
-		Logger: log, Metrics: metrics, OnApplied: s.hub.Applied, OnAppend: s.health.engineAppended})
+		Logger: log, Metrics: metrics, OnApplied: s.hub.Applied, OnAppend: s.health.engineAppended, Snapshots: snaps})
 	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "floodcmd_engine_lag_events",
 		Help: "Messages in the town's log not yet folded by the engine.", ConstLabels: prometheus.Labels{"town": cfg.town}},
 		func() float64 {
