@@ -106,11 +106,13 @@ func TestEvacuateAGrid(t *testing.T) {
 		_, err := js.Publish(context.Background(), "flood.duhu.command", []byte(body), jetstream.WithMsgID("moving-"+h.ID))
 		require.NoError(t, err)
 	}
-	require.Eventually(t, func() bool {
+	if !assert.Eventually(t, func() bool {
 		getJSON(t, p.url("/api/state"), &v)
 		g := gridCount(v, "nancun-yangning")
 		return g.Moving.Households == g.Ordered.Households && len(assignedShelters(v, "nancun-yangning")) == g.Ordered.Households
-	}, 20*time.Second, 50*time.Millisecond, "every household moving")
+	}, 30*time.Second, 50*time.Millisecond) {
+		t.Fatalf("every household moving: %+v; rejections: %s", gridCount(v, "nancun-yangning"), rejectionSample(v))
+	}
 	for _, h := range assignedShelters(v, "nancun-yangning") {
 		body := fmt.Sprintf(`{"specversion":"1.0","id":"in-%s","source":"shelter/%s","type":"flood.shelter.checkin","time":"2022-05-12T23:50:00+08:00","data":{"people":%d,"household":%q}}`,
 			h.ID, h.Shelter, h.Members, h.ID)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/floodcmd/floodcmd/dispatch"
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/scenario"
 )
@@ -94,6 +95,13 @@ func sameAsReplay(tb testing.TB, p *proc) uint64 {
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	require.NoError(tb, err)
+	// Check seals with this floodcmd's own decision key: the test process may
+	// hold another floodcmd's (an in-process server, the gate's test).
+	kv, err := js.KeyValue(context.Background(), natsjs.TownBucket("duhu"))
+	require.NoError(tb, err)
+	key, err := kv.Get(context.Background(), events.SealKeyName)
+	require.NoError(tb, err)
+	events.UseDecisionKey("duhu", key.Value())
 	stream, err := js.Stream(context.Background(), natsjs.StreamName("duhu"))
 	require.NoError(tb, err)
 	c, err := stream.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{})
