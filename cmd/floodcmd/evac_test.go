@@ -100,7 +100,11 @@ func TestEvacuateAGrid(t *testing.T) {
 	// check each in where it was sent.
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
+	// Where each household was sent, once the plan has settled (the escorts'
+	// dispatch may still re-plan households nobody has told yet).
+	v = quiescentView(t, p)
 	sent := assignedShelters(v, "nancun-yangning")
+	require.Len(t, sent, gridCount(v, "nancun-yangning").Ordered.Households, "every household has a place")
 	for _, h := range sent {
 		body := fmt.Sprintf(`{"specversion":"1.0","id":"moving-%s","source":"grid/nancun","type":"flood.command.household","time":"2022-05-12T23:30:00+08:00","data":{"household":%q,"status":"moving","operator":"网格员 李"}}`,
 			h.ID, h.ID)
