@@ -69,7 +69,7 @@ func DefaultConfig() Config {
 		RarePriceS:          3600,
 		ChurnWindow:         5 * time.Minute,
 		SwapPriority:        2,
-		RebalanceGainS:      60,
+		RebalanceGainS:      0, // off: see rebalance.go (it tripled the p99 of incident → assignment under load)
 		RebalanceWithin:     2 * time.Minute,
 	}
 }

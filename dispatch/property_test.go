@@ -59,7 +59,7 @@ func simulate(t *testing.T, seed int64, steps int) ([]logEntry, *Dispatcher) {
 	kinds := []string{KindFlooding, KindTrapped, KindEvacuation, KindBlockedChannel, KindDangerousHouse, KindLandslide, KindRoadFlooded, KindDikeBreach, KindReservoir, KindOther}
 	statuses := []string{StatusAccepted, StatusEnRoute, StatusOnScene, StatusDone, StatusDone, StatusDeclined, StatusAvailable, StatusOffDuty}
 	roster := randomRoster(rng, 8+rng.Intn(16), villages)
-	d := newTown(t, DefaultConfig(), roster...)
+	d := newTown(t, rebalancing(), roster...)
 	var log []logEntry
 	now := t0
 	nInc := 0
@@ -154,7 +154,7 @@ func TestPropertyRandomSequences(t *testing.T) {
 		require.NoError(t, err)
 
 		// replay: fold inputs and recorded decisions, never Decide
-		replay := newTown(t, DefaultConfig(), live.order2roster()...)
+		replay := newTown(t, rebalancing(), live.order2roster()...)
 		for _, e := range log {
 			_ = fold(replay, e)
 		}

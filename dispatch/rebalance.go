@@ -7,7 +7,13 @@ import (
 	"sort"
 )
 
-// rebalance re-plans work that has not left yet when new work arrives: the
+// rebalance re-plans work that has not left yet when new work arrives. It is
+// off by default (RebalanceGainS 0): measured in natsjs.BenchmarkIncidentToAssignment
+// at 100 incidents/s, it raised the p99 from incident to assignment from
+// 15–29 ms to 57–65 ms (more rounds refused for inputs that came in while
+// the longer round was decided), for 0.7 % less travel in BenchmarkWaves
+// (median 1.116 → 1.108 of the offline optimum). A town that wants it sets
+// rebalance_gain_s. When on: the
 // responders assigned but not yet en route (assigned or accepted, within
 // RebalanceWithin of the assignment: still where they were when assigned,
 // so their travel is known), on work of the same priority as a slot this

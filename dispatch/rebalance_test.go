@@ -10,6 +10,14 @@ import (
 // rebalanceTown: x is nearest to the first incident a (2 km), z 3 km from
 // it; then b is reported right where x is. Sending z to b costs 7 km; x to b
 // and z to a, 2 + 3 km: 480 s less at 30 km/h.
+// rebalancing is the default configuration with the re-plan before departure
+// on (it is off by default: see rebalance.go).
+func rebalancing() Config {
+	cfg := DefaultConfig()
+	cfg.RebalanceGainS = 60
+	return cfg
+}
+
 func rebalanceTown(t *testing.T, cfg Config) *Dispatcher {
 	d := newTown(t, cfg, town("x", at(2, 0), CapPatrol), town("z", at(7, 0), CapPatrol))
 	report(t, d, "a", KindRoadFlooded, "南村", at(4, 0), 0, 0)
@@ -20,7 +28,7 @@ func rebalanceTown(t *testing.T, cfg Config) *Dispatcher {
 }
 
 func TestRebalanceBeforeLeaving(t *testing.T) {
-	d := rebalanceTown(t, DefaultConfig())
+	d := rebalanceTown(t, rebalancing())
 	report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
 	decs := step(t, d, plain(30*time.Second))
 	require.Equal(t, map[string]string{"x": "b", "z": "a"}, created(decs))
@@ -51,7 +59,7 @@ func TestRebalanceBeforeLeaving(t *testing.T) {
 
 func TestNoRebalanceOnceLeftOrBelowTheGain(t *testing.T) {
 	t.Run("en route", func(t *testing.T) {
-		d := rebalanceTown(t, DefaultConfig())
+		d := rebalanceTown(t, rebalancing())
 		require.NoError(t, d.SetStatus(StatusReport{Responder: "x", Status: StatusEnRoute, Time: plain(10 * time.Second)}))
 		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
 		decs := step(t, d, plain(30*time.Second))
@@ -59,14 +67,14 @@ func TestNoRebalanceOnceLeftOrBelowTheGain(t *testing.T) {
 		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
 	})
 	t.Run("assigned too long ago, never said en route", func(t *testing.T) {
-		d := rebalanceTown(t, DefaultConfig())
+		d := rebalanceTown(t, rebalancing())
 		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
 		decs := step(t, d, t0.Add(DefaultConfig().RebalanceWithin+time.Second))
 		require.Equal(t, map[string]string{"z": "b"}, created(decs), "x may have left without saying so")
 		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
 	})
 	t.Run("saves less than the gain", func(t *testing.T) {
-		cfg := DefaultConfig()
+		cfg := rebalancing()
 		cfg.RebalanceGainS = 500 // the move saves 480 s
 		d := rebalanceTown(t, cfg)
 		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
@@ -75,14 +83,14 @@ func TestNoRebalanceOnceLeftOrBelowTheGain(t *testing.T) {
 		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
 	})
 	t.Run("off", func(t *testing.T) {
-		cfg := DefaultConfig()
+		cfg := rebalancing()
 		cfg.RebalanceGainS = 0
 		d := rebalanceTown(t, cfg)
 		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
 		require.Equal(t, map[string]string{"z": "b"}, created(step(t, d, plain(30*time.Second))))
 	})
 	t.Run("more urgent work is not re-planned for travel", func(t *testing.T) {
-		d := rebalanceTown(t, DefaultConfig())
+		d := rebalanceTown(t, rebalancing())
 		report(t, d, "b", KindDangerousHouse, "南村", at(2, 0), 0, 0) // priority 3 against a's 4
 		decs := step(t, d, plain(30*time.Second))
 		require.Equal(t, map[string]string{"z": "b"}, created(decs))

@@ -604,8 +604,11 @@ func TestWavesLeaveNoMorePriority1EmptyThanTheOfflineOptimum(t *testing.T) {
 func BenchmarkWaves(b *testing.B) {
 	noPrice := DefaultConfig()
 	noPrice.RarePriceS = 0
-	off := DefaultConfig() // the dispatcher before the rebalance, in the same run
+	off := DefaultConfig() // the default: no re-plan before departure (rebalance.go)
 	off.RebalanceGainS = 0
+	on := DefaultConfig() // with the re-plan before departure, as the rows without "rebalance=off"
+	on.RebalanceGainS = 60
+	noPrice.RebalanceGainS = 60
 	for _, tc := range []struct {
 		name              string
 		cfg               Config
@@ -615,14 +618,14 @@ func BenchmarkWaves(b *testing.B) {
 		{"incidents=40/batches=1", DefaultConfig(), 100, 40, 1, time.Minute},
 		{"incidents=40/batches=1/no_price", noPrice, 100, 40, 1, time.Minute},
 		{"incidents=40/batches=4/turnout=none/rebalance=off", off, 100, 40, 4, neverDeparts},
-		{"incidents=40/batches=4/turnout=none", DefaultConfig(), 100, 40, 4, neverDeparts},
+		{"incidents=40/batches=4/turnout=none", on, 100, 40, 4, neverDeparts},
 		{"incidents=40/batches=4/turnout=60s/rebalance=off", off, 100, 40, 4, time.Minute},
-		{"incidents=40/batches=4/turnout=60s", DefaultConfig(), 100, 40, 4, time.Minute},
+		{"incidents=40/batches=4/turnout=60s", on, 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s/no_price", noPrice, 100, 40, 4, time.Minute},
 		{"incidents=120/batches=6/turnout=none/rebalance=off", off, 20, 120, 6, neverDeparts},
-		{"incidents=120/batches=6/turnout=none", DefaultConfig(), 20, 120, 6, neverDeparts},
+		{"incidents=120/batches=6/turnout=none", on, 20, 120, 6, neverDeparts},
 		{"incidents=120/batches=6/turnout=60s/rebalance=off", off, 20, 120, 6, time.Minute},
-		{"incidents=120/batches=6/turnout=60s", DefaultConfig(), 20, 120, 6, time.Minute},
+		{"incidents=120/batches=6/turnout=60s", on, 20, 120, 6, time.Minute},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var f waveFigures
