@@ -256,16 +256,35 @@ func exactDecimal(lit []byte) (float64, bool) {
 	return v, true
 }
 
-// envelope reads the event object and its data, each key at most once.
-func (s *scanner) envelope(f *readingFields) bool {
+// members reads a JSON object's members, handing each key to member, which
+// reads the value; it fails on the first member refused, a repeat included.
+func (s *scanner) members(member func(key []byte) bool) bool {
 	if !s.next('{') {
 		return false
 	}
 	for {
 		key, ok := s.str()
-		if !ok || !s.next(':') {
+		if !ok || !s.next(':') || !member(key) {
 			return false
 		}
+		if !s.next(',') {
+			return s.next('}')
+		}
+	}
+}
+
+// once marks bit in have, failing when it was already there (a key repeated).
+func once[T uint8 | uint16](have *T, bit uint) bool {
+	if *have&(1<<bit) != 0 {
+		return false
+	}
+	*have |= 1 << bit
+	return true
+}
+
+// envelope reads the event object and its data, each key at most once.
+func (s *scanner) envelope(f *readingFields) bool {
+	ok := s.members(func(key []byte) bool {
 		var bit uint
 		var dst *[]byte
 		switch string(key) {
@@ -292,36 +311,29 @@ func (s *scanner) envelope(f *readingFields) bool {
 		default:
 			return false
 		}
-		if f.have&(1<<bit) != 0 {
+		if !once(&f.have, bit) {
 			return false
 		}
-		f.have |= 1 << bit
+		var ok bool
 		switch {
 		case dst != nil:
-			if *dst, ok = s.str(); !ok {
-				return false
-			}
+			*dst, ok = s.str()
 		case bit == fDrill:
-			if f.drill, ok = s.boolean(); !ok {
-				return false
-			}
+			f.drill, ok = s.boolean()
 		default:
 			s.ws()
 			start := s.i
-			if !s.data(f) {
-				return false
+			if ok = s.data(f); ok {
+				f.rawData = s.b[start:s.i]
 			}
-			f.rawData = s.b[start:s.i]
 		}
-		if s.next(',') {
-			continue
-		}
-		if !s.next('}') {
-			return false
-		}
-		s.ws()
-		return s.i == len(s.b)
+		return ok
+	})
+	if !ok {
+		return false
 	}
+	s.ws()
+	return s.i == len(s.b)
 }
 
 func (s *scanner) boolean() (bool, bool) {
@@ -340,14 +352,7 @@ func (s *scanner) boolean() (bool, bool) {
 
 // data reads a reading's data object: gauge, and mm and minutes or meters.
 func (s *scanner) data(f *readingFields) bool {
-	if !s.next('{') {
-		return false
-	}
-	for {
-		key, ok := s.str()
-		if !ok || !s.next(':') {
-			return false
-		}
+	return s.members(func(key []byte) bool {
 		var bit uint
 		var num *float64
 		switch string(key) {
@@ -362,20 +367,15 @@ func (s *scanner) data(f *readingFields) bool {
 		default:
 			return false
 		}
-		if f.data&(1<<bit) != 0 {
+		if !once(&f.data, bit) {
 			return false
 		}
-		f.data |= 1 << bit
+		var ok bool
 		if num != nil {
-			if *num, ok = s.num(); !ok {
-				return false
-			}
-		} else if f.gauge, ok = s.str(); !ok {
-			return false
+			*num, ok = s.num()
+		} else {
+			f.gauge, ok = s.str()
 		}
-		if s.next(',') {
-			continue
-		}
-		return s.next('}')
-	}
+		return ok
+	})
 }
