@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -246,6 +247,23 @@ func waitQuiet(tb testing.TB, p *proc) {
 	}, 60*time.Second, 50*time.Millisecond, "the engine never settled")
 }
 
+// servedWithSnapshot starts floodcmd on dir writing a snapshot every `every`
+// messages, publishes n messages of a storm's traffic (ids prefix-i), and
+// waits until a snapshot beyond sequence after is in the town's bucket.
+func servedWithSnapshot(t *testing.T, dir string, every, n int, prefix string, after uint64) (*proc, *natsjs.SnapshotStore) {
+	t.Helper()
+	p := startServe(t, dir, nil, "--snapshot-every", strconv.Itoa(every))
+	p.waitReady(t)
+	subjects, msgs := snapshotTraffic(0, n)
+	publishAll(t, p.natsURL(), subjects, msgs, func(i int) string { return fmt.Sprintf("%s-%d", prefix, i) }, 0)
+	store := snapshotsOf(t, p)
+	require.Eventually(t, func() bool {
+		ms, err := store.Manifests(context.Background())
+		return err == nil && len(ms) > 0 && ms[0].Seq > after
+	}, 30*time.Second, 10*time.Millisecond, "no snapshot beyond sequence %d", after)
+	return p, store
+}
+
 // TestSnapshotOfAnotherBuildReplaysInFull: a snapshot written by another
 // build is passed over with a line saying so; the state is the full replay's.
 func TestSnapshotOfAnotherBuildReplaysInFull(t *testing.T) {
@@ -253,15 +271,7 @@ func TestSnapshotOfAnotherBuildReplaysInFull(t *testing.T) {
 		t.Skip("end-to-end")
 	}
 	dir := t.TempDir()
-	p := startServe(t, dir, nil, "--snapshot-every", "100")
-	p.waitReady(t)
-	subjects, msgs := snapshotTraffic(0, 600)
-	publishAll(t, p.natsURL(), subjects, msgs, func(i int) string { return fmt.Sprintf("v-%d", i) }, 0)
-	store := snapshotsOf(t, p)
-	require.Eventually(t, func() bool {
-		ms, err := store.Manifests(context.Background())
-		return err == nil && len(ms) > 0 && ms[0].Seq > 300
-	}, 30*time.Second, 10*time.Millisecond)
+	p, store := servedWithSnapshot(t, dir, 100, 600, "v", 300)
 	waitQuiet(t, p)
 	p.stop(t)
 
@@ -312,15 +322,7 @@ func TestSnapshotBucketIsTheEngines(t *testing.T) {
 		t.Skip("end-to-end")
 	}
 	dir := t.TempDir()
-	p := startServe(t, dir, nil, "--snapshot-every", "10")
-	p.waitReady(t)
-	subjects, msgs := snapshotTraffic(0, 50)
-	publishAll(t, p.natsURL(), subjects, msgs, func(i int) string { return fmt.Sprintf("perm-%d", i) }, 0)
-	store := snapshotsOf(t, p)
-	require.Eventually(t, func() bool {
-		ms, err := store.Manifests(context.Background())
-		return err == nil && len(ms) > 0
-	}, 30*time.Second, 10*time.Millisecond)
+	p, _ := servedWithSnapshot(t, dir, 10, 50, "perm", 0)
 
 	ta, ok := testNATS.Load(p.natsURL())
 	require.True(t, ok)
