@@ -55,11 +55,7 @@ FUZZ_TARGETS := events:FuzzValidate events:FuzzFastReading events:FuzzRequiredKe
 	dispatch:FuzzReadRosterCSV evac:FuzzReadHouseholdsCSV osm:FuzzParseMaxspeed osm:FuzzParseOneway ui:FuzzVerifyToken \
 	aid:FuzzRestore aid:FuzzLoadConfig engine:FuzzDomainRestore
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-	  pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
-	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./$$pkg/ >.fuzz.log 2>&1 \
-	    || { cat .fuzz.log; rm -f .fuzz.log; exit 1; }; tail -1 .fuzz.log; rm -f .fuzz.log; \
-	done
+	@scripts/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
 
 ## browser: Debian's chromium for the board's browser tests, and a Chinese font so screenshots are legible
 browser:
