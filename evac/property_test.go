@@ -50,12 +50,16 @@ func TestUnaccountedExactProperty(t *testing.T) {
 				case r < 50:
 					_ = e.Staying(h, "chief", at)
 				case r < 80:
-					if v, _ := e.Household(h); v.Shelter != "" && rng.IntN(3) > 0 {
+					v, _ := e.Household(h)
+					if v.Shelter != "" && rng.IntN(3) > 0 {
 						s = v.Shelter
 					}
-					_ = e.CheckIn(s, h, 0, at)
+					err := e.CheckIn(s, h, 0, at)
+					if v.State != StateAtShelter {
+						require.NoError(t, err, "people at the door are always recorded")
+					}
 				case r < 85:
-					_ = e.CheckIn(s, "", 1+rng.IntN(4), at)
+					require.NoError(t, e.CheckIn(s, "", 1+rng.IntN(4), at), "people at the door are always recorded")
 				case r < 95:
 					if v, _ := e.Household(h); v.State == StateAtShelter {
 						s = v.Shelter
@@ -106,7 +110,8 @@ func checkInvariants(t *testing.T, e *Evacuation, hh []Household) {
 	for _, s := range e.shelters {
 		require.Equal(t, occupancy[s.ID]+s.anonymous, s.occupancy, s.ID)
 		require.Equal(t, reserved[s.ID], s.reserved, s.ID)
-		require.LessOrEqual(t, s.occupancy, s.CapacityDay, s.ID)
+		v := e.View().Shelters[s.idx]
+		require.Equal(t, max(0, s.occupancy-e.capacity(s, e.clock)), v.OverCapacity, s.ID)
 	}
 }
 

@@ -40,9 +40,15 @@ func (e *Evacuation) CloseShelter(id, operator, reason string, t time.Time) erro
 
 // CheckIn records people arriving at a shelter: a registered household
 // (people 0 means all its members) or, with household "", a head count of
-// people not in the registry. It is refused, changing nothing, when the
-// shelter is closed or the people would not fit in its capacity at t (night
-// or day), so occupancy never exceeds capacity. A household checking in
+// people not in the registry.
+//
+// People who are at the door are recorded even when the shelter is full or
+// closed: refusing the record would not send them anywhere, it would only
+// make the town lose track of them (they would count as unaccounted while
+// standing in a shelter). The plan never sends anyone beyond a shelter's
+// capacity or to a closed one; a check-in that goes over, or into a closed
+// shelter, shows on the shelter's view (OverCapacity, and people inside a
+// closed shelter) for an operator to move them on. A household checking in
 // somewhere other than its assigned shelter frees its place there.
 func (e *Evacuation) CheckIn(shelterID, householdID string, people int, t time.Time) error {
 	s, err := e.shelter(shelterID)
@@ -63,13 +69,6 @@ func (e *Evacuation) CheckIn(shelterID, householdID string, people int, t time.T
 	}
 	if people < 1 {
 		return fmt.Errorf("%w: check-in at %s of %d people", ErrInvalid, shelterID, people)
-	}
-	if !s.open {
-		return fmt.Errorf("%w: shelter %s is closed (%s)", ErrConflict, shelterID, s.reason)
-	}
-	if c := e.capacity(s, t); s.occupancy+people > c {
-		return fmt.Errorf("%w: shelter %s is full: %d of %d places taken, %d more would exceed its %s capacity; send them to another shelter",
-			ErrConflict, shelterID, s.occupancy, c, people, e.dayOrNight(t))
 	}
 	s.occupancy += people
 	grid := ""

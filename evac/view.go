@@ -54,7 +54,11 @@ type ShelterView struct {
 	Occupancy     int    `json:"occupancy"`
 	OnTheWay      int    `json:"on_the_way"` // assigned, not yet arrived
 	Remaining     int    `json:"remaining"`  // what the plan may still send
-	Note          string `json:"note,omitempty"`
+	// OverCapacity is how many people inside are beyond the capacity at the
+	// view's time: people checked in at the door of a full shelter, or night
+	// falling on a shelter filled by day. Someone must move them on.
+	OverCapacity int    `json:"over_capacity,omitempty"`
+	Note         string `json:"note,omitempty"`
 }
 
 // Count is households and the people in them.
@@ -229,7 +233,8 @@ func (e *Evacuation) View() View {
 	for _, s := range e.shelters {
 		v.Shelters = append(v.Shelters, ShelterView{ID: s.ID, Name: s.Name, Open: s.open, Night: e.cfg.Night(now),
 			Capacity: e.capacity(s, now), CapacityDay: s.CapacityDay, CapacityNight: s.CapacityNight,
-			Occupancy: s.occupancy, OnTheWay: s.reserved, Remaining: e.room(s, now), Note: s.reason})
+			Occupancy: s.occupancy, OnTheWay: s.reserved, Remaining: e.room(s, now), Note: s.reason,
+			OverCapacity: max(0, s.occupancy-e.capacity(s, now))})
 	}
 	grids := map[string]*Headcount{}
 	villages := map[string]*Headcount{}

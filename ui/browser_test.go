@@ -106,7 +106,9 @@ func screenshot(tb testing.TB, ctx context.Context, name string) {
 	require.NoError(tb, os.WriteFile(filepath.Join(dir, name), png, 0o644))
 }
 
-func publishIncident(tb testing.TB, p *served, id string, lat, lon float64) {
+// fieldStream is JetStream as a grid worker's phone reaches it: field credentials for Duhu
+// issued by the served floodcmd's own authority.
+func fieldStream(tb testing.TB, p *served) jetstream.JetStream {
 	tb.Helper()
 	auth, err := natsjs.LoadAuthority(p.data)
 	require.NoError(tb, err)
@@ -114,11 +116,17 @@ func publishIncident(tb testing.TB, p *served, id string, lat, lon float64) {
 	require.NoError(tb, err)
 	nc, err := nats.Connect("nats://"+p.nats, nats.UserJWTAndSeed(field.JWT, field.Seed))
 	require.NoError(tb, err)
-	defer nc.Close()
+	tb.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	require.NoError(tb, err)
+	return js
+}
+
+func publishIncident(tb testing.TB, p *served, id string, lat, lon float64) {
+	tb.Helper()
+	js := fieldStream(tb, p)
 	ev := fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"test/browser","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"trapped","lat":%f,"lon":%f,"people":4,"note":"browser test"}}`, id, lat, lon)
-	_, err = js.Publish(context.Background(), "flood.duhu.incident", []byte(ev), jetstream.WithMsgID(id))
+	_, err := js.Publish(context.Background(), "flood.duhu.incident", []byte(ev), jetstream.WithMsgID(id))
 	require.NoError(tb, err)
 }
 

@@ -59,7 +59,7 @@ const table = {
   gk_rain: ['雨量站', 'rain gauge'], gk_river: ['河道水位站', 'river level'], gk_reservoir: ['水库水位站', 'reservoir level'],
   population: ['人口', 'population'], households: ['户数', 'households'], speed: ['限速', 'speed'], value: ['读数', 'reading'],
   threshold: ['警戒', 'threshold'], warning_m: ['警戒水位', 'warning level'], danger_m: ['危险水位', 'danger level'],
-  occupancy: ['已安置', 'occupancy'], team: ['队伍', 'team'], capabilities: ['能力', 'capabilities'], tier: ['层级', 'tier'],
+  occupancy: ['已安置', 'occupancy'], over_capacity: ['超员', 'over capacity by'], closed_inside: ['已关闭，仍有人员在内，请转移', 'closed with people inside: move them on'], team: ['队伍', 'team'], capabilities: ['能力', 'capabilities'], tier: ['层级', 'tier'],
   last_reading: ['最近读数', 'last reading'], open_now: ['开放', 'open'], depth_now: ['积水', 'under water'],
   role_operator: ['值班员', 'operator'], role_viewer: ['只读', 'viewer'], role_partner: ['友邻镇', 'partner town'], role_responder: ['救援人员', 'responder'],
   persons: ['人', ' people'], reported: ['报告时间', 'reported'], capacity_dn: ['容量（白天/夜间）', 'capacity (day/night)'],

@@ -412,7 +412,8 @@ export class TownMap {
         const s = (st.shelters || []).find((x) => x.id === p.id) || {};
         return head(name(p), tr('sk_', p.shelter_kind)) + '<table>' + row('f_village', place(p.village, 'village')) +
           row('occupancy', `${s.occupancy ?? 0} / ${s.capacity ?? p.capacity_night ?? p.capacity_day ?? '?'}`) +
-          (s.on_the_way ? row('on_the_way', s.on_the_way) : '') + row('status', s.open === false ? t('closed') : t('open_now')) +
+          (s.on_the_way ? row('on_the_way', s.on_the_way) : '') + (s.over_capacity ? row('over_capacity', `${s.over_capacity}${t('persons')}`) : '') +
+          row('status', s.open === false ? t('closed') : t('open_now')) +
           row('capacity_dn', `${p.capacity_day ?? '?'} / ${p.capacity_night ?? '?'}`) + '</table>';
       }
       case 'gauge': {

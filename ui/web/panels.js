@@ -157,9 +157,13 @@ export function shelters(root, st, layer, actions) {
     const n = s.occupancy ?? 0;
     const pct = cap ? Math.min(100, Math.round((100 * n) / cap)) : 0;
     const open = s.open !== false;
+    // People checked in at the door of a full or closed shelter are recorded, not refused:
+    // the panel says so, for an operator to move them on.
+    const over = s.over_capacity ? el('b', { class: 'hot', 'data-over': s.over_capacity }, ` · ${t('over_capacity')} ${s.over_capacity}${t('persons')}`) : '';
+    const closedInside = !open && n ? el('b', { class: 'hot' }, ` · ${t('closed_inside')}`) : '';
     return el('div', { class: 'shelter', 'data-shelter': p.id },
       el('div', { class: 'small' }, `${name(p)} ${n}/${cap}`, s.on_the_way ? paren(`+${s.on_the_way} ${t('on_the_way')}`) : '',
-        open ? '' : ` · ${t('closed')}`,
+        open ? '' : ` · ${t('closed')}`, over, closedInside,
         actions ? el('button', { type: 'button', class: 'link', onclick: () => actions.shelter(p, open) }, t(open ? 'close_shelter' : 'open_shelter')) : null),
       el('div', { class: 'bar' }, el('div', { class: pct > 90 ? 'fill hot' : 'fill', style: `width:${pct}%` })));
   }));
