@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -290,7 +291,7 @@ func (s *townServer) Run(ctx context.Context) error {
 	log.Info("floodcmd serving", "town", cfg.town, "http", s.ln.Addr().String(), "board", scheme+"://"+displayAddr(s.ln.Addr()), "version", version)
 	if tok, generated, err := s.tokens.AdminLogin(time.Now()); err == nil && generated {
 		fmt.Fprintf(s.stdout, "\n  operator login (FLOODCMD_ADMIN_TOKEN unset; the link works for %s, then `floodcmd token --role operator --name NAME` makes another):\n  %s://%s/login?token=%s\n\n",
-			ui.AdminLoginTTL, scheme, displayAddr(s.ln.Addr()), tok)
+			ui.AdminLoginTTL, scheme, displayAddr(s.ln.Addr()), url.QueryEscape(tok))
 	}
 
 	var runErr error

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
@@ -58,7 +59,7 @@ func token(args []string, getenv func(string) string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, tok)
 	id, _ := signer.TokenID(tok)
-	fmt.Fprintf(stdout, "# id %s (floodcmd token --revoke %s)\n# login: %s/login?token=%s (valid until %s)\n", id, id, *board, tok, time.Now().Add(*ttl).Format(time.RFC3339))
+	fmt.Fprintf(stdout, "# id %s (floodcmd token --revoke %s)\n# login: %s/login?token=%s (valid until %s)\n", id, id, *board, url.QueryEscape(tok), time.Now().Add(*ttl).Format(time.RFC3339))
 	return nil
 }
 
