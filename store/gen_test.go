@@ -31,6 +31,8 @@ type storm struct {
 	stage      map[string]int    // assignment → index in the lifecycle
 	rejectable []uint64
 	resolved   map[string]bool
+	// rejectionCodes counts the rejection notices by code ("" for none).
+	rejectionCodes map[string]int
 }
 
 var lifecycle = []string{"accepted", "en_route", "on_scene", "done"}
@@ -39,7 +41,7 @@ func newStorm(tb testing.TB, l *testLog, seed uint64) *storm {
 	s := &storm{tb: tb, log: l, rng: rand.New(rand.NewPCG(seed, 7)), town: l.town,
 		t0:     time.Date(2022, 5, 12, 22, 0, 0, 0, time.FixedZone("CST", 8*3600)),
 		tables: map[string]int{}, byseq: map[uint64]map[string]int{}, statusSeq: map[uint64]string{},
-		histories: map[string][]string{}, holding: map[string]string{}, stage: map[string]int{}, resolved: map[string]bool{}}
+		histories: map[string][]string{}, holding: map[string]string{}, stage: map[string]int{}, resolved: map[string]bool{}, rejectionCodes: map[string]int{}}
 	for i := range 8 {
 		s.free = append(s.free, fmt.Sprintf("r%02d", i))
 	}
@@ -161,8 +163,13 @@ func (s *storm) step() {
 		i := s.rng.IntN(len(s.rejectable))
 		seq := s.rejectable[i]
 		s.rejectable = append(s.rejectable[:i], s.rejectable[i+1:]...)
-		s.emit(s.sub("rejected"), "flood.event.rejected", fmt.Sprintf(`{"event_id":"x","subject":"flood.%s.rain","reason":"refused","seq":%d}`, s.town, seq),
-			map[string]int{"rejections": 1}, false)
+		code := []string{"", "invalid", "conflict", "not_found"}[s.rng.IntN(4)] // "": a notice from before codes
+		body := fmt.Sprintf(`{"event_id":"x","subject":"flood.%s.rain","reason":"refused","seq":%d,"code":%q}`, s.town, seq, code)
+		if code == "" {
+			body = fmt.Sprintf(`{"event_id":"x","subject":"flood.%s.rain","reason":"refused","seq":%d}`, s.town, seq)
+		}
+		s.emit(s.sub("rejected"), "flood.event.rejected", body, map[string]int{"rejections": 1}, false)
+		s.rejectionCodes[code]++
 		for t, k := range s.byseq[seq] {
 			s.tables[t] -= k
 		}
@@ -229,4 +236,11 @@ func (s *storm) check(tb testing.TB, st *Store) {
 		require.Equal(tb, want, got, "status history of %s", a)
 	}
 	require.Equal(tb, len(s.resolved), count(tb, st, `SELECT count(*) FROM incidents WHERE resolved_at IS NOT NULL`))
+	for code, n := range s.rejectionCodes {
+		q := `SELECT count(*) FROM rejections WHERE code = '` + code + `'`
+		if code == "" {
+			q = `SELECT count(*) FROM rejections WHERE code IS NULL`
+		}
+		require.Equal(tb, n, count(tb, st, q), "rejections with code %q", code)
+	}
 }

@@ -107,9 +107,9 @@ func (p *Projector) add(r *rows, m Message) {
 		if ev.DecodeData(&rej) != nil {
 			return
 		}
-		r.batch.Queue(`INSERT INTO rejections (town, seq, event_id, subject, reason, field, value, input_seq, at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, town, seq, clean(rej.EventID), clean(rej.Subject), clean(rej.Reason),
-			clean(rej.Field), clean(rej.Value), int64(rej.Seq), ev.Time)
+		r.batch.Queue(`INSERT INTO rejections (town, seq, event_id, subject, reason, field, value, input_seq, at, code)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,NULLIF($10,''))`, town, seq, clean(rej.EventID), clean(rej.Subject), clean(rej.Reason),
+			clean(rej.Field), clean(rej.Value), int64(rej.Seq), ev.Time, clean(string(rej.Code)))
 		if rej.Seq > 0 && rej.Seq < m.Seq {
 			for _, t := range derived {
 				r.batch.Queue(`DELETE FROM `+t+` WHERE town = $1 AND seq = $2`, town, int64(rej.Seq))

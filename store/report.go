@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/floodcmd/floodcmd/errcode"
 	"github.com/floodcmd/floodcmd/geo"
 )
 
@@ -26,15 +28,18 @@ type Report struct {
 	To        time.Time `json:"to"`
 	Generated time.Time `json:"generated"`
 	// Drill says the record's decisions were timed on a drill's clock.
-	Drill       bool          `json:"drill"`
-	Incidents   IncidentStats `json:"incidents"`
-	Response    []PhaseStats  `json:"response_times"`
-	CheckIns    []HourCount   `json:"evacuation_checkins_per_hour"`
-	Rain        []GaugeRain   `json:"rain_per_hour"`
-	Aid         AidStats      `json:"mutual_aid"`
-	Commands    int           `json:"operator_commands"`
-	Rejections  int           `json:"rejections"`
-	EventsTotal int           `json:"events"`
+	Drill      bool          `json:"drill"`
+	Incidents  IncidentStats `json:"incidents"`
+	Response   []PhaseStats  `json:"response_times"`
+	CheckIns   []HourCount   `json:"evacuation_checkins_per_hour"`
+	Rain       []GaugeRain   `json:"rain_per_hour"`
+	Aid        AidStats      `json:"mutual_aid"`
+	Commands   int           `json:"operator_commands"`
+	Rejections int           `json:"rejections"`
+	// RejectionsByCode counts the rejected inputs by the kind of refusal
+	// (invalid, not_found, conflict …; "" for notices from before codes).
+	RejectionsByCode []Count `json:"rejections_by_code"`
+	EventsTotal      int     `json:"events"`
 }
 
 // IncidentStats counts incidents reported in the period and the assignments
@@ -207,6 +212,10 @@ func (s *Store) Report(ctx context.Context, town string, from, to time.Time) (Re
 				})
 		},
 		func() error {
+			return q("rejections by code", clockCTE+`SELECT coalesce(j.code, ''), count(*) FROM rejections j JOIN clock c ON c.seq = j.seq
+			WHERE j.town=$1 AND c.at >= $2 AND c.at < $3 GROUP BY 1 ORDER BY count(*) DESC, 1`, counts(&r.RejectionsByCode))
+		},
+		func() error {
 			return q("incidents by kind", `SELECT kind, count(*) FROM incidents WHERE town=$1 AND reported_at >= $2 AND reported_at < $3
 			GROUP BY kind ORDER BY count(*) DESC, kind`, counts(&r.Incidents.ByKind))
 		},
@@ -272,7 +281,22 @@ func (s *Store) Report(ctx context.Context, town string, from, to time.Time) (Re
 		r.From, r.To = first.UTC(), last.UTC()
 	}
 	r.Response = completePhases(r.Response)
+	nameRejectionCodes(r.RejectionsByCode)
 	return r, nil
+}
+
+// nameRejectionCodes gives each kind of refusal its words, Chinese first.
+func nameRejectionCodes(cs []Count) {
+	for i := range cs {
+		if cs[i].Key == "" {
+			cs[i].Name, cs[i].NameEn = "未注明类别", "no code (a notice from before codes)"
+			continue
+		}
+		c := errcode.Code(cs[i].Key)
+		if slices.Contains(errcode.Codes, c) {
+			cs[i].Name, cs[i].NameEn = c.Chinese(), c.Error()
+		}
+	}
 }
 
 // outside is the village key of incidents outside every village.

@@ -45,6 +45,9 @@ func TestReport(t *testing.T) {
 	pub("flood.duhu.shelter.s1", "flood.shelter.checkout", 5000, `{"people":3,"household":"h2"}`)
 	pub("flood.aid.duhu.request", "flood.aid.requested", 200, `{"request":"q1","from":"chixi"}`)
 	pub("flood.duhu.command", "flood.command.resolve", 940, `{"operator":"op-li","incident":"i1"}`)
+	decision("flood.duhu.rejected", "flood.event.rejected", 960, `{"event_id":"x1","subject":"flood.duhu.rain","reason":"mm below 0","code":"invalid"}`)
+	decision("flood.duhu.rejected", "flood.event.rejected", 970, `{"event_id":"x2","subject":"flood.duhu.rain","reason":"unknown gauge","code":"not_found"}`)
+	decision("flood.duhu.rejected", "flood.event.rejected", 980, `{"event_id":"x3","subject":"flood.duhu.rain","reason":"mm below 0","code":"invalid"}`)
 
 	p := startProjector(t, st, Config{Town: "duhu", Stream: l.stream,
 		Locate: func(lat, lon float64) (string, string) {
@@ -83,11 +86,13 @@ func TestReport(t *testing.T) {
 	assert.Equal(t, 2, r.Incidents.Assignments)
 	assert.Equal(t, 2, r.Incidents.Assigned)
 	assert.Equal(t, 1, r.Commands)
+	assert.Equal(t, 3, r.Rejections)
+	assert.Equal(t, []Count{{Key: "invalid", N: 2, Name: "输入无效", NameEn: "invalid"}, {Key: "not_found", N: 1, Name: "未找到", NameEn: "not found"}}, r.RejectionsByCode)
 
 	var buf bytes.Buffer
 	require.NoError(t, WriteReportHTML(&buf, r, time.FixedZone("CST", 8*3600)))
 	page := buf.String()
-	for _, want := range []string{"<svg", "<polyline", "trapped", "nancun", "NFPA 1225", "75 s", "2022-05-12 23:00 CST"} {
+	for _, want := range []string{"<svg", "<polyline", "trapped", "nancun", "NFPA 1225", "75 s", "2022-05-12 23:00 CST", "3 rejected inputs (2 输入无效 invalid, 1 未找到 not found)"} {
 		assert.Contains(t, page, want)
 	}
 	assert.NotContains(t, page, "http://", "a printable page with nothing to fetch")
@@ -99,8 +104,10 @@ func TestAuditAppendOnlyAndMigrateTwice(t *testing.T) {
 	st := testStore(t)
 	ctx := context.Background()
 	require.NoError(t, st.Migrate(ctx), "a second start migrates nothing")
-	assert.Equal(t, 1, count(t, st, `SELECT count(*) FROM schema_migrations`))
-	_, err := st.pool.Exec(ctx, `INSERT INTO audit (town, seq, event_id, operator, verb, source, at) VALUES ('duhu', 1, 'e', 'op', 'resolve', 'ui', now())`)
+	ms, err := migrations()
+	require.NoError(t, err)
+	assert.Equal(t, len(ms), count(t, st, `SELECT count(*) FROM schema_migrations`), "each migration recorded once")
+	_, err = st.pool.Exec(ctx, `INSERT INTO audit (town, seq, event_id, operator, verb, source, at) VALUES ('duhu', 1, 'e', 'op', 'resolve', 'ui', now())`)
 	require.NoError(t, err)
 	for _, sql := range []string{`UPDATE audit SET operator = 'someone else'`, `DELETE FROM audit`, `TRUNCATE audit`} {
 		_, err := st.pool.Exec(ctx, sql)

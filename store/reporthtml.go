@@ -200,7 +200,7 @@ th:first-child,td:first-child{text-align:left}.ok{color:#2b6b2b;font-weight:bold
 @media print{body{margin:1cm}h2{page-break-after:avoid}svg,table{page-break-inside:avoid}}
 </style></head><body>
 <h1>复盘报告 After-action report: {{label .TownName .TownNameEn .Town}}{{if .Drill}} · 演练 DRILL{{end}}</h1>
-<p class="muted">{{if .EventsTotal}}{{when .From .Loc}} — {{when .To .Loc}}{{else}}no events in the period{{end}} · generated {{when .Generated .Loc}} · {{.EventsTotal}} events in the log, {{.Commands}} operator commands, {{.Rejections}} rejected inputs</p>
+<p class="muted">{{if .EventsTotal}}{{when .From .Loc}} — {{when .To .Loc}}{{else}}no events in the period{{end}} · generated {{when .Generated .Loc}} · {{.EventsTotal}} events in the log, {{.Commands}} operator commands, {{.Rejections}} rejected inputs{{with .RejectionsByCode}} ({{range $i, $c := .}}{{if $i}}, {{end}}{{$c.N}} {{label $c.Name $c.NameEn $c.Key}}{{end}}){{end}}</p>
 {{if .Drill}}<p class="muted">演练：决策按其前一条演练事件的时间计时 · Drill: each decision is timed by the drill event it followed, on the storm's own clock.</p>{{end}}
 
 <h2>Incidents 警情</h2>
