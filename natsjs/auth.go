@@ -193,12 +193,30 @@ func (a *Authority) IssueFor(role, town, subject string, ttl time.Duration, now 
 	if err != nil {
 		return User{}, fmt.Errorf("sign %s credentials: %w", role, err)
 	}
+	if len(tok) > maxCredentialBytes {
+		return User{}, fmt.Errorf("%s credentials of town %s are %d bytes: NATS would refuse them at connect (its max_control_line is %d here); shorten the town or responder id",
+			role, town, len(tok), MaxControlLine)
+	}
 	return User{JWT: tok, Seed: string(seed)}, nil
 }
 
+// MaxControlLine is the longest protocol line the servers floodcmd configures
+// accept (nats-server's max_control_line; its default is 4 KiB). A client's
+// CONNECT carries its user JWT, with the role's permissions inside: the
+// engine's of a town with a 63-byte id is about 6.7 KB, beyond the default.
+const MaxControlLine = 16 << 10
+
+// maxCredentialBytes leaves room in CONNECT for the signature, the client's
+// name and options.
+const maxCredentialBytes = MaxControlLine - 1024
+
 // Configure makes a server trust the operator and know both accounts: every
-// client must then present a user JWT signed by the account key.
+// client must then present a user JWT signed by the account key. It also
+// raises the control line to MaxControlLine, so every credential fits.
 func (a *Authority) Configure(opts *server.Options) error {
+	if opts.MaxControlLine < MaxControlLine {
+		opts.MaxControlLine = MaxControlLine
+	}
 	oc, err := jwt.DecodeOperatorClaims(a.OperatorJWT)
 	if err != nil {
 		return err
@@ -225,6 +243,8 @@ func (a *Authority) ServerConfig() string {
 	b.WriteString("# its role's permissions are inside the JWT. Include this file from each node.\n")
 	fmt.Fprintf(&b, "operator: %q\n", a.OperatorJWT)
 	fmt.Fprintf(&b, "system_account: %s\n", a.SystemKey)
+	b.WriteString("# A client's CONNECT carries its credentials; the longest are about 7 KB.\n")
+	fmt.Fprintf(&b, "max_control_line: %d\n", MaxControlLine)
 	b.WriteString("resolver: MEMORY\n")
 	b.WriteString("resolver_preload: {\n")
 	fmt.Fprintf(&b, "  # FLOODCMD: every town's streams, buckets and clients\n  %s: %q\n", a.AccountKey, a.AccountJWT)

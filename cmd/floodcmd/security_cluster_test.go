@@ -89,6 +89,7 @@ include "floodcmd-auth.conf"
 		require.NoError(tb, os.WriteFile(path, []byte(conf), 0o600))
 		opts, err := server.ProcessConfigFile(path)
 		require.NoError(tb, err, "node %d configuration", i+1)
+		require.EqualValues(tb, natsjs.MaxControlLine, opts.MaxControlLine, "the generated configuration lets the longest credentials connect")
 		opts.NoSigs, opts.NoLog = true, true
 		ns, err := server.NewServer(opts)
 		require.NoError(tb, err)
