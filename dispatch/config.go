@@ -45,9 +45,10 @@ type Config struct {
 	// priority or more urgent (each attempt is one more assignment problem).
 	SwapPriority int `json:"swap_priority"`
 	// RebalanceGainS: when new work arrives, responders not yet left for
-	// theirs are re-planned among work of equal priority if that saves more
-	// than this many seconds of travel per responder moved (at the work's
-	// priority weight); 0 turns it off (see rebalance.go).
+	// theirs are re-planned to work at least as urgent, someone else taking
+	// their place, if that saves more than this many seconds of travel per
+	// responder moved (at the work's priority weight); 0 turns it off (see
+	// rebalance.go).
 	RebalanceGainS float64 `json:"rebalance_gain_s"`
 	// RebalanceWithin: only assignments made within this long are re-planned;
 	// a responder who has not said en_route by then may have left without

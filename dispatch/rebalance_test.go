@@ -89,13 +89,50 @@ func TestNoRebalanceOnceLeftOrBelowTheGain(t *testing.T) {
 		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
 		require.Equal(t, map[string]string{"z": "b"}, created(step(t, d, plain(30*time.Second))))
 	})
-	t.Run("more urgent work is not re-planned for travel", func(t *testing.T) {
-		d := rebalanceTown(t, rebalancing())
-		report(t, d, "b", KindDangerousHouse, "南村", at(2, 0), 0, 0) // priority 3 against a's 4
-		decs := step(t, d, plain(30*time.Second))
+	t.Run("never to less urgent work", func(t *testing.T) {
+		d := newTown(t, rebalancing(), town("x", at(2, 0), CapPatrol), town("z", at(7, 0), CapPatrol))
+		report(t, d, "a", KindDangerousHouse, "南村", at(4, 0), 0, 0) // priority 3
+		decs := step(t, d, t0)
+		require.Equal(t, map[string]string{"x": "a"}, created(decs))
+		accept(t, d, decs, plain(time.Second))
+		// x to b and z to a would save 360 s at these weights, but the
+		// dangerous house would wait for z: a re-plan never sends someone to
+		// less urgent work
+		report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0) // priority 4
+		decs = step(t, d, plain(30*time.Second))
 		require.Equal(t, map[string]string{"z": "b"}, created(decs))
 		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
 	})
+}
+
+// A responder not yet left for less urgent work goes to more urgent work
+// when that saves travel, someone else covering theirs in the same move:
+// never a covered slot left empty, and the reasons say so.
+func TestRebalanceToMoreUrgentWork(t *testing.T) {
+	d := rebalanceTown(t, rebalancing())                        // x on a, priority 4
+	report(t, d, "b", KindDangerousHouse, "南村", at(2, 0), 0, 0) // priority 3, where x is
+	decs := step(t, d, plain(30*time.Second))
+	require.Equal(t, map[string]string{"x": "b", "z": "a"}, created(decs), "z to b would drive 5 km at priority 3's weight")
+	cancelled := ofType(decs, DecisionAssignmentCancelled)
+	require.Len(t, cancelled, 1)
+	c := cancelled[0]
+	require.Equal(t, "x", c.Responder)
+	require.Equal(t, CodeRebalance, c.ReasonCode)
+	require.Equal(t, 3, c.ReasonParams["to_priority"])
+	require.Equal(t, "z", c.ReasonParams["replaced_by"])
+	require.Contains(t, c.Reason, "more urgent incident b (priority 3 over 4)")
+	for _, dec := range ofType(decs, DecisionAssignmentCreated) {
+		require.Equal(t, CodeRebalance, dec.ReasonCode, dec.Reason)
+		if dec.Responder == "x" {
+			require.Equal(t, 4, dec.ReasonParams["from_priority"])
+			require.Contains(t, dec.Reason, "less urgent incident a (priority 4)")
+		}
+	}
+	for _, inc := range d.View().Incidents {
+		for _, n := range inc.Needs {
+			require.Zero(t, n.Open, "%s: every slot still covered", inc.ID)
+		}
+	}
 }
 
 func indexOf(decs []Decision, typ string) int {
