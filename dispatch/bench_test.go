@@ -168,17 +168,18 @@ func BenchmarkQuality(b *testing.B) {
 }
 
 // (b) decision latency per incident at 500 incidents/s of simulated time; the
-// backlog never clears, so every Decide tries the swap chain: no_swap is the
-// same run without it, the baseline; rebalance with the re-plan of
-// responders not yet left (rebalance.go; off by default).
+// backlog never clears, so every Decide tries the swap chain: default (with
+// the re-plan before departure, rebalance.go, on since 2 December),
+// rebalance_off (the default before), no_swap (neither swap nor re-plan),
+// in the same run.
 func BenchmarkLatency(b *testing.B) {
-	noSwap := DefaultConfig()
+	off := DefaultConfig()
+	off.RebalanceGainS = 0
+	noSwap := off
 	noSwap.SwapPriority = 0
-	rebalance := DefaultConfig() // the re-plan before departure is off by default (rebalance.go)
-	rebalance.RebalanceGainS = 60
-	b.Run("swap", func(b *testing.B) { benchLatency(b, DefaultConfig()) })
+	b.Run("default", func(b *testing.B) { benchLatency(b, DefaultConfig()) })
+	b.Run("rebalance_off", func(b *testing.B) { benchLatency(b, off) })
 	b.Run("no_swap", func(b *testing.B) { benchLatency(b, noSwap) })
-	b.Run("rebalance", func(b *testing.B) { benchLatency(b, rebalance) })
 }
 
 // countingTimer counts routing searches: one per TravelTimesTo call, what a

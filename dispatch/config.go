@@ -70,7 +70,7 @@ func DefaultConfig() Config {
 		RarePriceS:          3600,
 		ChurnWindow:         5 * time.Minute,
 		SwapPriority:        2,
-		RebalanceGainS:      0, // off: see rebalance.go (it tripled the p99 of incident → assignment under load)
+		RebalanceGainS:      60, // on since 2 December: bounded to about 1.5× the round's road searches (rebalance.go)
 		RebalanceWithin:     2 * time.Minute,
 	}
 }

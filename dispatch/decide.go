@@ -485,7 +485,13 @@ func (p *plan) candidates(pl *pool, classes []*slotClass, ok func(*slotClass, *r
 		var cols []int32
 		seen := map[int32]int{}
 		for _, cls := range group {
-			list, more := pl.candidates(cls.capab, inc.At, cls.k, p.d.cfg.ExactBelow, func(r *responderState) bool {
+			exact := p.d.cfg.ExactBelow
+			if cls.held && pl.moveCostS > 0 {
+				// the re-plan: who may take a mover's place pays only from
+				// nearby, and the k nearest keep its road search local
+				exact = 0
+			}
+			list, more := pl.candidates(cls.capab, inc.At, cls.k, exact, func(r *responderState) bool {
 				e, _ := ok(cls, r)
 				return e
 			})

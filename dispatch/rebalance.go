@@ -43,9 +43,18 @@ import (
 // newest slot classes this round fills, and at most rebalanceMovers (the
 // nearest) join; the round's own road searches include where the possible
 // movers are (rebalanceOrigins, plan.travel), so the only searches the
-// re-plan adds are one per mover's own incident; a round of more than
-// rebalanceMaxSlots open slots is left as it is. It returns false, and the
-// caller keeps its own plan, when no move pays.
+// re-plan adds are one per mover's own incident, and that one local: who may
+// take a mover's place are the Candidates nearest, not the whole town; a
+// round of more than rebalanceMaxSlots open slots is left as it is. It
+// returns false, and the caller keeps its own plan, when no move pays.
+//
+// On by default (RebalanceGainS 60 s) since 2 December. It was off because,
+// searching every held incident from the whole town and re-searching every
+// slot it might fill, it cost 10.5× the round's road searches (3.84 against
+// 0.365 a Decide in BenchmarkRoadLatency) and raised natsjs's
+// incident-to-assignment p99 about threefold at 100 incidents/s; bounded as
+// above it costs 1.5× the searches (0.53), each of the added ones local, and
+// about the same time per Decide (docs/BENCHMARKS.md).
 func (p *plan) rebalance(free []*responderState, open []*slotClass, base []matchResult, baseShort []shortfall) ([]shortfall, bool) {
 	gain := p.d.cfg.RebalanceGainS
 	nslots := 0
