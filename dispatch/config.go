@@ -54,6 +54,10 @@ type Config struct {
 	// a responder who has not said en_route by then may have left without
 	// saying so, and their position is no longer known.
 	RebalanceWithin time.Duration `json:"rebalance_within"`
+	// RedirectFresh: a responder already on the way whose position was
+	// reported within this long joins the same re-plan, from where they
+	// are (redirected_on_the_way); 0 re-plans only those not yet left.
+	RedirectFresh time.Duration `json:"redirect_fresh"`
 }
 
 // DefaultConfig is the township policy as Duhu states it.
@@ -72,6 +76,7 @@ func DefaultConfig() Config {
 		SwapPriority:        2,
 		RebalanceGainS:      60, // on since 2 December: bounded to about 1.5× the round's road searches (rebalance.go)
 		RebalanceWithin:     2 * time.Minute,
+		RedirectFresh:       30 * time.Second,
 	}
 }
 

@@ -29,14 +29,17 @@ package dispatch
 // Work arriving over time: a re-plan before departure, not a look-ahead nor a
 // reserve price (rebalance.go, on by default since 2 December). When new work
 // arrives, responders assigned but not yet left (assigned or accepted, so
-// where they are is exactly where they were chosen from) join the round's
+// where they are is exactly where they were chosen from), and those on the
+// way who reported their position within RedirectFresh, join the round's
 // problem for the new slots at least as urgent as their own work; each move
 // costs RebalanceGainS seconds (60 s) at the slot's weight, so one is made
 // only for a real saving, never twice within ChurnWindow, never when it would
 // fill more slots (the swap chain's job), and always as a swap chain: the
 // slot they leave is taken by someone else in the same move, never left
 // empty. Which and why: (1) not yet left, because for the public a move then
-// is a page and a cancel, nobody has driven; (2) at least as urgent, never
+// is a page and a cancel, nobody has driven; or on the way with a fresh
+// position, because then what is left to drive is known and a redirect that
+// saves more than the gain is what a centre with vehicle positions does; (2) at least as urgent, never
 // less, because a re-plan must not make more urgent work wait for a farther
 // unit so that lesser work wins; (3) never an uncover, because an incident
 // told help is coming keeps it. Why not a look-ahead: holding a unit back for
@@ -53,9 +56,11 @@ package dispatch
 // off a covered incident that nobody else can cover. Measured
 // (BenchmarkWaves, 40 incidents in 4 batches, 60 s turnout, 100 seeds):
 // serving exactly the online plan's slots as well as possible would still be
-// 1.077 of the optimum's travel at the median (p90 1.175; ≤ 1.05 on 34 of 85
+// 1.075 of the optimum's travel at the median (p90 1.175; ≤ 1.05 on 34 of 84
 // seeds), so no plan serving those slots meets 1.05; the online plan is at
-// 1.093 (p90 1.189). Even re-planning every responder not yet left at every
+// 1.070 (p90 1.182; it may drive less than that floor where it breaks
+// village-first more, which ranks above travel). Even re-planning every
+// responder not yet left at every
 // batch, in any direction, without churn bound, price or cap (an
 // experiment) stays at 1.067 with those slots served exactly as well as
 // possible (same-slot ratio 1.000); letting held slots empty as well

@@ -173,3 +173,50 @@ func TestRebalanceSearchesLittle(t *testing.T) {
 		})
 	}
 }
+
+// A responder on the way who said where they are moments ago is re-planned
+// from there like one not yet left (redirected_on_the_way); one whose
+// position is older than RedirectFresh is not, nor one who never sent one.
+func TestRedirectOnTheWay(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		gpsAge   time.Duration
+		redirect bool
+	}{{"position 5 s old", 5 * time.Second, true}, {"position 40 s old", 40 * time.Second, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := rebalanceTown(t, rebalancing()) // x on a (4 km), from 2 km
+			now := plain(60 * time.Second)
+			// x has driven half a kilometre towards a
+			require.NoError(t, d.SetStatus(StatusReport{Responder: "x", Status: StatusEnRoute, At: at(2.5, 0), HasPosition: true, Time: now.Add(-tc.gpsAge)}))
+			report(t, d, "b", KindRoadFlooded, "南村", at(2, 0), 0, 0)
+			// a snapshot keeps when the position was said: a restored dispatcher decides the same
+			raw, err := d.Snapshot()
+			require.NoError(t, err)
+			restored := newTown(t, rebalancing(), town("x", at(2, 0), CapPatrol), town("z", at(7, 0), CapPatrol))
+			require.NoError(t, restored.Restore(raw))
+			require.Equal(t, d.Decide(now, walk), restored.Decide(now, walk))
+			decs := step(t, d, now)
+			if !tc.redirect {
+				require.Equal(t, map[string]string{"z": "b"}, created(decs), "where x is now is not known well enough")
+				require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
+				return
+			}
+			// x back to b (0.5 km) and z to a (3 km) against x on to a (1.5 km) and z to b (5 km)
+			require.Equal(t, map[string]string{"x": "b", "z": "a"}, created(decs))
+			cancelled := ofType(decs, DecisionAssignmentCancelled)
+			require.Len(t, cancelled, 1)
+			require.Equal(t, CodeRedirect, cancelled[0].ReasonCode, cancelled[0].Reason)
+			require.Contains(t, cancelled[0].Reason, "on the way (position 5 s old)")
+			require.InDelta(t, 360, cancelled[0].ReasonParams["saved_s"], 5)
+			for _, dec := range ofType(decs, DecisionAssignmentCreated) {
+				require.Equal(t, CodeRedirect, dec.ReasonCode, dec.Reason)
+			}
+			// and not again within the churn window
+			accept(t, d, decs, now.Add(time.Second))
+			report(t, d, "c", KindRoadFlooded, "南村", at(4, 0), 0, 0)
+			for _, dec := range ofType(step(t, d, now.Add(10*time.Second)), DecisionAssignmentCancelled) {
+				require.NotEqual(t, "x", dec.Responder, dec.Reason)
+			}
+		})
+	}
+}

@@ -620,6 +620,8 @@ func BenchmarkWaves(b *testing.B) {
 	off := DefaultConfig() // without the re-plan before departure (rebalance.go), on by default since 2 December
 	off.RebalanceGainS = 0
 	on := DefaultConfig()
+	noRedirect := DefaultConfig() // the re-plan for those not yet left only (RedirectFresh 0)
+	noRedirect.RedirectFresh = 0
 	for _, tc := range []struct {
 		name              string
 		cfg               Config
@@ -632,6 +634,7 @@ func BenchmarkWaves(b *testing.B) {
 		{"incidents=40/batches=4/turnout=none", on, 100, 40, 4, neverDeparts},
 		{"incidents=40/batches=4/turnout=60s/rebalance=off", off, 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s", on, 100, 40, 4, time.Minute},
+		{"incidents=40/batches=4/turnout=60s/no_redirect", noRedirect, 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s/no_price", noPrice, 100, 40, 4, time.Minute},
 		{"incidents=120/batches=6/turnout=none/rebalance=off", off, 20, 120, 6, neverDeparts},
 		{"incidents=120/batches=6/turnout=none", on, 20, 120, 6, neverDeparts},
