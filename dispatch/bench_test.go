@@ -168,17 +168,31 @@ func BenchmarkQuality(b *testing.B) {
 }
 
 // (b) decision latency per incident at 500 incidents/s of simulated time; the
-// backlog never clears, so every Decide tries the swap chain: no_swap is the
-// same run without it, the baseline; rebalance with the re-plan of
-// responders not yet left (rebalance.go; off by default).
+// backlog never clears, so every Decide tries the swap chain: default (with
+// the re-plan before departure, rebalance.go, on since 2 December),
+// rebalance_off (the default before), no_swap (neither swap nor re-plan),
+// in the same run.
 func BenchmarkLatency(b *testing.B) {
-	noSwap := DefaultConfig()
+	off := DefaultConfig()
+	off.RebalanceGainS = 0
+	noSwap := off
 	noSwap.SwapPriority = 0
-	rebalance := DefaultConfig() // the re-plan before departure is off by default (rebalance.go)
-	rebalance.RebalanceGainS = 60
-	b.Run("swap", func(b *testing.B) { benchLatency(b, DefaultConfig()) })
+	b.Run("default", func(b *testing.B) { benchLatency(b, DefaultConfig()) })
+	b.Run("rebalance_off", func(b *testing.B) { benchLatency(b, off) })
 	b.Run("no_swap", func(b *testing.B) { benchLatency(b, noSwap) })
-	b.Run("rebalance", func(b *testing.B) { benchLatency(b, rebalance) })
+}
+
+// countingTimer counts routing searches: one per TravelTimesTo call, what a
+// road graph pays for (a straight line costs nothing, so time alone would
+// hide what the re-plan costs in serve).
+type countingTimer struct {
+	tt       TravelTimer
+	searches int
+}
+
+func (c *countingTimer) TravelTimesTo(to orb.Point, from []orb.Point) []float64 {
+	c.searches++
+	return c.tt.TravelTimesTo(to, from)
 }
 
 func benchLatency(b *testing.B, cfg Config) {
@@ -187,7 +201,9 @@ func benchLatency(b *testing.B, cfg Config) {
 	const work = 150 * time.Millisecond
 	var lat []time.Duration
 	var backlog int
+	tt := &countingTimer{tt: walk}
 	for it := 0; it < b.N; it++ {
+		tt.searches = 0
 		rng := rand.New(rand.NewSource(7))
 		roster, villages := duhuLikeRoster(rng)
 		d := newTown(b, cfg, roster...)
@@ -214,7 +230,7 @@ func benchLatency(b *testing.B, cfg Config) {
 			if err := d.ReportIncident(randomIncident(rng, fmt.Sprintf("i%d", i), villages, now)); err != nil {
 				b.Fatal(err)
 			}
-			for _, dec := range d.Decide(now, walk) {
+			for _, dec := range d.Decide(now, tt) {
 				if err := d.Apply(dec); err != nil {
 					b.Fatal(err)
 				}
@@ -236,6 +252,7 @@ func benchLatency(b *testing.B, cfg Config) {
 	b.ReportMetric(float64(sum.Nanoseconds())/float64(len(lat)), "ns/incident")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99_ns")
 	b.ReportMetric(float64(backlog), "open_at_end")
+	b.ReportMetric(float64(tt.searches)/incidents, "searches/incident")
 }
 
 // (c) province scale: 100,000 responders × 20,000 incidents, one Decide.

@@ -45,14 +45,19 @@ type Config struct {
 	// priority or more urgent (each attempt is one more assignment problem).
 	SwapPriority int `json:"swap_priority"`
 	// RebalanceGainS: when new work arrives, responders not yet left for
-	// theirs are re-planned among work of equal priority if that saves more
-	// than this many seconds of travel per responder moved (at the work's
-	// priority weight); 0 turns it off (see rebalance.go).
+	// theirs are re-planned to work at least as urgent, someone else taking
+	// their place, if that saves more than this many seconds of travel per
+	// responder moved (at the work's priority weight); 0 turns it off (see
+	// rebalance.go).
 	RebalanceGainS float64 `json:"rebalance_gain_s"`
 	// RebalanceWithin: only assignments made within this long are re-planned;
 	// a responder who has not said en_route by then may have left without
 	// saying so, and their position is no longer known.
 	RebalanceWithin time.Duration `json:"rebalance_within"`
+	// RedirectFresh: a responder already on the way whose position was
+	// reported within this long joins the same re-plan, from where they
+	// are (redirected_on_the_way); 0 re-plans only those not yet left.
+	RedirectFresh time.Duration `json:"redirect_fresh"`
 }
 
 // DefaultConfig is the township policy as Duhu states it.
@@ -69,8 +74,9 @@ func DefaultConfig() Config {
 		RarePriceS:          3600,
 		ChurnWindow:         5 * time.Minute,
 		SwapPriority:        2,
-		RebalanceGainS:      0, // off: see rebalance.go (it tripled the p99 of incident → assignment under load)
+		RebalanceGainS:      60, // on since 2 December: bounded to about 1.5× the round's road searches (rebalance.go)
 		RebalanceWithin:     2 * time.Minute,
+		RedirectFresh:       30 * time.Second,
 	}
 }
 

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +27,42 @@ type plan struct {
 	out      []Decision
 	created  int                // assignments created by this call: the next id is a-(assignSeq+created+1)
 	holders  map[Capability]int // free responders per capability at the start of the round: scarcity
+	// times: every road search this call made, destination → origin →
+	// seconds (positions and roads do not change within one Decide), so a
+	// second candidate list for the same incident searches nothing again;
+	// alsoFrom: origins every search of the round's own plan includes, the
+	// responders a re-plan may move, so that its lists find them in times.
+	times    map[orb.Point]map[orb.Point]float64
+	alsoFrom []orb.Point
+}
+
+// travel is tt's times from each of from to to, from times when all are
+// there, else by one search (with alsoFrom) whose results times keeps.
+func (p *plan) travel(to orb.Point, from []orb.Point) []float64 {
+	known := p.times[to]
+	out := make([]float64, len(from))
+	all := known != nil
+	for i, f := range from {
+		t, ok := known[f]
+		all = all && ok
+		out[i] = t
+	}
+	if all {
+		return out
+	}
+	ask := append(slices.Clip(from), p.alsoFrom...)
+	eta := p.tt.TravelTimesTo(to, ask)
+	if known == nil {
+		if p.times == nil {
+			p.times = map[orb.Point]map[orb.Point]float64{}
+		}
+		known = make(map[orb.Point]float64, len(ask))
+		p.times[to] = known
+	}
+	for i, f := range ask {
+		known[f] = eta[i]
+	}
+	return eta[:len(from)]
 }
 
 // why is a decision's reason: the English sentence, its code and values.
@@ -242,7 +279,9 @@ func (p *plan) dispatch() []shortfall {
 	ok := func(cls *slotClass, r *responderState) (bool, bool) {
 		return p.eligible(r, cls.inc, cls.capab, cls.prio)
 	}
+	p.alsoFrom = p.rebalanceOrigins()
 	matches, short := p.optimise(pl, classes, ok)
+	p.alsoFrom = nil
 	if rest, moved := p.rebalance(free, classes, matches, short); moved {
 		return rest
 	}
@@ -446,7 +485,13 @@ func (p *plan) candidates(pl *pool, classes []*slotClass, ok func(*slotClass, *r
 		var cols []int32
 		seen := map[int32]int{}
 		for _, cls := range group {
-			list, more := pl.candidates(cls.capab, inc.At, cls.k, p.d.cfg.ExactBelow, func(r *responderState) bool {
+			exact := p.d.cfg.ExactBelow
+			if cls.held && pl.moveCostS > 0 {
+				// the re-plan: who may take a mover's place pays only from
+				// nearby, and the k nearest keep its road search local
+				exact = 0
+			}
+			list, more := pl.candidates(cls.capab, inc.At, cls.k, exact, func(r *responderState) bool {
 				e, _ := ok(cls, r)
 				return e
 			})
@@ -467,7 +512,7 @@ func (p *plan) candidates(pl *pool, classes []*slotClass, ok func(*slotClass, *r
 		}
 		var eta []float64
 		if len(from) > 0 {
-			eta = p.tt.TravelTimesTo(inc.At, from)
+			eta = p.travel(inc.At, from)
 		}
 		for _, cls := range group {
 			kept := cls.cands[:0]

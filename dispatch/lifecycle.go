@@ -112,7 +112,7 @@ func (d *Dispatcher) SetStatus(s StatusReport) error {
 	r.offDuty = s.Status == StatusOffDuty
 	r.noAnswer = false // any word from them shows they are reachable again
 	if s.HasPosition {
-		r.pos = s.At
+		r.pos, r.posAt = s.At, s.Time
 	}
 	r.lastSeen = s.Time
 	return nil
@@ -219,7 +219,7 @@ func (d *Dispatcher) Apply(dec Decision) error {
 		}
 		if dec.Type == DecisionAssignmentCancelled {
 			d.end(a, StatusCancelled, dec.Time, dec.Reason)
-			if dec.ReasonCode == CodePreempted || dec.ReasonCode == CodeSwap || dec.ReasonCode == CodeRebalance {
+			if dec.ReasonCode == CodePreempted || dec.ReasonCode == CodeSwap || dec.ReasonCode == CodeRebalance || dec.ReasonCode == CodeRedirect {
 				d.responders[a.responder].movedAt = dec.Time
 			}
 			return nil

@@ -27,22 +27,45 @@ package dispatch
 // arrives: the boat is moved, and a common unit takes its place.
 //
 // Work arriving over time: a re-plan before departure, not a look-ahead nor a
-// reserve price (rebalance.go). When new work arrives, responders assigned but
-// not yet left (assigned or accepted, so where they are is exactly where they
-// were chosen from) join the round's problem on work of the same priority;
-// each move costs RebalanceGainS seconds (60 s) at the slot's weight, so one is
-// made only for a real saving, never twice within ChurnWindow, never leaving a
-// slot they held empty, never when it would fill more slots (the swap chain's
-// job). Why not a look-ahead: holding a unit back for incidents that may come
-// leaves a slot empty now, and every priced guess we tried cost more than it
-// saved (a price on village squads sent to priority 1, kept for their village's
-// lesser work, raised travel and at 900 s left one more priority-1 slot empty
-// in a 120-incident wave). What the re-plan cannot do is choose which slots
-// of equal priority stay empty: the offline optimum leaves the ones farthest
-// from the scarce units unserved, knowing the whole wave; the online plan
-// fills what arrived first and never uncovers it for something nearer that
-// came later. In the benchmark that choice, not how the served slots are
-// served, is most of the remaining gap (docs/BENCHMARKS.md, BenchmarkWaves).
+// reserve price (rebalance.go, on by default since 2 December). When new work
+// arrives, responders assigned but not yet left (assigned or accepted, so
+// where they are is exactly where they were chosen from), and those on the
+// way who reported their position within RedirectFresh, join the round's
+// problem for the new slots at least as urgent as their own work; each move
+// costs RebalanceGainS seconds (60 s) at the slot's weight, so one is made
+// only for a real saving, never twice within ChurnWindow, never when it would
+// fill more slots (the swap chain's job), and always as a swap chain: the
+// slot they leave is taken by someone else in the same move, never left
+// empty. Which and why: (1) not yet left, because for the public a move then
+// is a page and a cancel, nobody has driven; or on the way with a fresh
+// position, because then what is left to drive is known and a redirect that
+// saves more than the gain is what a centre with vehicle positions does; (2) at least as urgent, never
+// less, because a re-plan must not make more urgent work wait for a farther
+// unit so that lesser work wins; (3) never an uncover, because an incident
+// told help is coming keeps it. Why not a look-ahead: holding a unit back for
+// incidents that may come leaves a slot empty now, and every priced guess we
+// tried cost more than it saved (a price on village squads sent to priority
+// 1, kept for their village's lesser work, raised travel and at 900 s left
+// one more priority-1 slot empty in a 120-incident wave).
+//
+// What no never-uncover policy can do is choose which slots of equal
+// priority stay empty once every holder of a scarce capability is out: the
+// offline optimum, knowing the whole wave, leaves empty the slots farthest
+// from the boats, machinery and medics; the online plan has given them to
+// what arrived first, and the only way to another choice is to take a unit
+// off a covered incident that nobody else can cover. Measured
+// (BenchmarkWaves, 40 incidents in 4 batches, 60 s turnout, 100 seeds):
+// serving exactly the online plan's slots as well as possible would still be
+// 1.075 of the optimum's travel at the median (p90 1.175; ≤ 1.05 on 34 of 84
+// seeds), so no plan serving those slots meets 1.05; the online plan is at
+// 1.070 (p90 1.182; it may drive less than that floor where it breaks
+// village-first more, which ranks above travel). Even re-planning every
+// responder not yet left at every
+// batch, in any direction, without churn bound, price or cap (an
+// experiment) stays at 1.067 with those slots served exactly as well as
+// possible (same-slot ratio 1.000); letting held slots empty as well
+// reaches the optimum exactly. That remainder is the price of never
+// uncovering a covered incident (docs/BENCHMARKS.md, BenchmarkWaves).
 // Instead of "big-M" weights (which at 20,000 slots would need M^4 ≈ 10^17 and
 // lose the seconds to float rounding) the cost is a vector compared
 // lexicographically: (unfilled_1…unfilled_4, tier, seconds). Vectors under

@@ -5,33 +5,63 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
 )
 
-// rebalance re-plans work that has not left yet when new work arrives. It is
-// off by default (RebalanceGainS 0): measured in natsjs.BenchmarkIncidentToAssignment
-// at 100 incidents/s, it raised the p99 from incident to assignment from
-// 15–29 ms to 57–65 ms (more rounds refused for inputs that came in while
-// the longer round was decided), for 0.7 % less travel in BenchmarkWaves
-// (median 1.116 → 1.108 of the offline optimum). A town that wants it sets
-// rebalance_gain_s. When on: the
+// rebalance re-plans work that has not left yet when new work arrives: the
 // responders assigned but not yet en route (assigned or accepted, within
 // RebalanceWithin of the assignment: still where they were when assigned,
-// so their travel is known), on work of the same priority as a slot this
-// round fills, join the round's assignment problem beside the free
-// responders. Their own slot is a row they hold (staying costs its travel, as
-// it did when they were chosen); anyone else taking it moves them, and each
-// move costs RebalanceGainS seconds of travel at that slot's priority weight.
-// So a move happens only when it lowers the round's priority-weighted travel
-// by more than RebalanceGainS per responder moved, or breaks village-first
-// fewer times (which ranks above travel), and never leaves a held slot empty.
-// A re-plan that would fill more slots than the round's own plan is not made
-// here: filling a slot by moving someone is the swap chain's (swap.go), with
-// its own reasons and rules. Bounds: responders moved within ChurnWindow stay
-// (no exception: a shorter trip never demands a second move), operators'
-// instructions stay, at most rebalanceMovers join, the nearest to the
-// rebalanceSlots newest slot classes first, and a round of more than
-// rebalanceMaxSlots open slots is left as it is. It returns false, and the caller keeps its own plan, when no
-// move pays.
+// so their travel is known), and those en route whose position came within
+// RedirectFresh (30 s: a phone's GPS; their travel is known from there, the
+// way driven is lost and counted as such), join the round's assignment
+// problem beside the free responders, for the slots this round fills that are at least as
+// urgent as their own work. Their own slot is a row they hold (staying costs
+// its travel, as it did when they were chosen); anyone else taking it moves
+// them, and each move costs RebalanceGainS seconds of travel at that slot's
+// priority weight. So a move happens only when it lowers the round's
+// priority-weighted travel by more than RebalanceGainS per responder moved,
+// or breaks village-first fewer times (which ranks above travel), and it is
+// always a swap chain, never an uncover: a held slot is never left empty
+// (someone else takes it in the same move), so no incident that had its
+// responders loses one. Why this is nearly free for the public: nobody has
+// driven yet, so a move is a page and a cancel, and every incident keeps its
+// cover; on the way it is a redirect, as a dispatch centre with vehicle
+// positions does when a nearer call comes in, made only when what is left to
+// drive falls by more than the gain (redirected_on_the_way; BenchmarkWaves at
+// 40 incidents, 60 s turnout: median 1.093 → 1.070 of the optimum, p90 1.196
+// → 1.182, 0.1 % of travel driven on legs later cancelled). Why "at least as
+// urgent" (since 2 December; before, equal priority only): a responder paged
+// for a road check who is standing beside a new dangerous house goes there
+// and someone else does the road check, which the equal-priority rule
+// forbade; but nobody is ever re-planned to less urgent work, so a re-plan
+// never makes more urgent work wait for a farther unit to win village-first
+// or travel on lesser work (measured with a simpler straight-line bound:
+// allowing that too gave median 1.097, p90 1.196 against 1.093, 1.189, and
+// 5.13 moves a wave against 4.61). A re-plan that would fill more slots than
+// the round's own plan is not made here: filling a slot by moving someone is
+// the swap chain's (swap.go), with its own reasons and rules.
+//
+// Bounds, so that it costs a round little (BenchmarkRoadLatency, on Duhu's
+// roads): responders moved within ChurnWindow stay (no exception: a shorter
+// trip never demands a second move), operators' instructions stay; a mover
+// must pass worthMoving, a straight-line test, on one of the rebalanceSlots
+// newest slot classes this round fills, and at most rebalanceMovers (the
+// nearest) join; the round's own road searches include where the possible
+// movers are (rebalanceOrigins, plan.travel), so the only searches the
+// re-plan adds are one per mover's own incident, and that one local: who may
+// take a mover's place are the Candidates nearest, not the whole town; a
+// round of more than rebalanceMaxSlots open slots is left as it is. It
+// returns false, and the caller keeps its own plan, when no move pays.
+//
+// On by default (RebalanceGainS 60 s) since 2 December. It was off because,
+// searching every held incident from the whole town and re-searching every
+// slot it might fill, it cost 10.5× the round's road searches (3.84 against
+// 0.365 a Decide in BenchmarkRoadLatency) and raised natsjs's
+// incident-to-assignment p99 about threefold at 100 incidents/s; bounded as
+// above it costs 1.5× the searches (0.53), each of the added ones local, and
+// about the same time per Decide (docs/BENCHMARKS.md).
 func (p *plan) rebalance(free []*responderState, open []*slotClass, base []matchResult, baseShort []shortfall) ([]shortfall, bool) {
 	gain := p.d.cfg.RebalanceGainS
 	nslots := 0
@@ -53,11 +83,7 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 		}
 	}
 	filled = filled[max(0, len(filled)-rebalanceSlots):]
-	isFilled := map[*slotClass]bool{}
-	for _, cls := range filled {
-		isFilled[cls] = true
-	}
-	movers := p.rebalanceMovers(filled)
+	movers, targets := p.rebalanceMovers(filled, free, base)
 	if len(movers) == 0 {
 		return nil, false
 	}
@@ -68,7 +94,7 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 	classes := make([]*slotClass, 0, len(open)+len(movers))
 	for _, cls := range open {
 		c := &slotClass{inc: cls.inc, capab: cls.capab, prio: cls.prio, open: cls.open}
-		if !isFilled[cls] {
+		if !targets[cls] {
 			// no mover may go there (a move pays only where this round fills a
 			// slot), and the free responders are the first columns in both
 			// pools: the round's own candidates serve, without a second search
@@ -91,8 +117,8 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 				_, pen := p.eligible(r, cls.inc, cls.capab, cls.prio)
 				return true, pen // staying is always possible
 			}
-			if p.activeAssignment(r).priority != cls.prio {
-				return false, false // equal-priority work only: more urgent work is pre-emption's and the swap chain's
+			if p.activeAssignment(r).priority < cls.prio {
+				return false, false // never to less urgent work: their own stays as urgent as it was
 			}
 		}
 		return p.eligible(r, cls.inc, cls.capab, cls.prio)
@@ -150,18 +176,30 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 		extra["saved_s"], extra["moves"], extra["min_gain_s"] = saved, len(moved), gain
 		return extra
 	}
+	// how each mover is moved: before leaving, or redirected on the way
+	code, words := map[*responderState]string{}, map[*responderState]string{}
+	for _, r := range movers {
+		code[r], words[r] = CodeRebalance, "before leaving"
+		if p.activeAssignment(r).status == StatusEnRoute {
+			code[r], words[r] = CodeRedirect, fmt.Sprintf("on the way (position %.0f s old)", p.now.Sub(r.posAt).Seconds())
+		}
+	}
 	for _, r := range movers {
 		c := col[r]
 		if !moved[c] {
 			continue
 		}
 		a := p.activeAssignment(r)
-		text := fmt.Sprintf("re-planned before leaving: %d s less priority-weighted travel this round for %d move(s), each worth at least %.0f s",
-			int(saved), len(moved), gain)
+		text := fmt.Sprintf("re-planned %s: %d s less priority-weighted travel this round for %d move(s), each worth at least %.0f s",
+			words[r], int(saved), len(moved), gain)
 		extra := map[string]any{"from_incident": a.incident, "priority": a.priority}
 		if to := dest[c]; to != nil {
-			text = fmt.Sprintf("goes to incident %s instead; ", to.inc.ID) + text
-			extra["incident"] = to.inc.ID
+			where := "incident " + to.inc.ID
+			if to.prio < a.priority {
+				where = fmt.Sprintf("more urgent incident %s (priority %d over %d)", to.inc.ID, to.prio, a.priority)
+			}
+			text = "goes to " + where + " instead; " + text
+			extra["incident"], extra["to_priority"] = to.inc.ID, to.prio
 		}
 		for _, cls := range held {
 			if cls.holder == c && took[cls] != nil && took[cls] != r {
@@ -170,7 +208,7 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 			}
 		}
 		p.emit(Decision{Type: DecisionAssignmentCancelled, Assignment: a.id, Incident: a.incident, Responder: r.ID,
-			Priority: a.priority, Capability: a.capability, Reason: text, ReasonCode: CodeRebalance, ReasonParams: params(extra)})
+			Priority: a.priority, Capability: a.capability, Reason: text, ReasonCode: code[r], ReasonParams: params(extra)})
 		p.ended[a.id] = true
 	}
 	matched := map[int32]bool{}
@@ -184,14 +222,22 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 			continue // stays
 		case m.cls.held:
 			x := pl.members[m.cls.holder]
+			how := code[x]
+			if c, moving := code[r]; moving {
+				how = c
+			}
 			p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, why{
-				text: fmt.Sprintf("takes the place of %s, who had not left, on incident %s; %s", x.ID, m.cls.inc.ID, p.reason(m.cls, r, m.cand, 0).text),
-				code: CodeRebalance, params: params(map[string]any{"replaces": x.ID})}, m.alts)
+				text: fmt.Sprintf("takes the place of %s, re-planned %s, on incident %s; %s", x.ID, words[x], m.cls.inc.ID, p.reason(m.cls, r, m.cand, 0).text),
+				code: how, params: params(map[string]any{"replaces": x.ID})}, m.alts)
 		case pl.movable[m.cand.col]:
 			a := p.d.assignments[r.assignment]
+			from := fmt.Sprintf("incident %s", a.incident)
+			if a.priority > m.cls.prio {
+				from = fmt.Sprintf("less urgent incident %s (priority %d)", a.incident, a.priority)
+			}
 			p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, why{
-				text: fmt.Sprintf("re-planned from incident %s before leaving; %s", a.incident, p.reason(m.cls, r, m.cand, 0).text),
-				code: CodeRebalance, params: params(map[string]any{"from_incident": a.incident})}, m.alts)
+				text: fmt.Sprintf("re-planned from %s %s, someone else covering it; %s", from, words[r], p.reason(m.cls, r, m.cand, 0).text),
+				code: code[r], params: params(map[string]any{"from_incident": a.incident, "from_priority": a.priority})}, m.alts)
 		default:
 			w := p.reason(m.cls, r, m.cand, nslots)
 			if kept := p.keptRare(pl, m, matched); kept != nil {
@@ -207,7 +253,7 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 // Bounds of one rebalance.
 const (
 	rebalanceSlots  = 32 // slot classes movers may take, the newest first
-	rebalanceMovers = 32 // movers, the nearest to those slots first
+	rebalanceMovers = 8  // movers, the nearest to those slots first
 	// rebalanceMaxSlots: a round with more open slots is not re-planned for
 	// travel: the re-plan solves the round's problem a second time, which at
 	// province scale (BenchmarkProvince: 3.6 s) would double every round.
@@ -215,17 +261,114 @@ const (
 )
 
 // rebalanceMovers lists up to rebalanceMovers responders who have not left
-// for their work yet (assigned or accepted, within RebalanceWithin), may be moved (not within
-// ChurnWindow, not placed by an operator), and are eligible for an open slot
-// of their work's priority elsewhere (of those this round fills), nearest
-// first by straight line; in roster order.
-func (p *plan) rebalanceMovers(open []*slotClass) []*responderState {
-	return p.nearestMovers(open, rebalanceMovers,
-		func(r *responderState, a *assignmentState) bool {
-			return (a.status == StatusAssigned || a.status == StatusAccepted) && p.now.Sub(a.created) <= p.d.cfg.RebalanceWithin && !r.offDuty && !p.taken[r.ID] &&
-				a.reasonCode != CodeOperator && (r.movedAt.IsZero() || p.now.Sub(r.movedAt) >= p.d.cfg.ChurnWindow)
-		},
-		func(_ *responderState, a *assignmentState, cls *slotClass) bool {
-			return cls.prio == a.priority && cls.inc.ID != a.incident
-		})
+// for their work yet (assigned or accepted, within RebalanceWithin), may be
+// moved (not within ChurnWindow, not placed by an operator), and may pay on
+// one of the slot classes this round fills (worthMoving), nearest first by
+// straight line, in roster order; and the classes some of them may pay on
+// (the only ones whose candidate lists the re-plan builds again).
+func (p *plan) rebalanceMovers(filled []*slotClass, free []*responderState, base []matchResult) ([]*responderState, map[*slotClass]bool) {
+	worth := p.worthMoving(filled, free, base)
+	movers := p.nearestMovers(filled, rebalanceMovers, p.mayRebalance, worth)
+	targets := map[*slotClass]bool{}
+	for _, r := range movers {
+		a := p.activeAssignment(r)
+		for _, cls := range filled {
+			if !targets[cls] && worth(r, a, cls) {
+				if ok, _ := p.eligible(r, cls.inc, cls.capab, cls.prio); ok {
+					targets[cls] = true
+				}
+			}
+		}
+	}
+	return movers, targets
+}
+
+// mayRebalance: r, on a, has not left yet (assigned or accepted, within
+// RebalanceWithin: still where they were), was not moved within
+// ChurnWindow, and was not placed by an operator.
+func (p *plan) mayRebalance(r *responderState, a *assignmentState) bool {
+	return (a.status == StatusAssigned || a.status == StatusAccepted || p.onTheWay(r, a)) && p.now.Sub(a.created) <= p.d.cfg.RebalanceWithin && !r.offDuty && !p.taken[r.ID] &&
+		a.reasonCode != CodeOperator && (r.movedAt.IsZero() || p.now.Sub(r.movedAt) >= p.d.cfg.ChurnWindow)
+}
+
+// onTheWay: r is en route on a and said where they are within RedirectFresh,
+// so the re-plan knows their travel from there.
+func (p *plan) onTheWay(r *responderState, a *assignmentState) bool {
+	fresh := p.d.cfg.RedirectFresh
+	return a.status == StatusEnRoute && fresh > 0 && !r.posAt.IsZero() && p.now.Sub(r.posAt) <= fresh
+}
+
+// rebalanceOrigins: where the responders a re-plan may move are, when it is
+// on; the round's own searches include them (plan.travel), so the re-plan's
+// candidate lists for the slots this round fills need no search of their own.
+func (p *plan) rebalanceOrigins() []orb.Point {
+	if !(p.d.cfg.RebalanceGainS > 0) {
+		return nil
+	}
+	var out []orb.Point
+	seen := map[orb.Point]bool{}
+	for _, r := range p.d.order {
+		if a := p.activeAssignment(r); a != nil && p.mayRebalance(r, a) && !seen[r.pos] {
+			seen[r.pos] = true
+			out = append(out, r.pos)
+		}
+	}
+	return out
+}
+
+// worthMoving is the re-plan's cheap test, by straight lines, before any
+// road search: responder r, not yet left for work a (incident A), may pay on
+// slot class B only if B is at least as urgent as A, r is nearer to B than
+// someone the round's own plan sends there, and the exchange this opens —
+// r to B, the nearest free unit able to take A there instead —
+//
+//	w_A·(d(r,A) − d(nearest free,A)) + w_B·(d(farthest sent,B) − d(r,B))
+//
+// beats the move's cost, RebalanceGainS at A's weight turned into metres at
+// the speed of r's own leg to A. It is a filter, not the decision (the exact
+// re-plan on road times decides); measured in BenchmarkRoadLatency it keeps
+// the road searches of a round within what the round costs anyway, and in
+// BenchmarkWaves it loses nothing measurable against trying every mover.
+func (p *plan) worthMoving(filled []*slotClass, free []*responderState, base []matchResult) func(*responderState, *assignmentState, *slotClass) bool {
+	reach := map[*slotClass]float64{}
+	for _, m := range base {
+		reach[m.cls] = max(reach[m.cls], geo.Distance(free[m.cand.col].pos, m.cls.inc.At))
+	}
+	type place struct {
+		inc   string
+		capab Capability
+	}
+	nearestFree := map[place]float64{}
+	gain := p.d.cfg.RebalanceGainS
+	return func(r *responderState, a *assignmentState, cls *slotClass) bool {
+		if cls.inc.ID == a.incident || a.priority < cls.prio {
+			return false // never to less urgent work: their own stays as urgent as it was
+		}
+		dB := geo.Distance(r.pos, cls.inc.At)
+		if dB >= reach[cls] {
+			return false
+		}
+		inc := p.d.incidents[a.incident]
+		k := place{a.incident, a.capability}
+		dFree, ok := nearestFree[k]
+		if !ok {
+			dFree = math.Inf(1)
+			for _, f := range free {
+				if e, _ := p.eligible(f, inc, a.capability, a.priority); e {
+					dFree = min(dFree, geo.Distance(f.pos, inc.At))
+				}
+			}
+			nearestFree[k] = dFree
+		}
+		if math.IsInf(dFree, 1) {
+			return false // nobody free could take A: a move would leave it empty, which a re-plan never does
+		}
+		dA := geo.Distance(r.pos, inc.At)
+		speed := 0.0 // metres of straight line per second of r's own trip
+		if a.eta > 0 {
+			speed = dA / a.eta
+		}
+		wA, wB := p.d.weight(a.priority), p.d.weight(cls.prio)
+		return wA*(dA-dFree)+wB*(reach[cls]-dB) > wA*gain*speed
+	}
 }

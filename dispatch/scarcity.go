@@ -10,7 +10,8 @@ const (
 	CodeNearest      = "nearest_available"             // the village cannot cover: the nearest who can
 	CodePreempted    = "preempted_for_higher_priority" // taken off lower-priority work
 	CodeSwap         = "swap_fills_empty_slot"         // moved among equal-priority work to fill an empty slot
-	CodeRebalance    = "rebalanced_before_leaving"     // not yet left: re-planned among equal-priority work for less travel
+	CodeRebalance    = "rebalanced_before_leaving"     // not yet left: re-planned to work at least as urgent for less travel
+	CodeRedirect     = "redirected_on_the_way"         // on the way, position fresh: re-planned to work at least as urgent for less travel
 	CodeRareKept     = "rare_capability_kept"          // a nearer unit was kept for its scarce capability
 	CodeAidNeeded    = "aid_needed"                    // nobody in town can cover
 	CodeTimeout      = "timeout"                       // not accepted within the ack time-out

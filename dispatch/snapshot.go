@@ -40,6 +40,7 @@ type responderSnap struct {
 	LentTo     string     `json:"lent_to,omitempty"`
 	LentFor    string     `json:"lent_for,omitempty"`
 	MovedAt    time.Time  `json:"moved_at"`
+	PosAt      time.Time  `json:"pos_at"`
 }
 
 type guestSnap struct {
@@ -90,7 +91,7 @@ func (d *Dispatcher) Snapshot() ([]byte, error) {
 		Open: make([]string, 0, len(d.open)), Assignments: make([]assignmentSnap, 0, len(d.assignments))}
 	for _, r := range d.order {
 		rs := responderSnap{Responder: r.Responder, Idx: r.idx, Pos: r.pos, OffDuty: r.offDuty, NoAnswer: r.noAnswer,
-			Assignment: r.assignment, LastSeen: r.lastSeen, LentTo: r.lentTo, LentFor: r.lentFor, MovedAt: r.movedAt}
+			Assignment: r.assignment, LastSeen: r.lastSeen, LentTo: r.lentTo, LentFor: r.lentFor, MovedAt: r.movedAt, PosAt: r.posAt}
 		if g := r.guest; g != nil {
 			rs.Guest = &guestSnap{HomeTown: g.homeTown, HomeID: g.homeID, Request: g.request, Incident: g.incident}
 		}
@@ -128,7 +129,7 @@ func (d *Dispatcher) Restore(raw []byte) error {
 			return fmt.Errorf("%w: dispatcher snapshot: responder %q twice or without id", ErrInvalid, r.Responder.ID)
 		}
 		rs := &responderState{Responder: r.Responder, idx: r.Idx, pos: r.Pos, offDuty: r.OffDuty, noAnswer: r.NoAnswer,
-			assignment: r.Assignment, lastSeen: r.LastSeen, lentTo: r.LentTo, lentFor: r.LentFor, movedAt: r.MovedAt}
+			assignment: r.Assignment, lastSeen: r.LastSeen, lentTo: r.LentTo, lentFor: r.LentFor, movedAt: r.MovedAt, posAt: r.PosAt}
 		if g := r.Guest; g != nil {
 			rs.guest = &guestInfo{homeTown: g.HomeTown, homeID: g.HomeID, request: g.Request, incident: g.Incident}
 		}

@@ -55,6 +55,7 @@ type responderState struct {
 	lentTo     string     // the town this own responder is on aid to, "" at home
 	lentFor    string     // the aid request they were lent for
 	movedAt    time.Time  // when they were last taken off work (pre-empted, swapped)
+	posAt      time.Time  // when pos was last reported (zero: never, pos is home)
 }
 
 type incidentState struct {

@@ -432,6 +432,7 @@ type waveFigures struct {
 	onlineP1, offlineP1, greedyP1            int
 	ratios                                   []float64      // online ÷ offline travel, seeds whose unfilled counts all agree
 	sameRatios                               []float64      // online ÷ the optimum of serving the same slots, every seed
+	whichRatios                              []float64      // the optimum of serving the online's slots ÷ the optimum, where unfilled counts agree
 	moves                                    []int          // cancellations per wave, every reason
 	byCode                                   map[string]int // cancellations by reason code, all waves
 	twice                                    int            // moved twice within the churn window, not for priority 1
@@ -478,6 +479,9 @@ func runWaves(tb testing.TB, cfg Config, seeds, n, batches int, turnout time.Dur
 				ratio = on.c.t / off.t
 			}
 			f.ratios = append(f.ratios, ratio)
+			if off.t > 0 {
+				f.whichRatios = append(f.whichRatios, same.t/off.t)
+			}
 		}
 		if on.c.unfilled[0] < off.unfilled[0] {
 			tb.Fatalf("seed %d: online leaves %d priority-1 slots empty, fewer than the offline optimum's %d: the two models differ",
@@ -493,6 +497,7 @@ func runWaves(tb testing.TB, cfg Config, seeds, n, batches int, turnout time.Dur
 	}
 	sort.Float64s(f.ratios)
 	sort.Float64s(f.sameRatios)
+	sort.Float64s(f.whichRatios)
 	return f
 }
 
@@ -534,10 +539,12 @@ func (f waveFigures) String() string {
 		by = append(by, fmt.Sprintf("%s %d", c, f.byCode[c]))
 	}
 	return fmt.Sprintf("P1 empty online/offline/greedy %d/%d/%d, P1 ≤ optimum in %d of %d; unfilled all equal in %d (village-first equal in %d); "+
-		"travel ÷ optimum median %.3f p90 %.3f max %.3f, ≤ 1.05 in %d of %d; ÷ optimum of the same slots median %.3f p90 %.3f max %.3f (%d seeds); moves per wave mean %.2f max %d (%s); moved twice in the window %d; driven on cancelled legs %.1f%%",
+		"travel ÷ optimum median %.3f p90 %.3f max %.3f, ≤ 1.05 in %d of %d; ÷ optimum of the same slots median %.3f p90 %.3f max %.3f (%d seeds); "+
+		"the same slots served at best ÷ optimum median %.3f p90 %.3f, ≤ 1.05 in %d; moves per wave mean %.2f max %d (%s); moved twice in the window %d; driven on cancelled legs %.1f%%",
 		f.onlineP1, f.offlineP1, f.greedyP1, f.p1Equal, f.seeds, f.unfilledEqual, f.tierEqual,
 		quantile(f.ratios, 0.5), quantile(f.ratios, 0.9), quantile(f.ratios, 1), within, len(f.ratios),
 		quantile(f.sameRatios, 0.5), quantile(f.sameRatios, 0.9), quantile(f.sameRatios, 1), len(f.sameRatios),
+		quantile(f.whichRatios, 0.5), quantile(f.whichRatios, 0.9), within105(f.whichRatios),
 		float64(sum)/float64(len(moves)), moves[len(moves)-1], strings.Join(by, ", "), f.twice, 100*f.wastedShare)
 }
 
@@ -585,6 +592,12 @@ func TestWavesLeaveNoMorePriority1EmptyThanTheOfflineOptimum(t *testing.T) {
 //   - same_slots_median, same_slots_p90: online ÷ the exact optimum of
 //     serving exactly the slots the online plan served (every seed): how well
 //     the served slots were served, apart from which ones were left empty;
+//   - which_slots_median, which_slots_p90: the exact optimum of serving
+//     exactly the slots the online plan served ÷ the offline optimum, over
+//     the seeds compared on travel: what the choice of slots alone costs,
+//     the least any plan that serves those slots could reach (however well
+//     it served them); above 1.05, the travel goal is out of reach without
+//     serving other slots, which online means uncovering covered ones;
 //   - moves/wave, max_moves/wave: assignments cancelled to move a responder
 //     (pre-emption, swap chain, rebalance), mean and worst wave;
 //   - %driven_cancelled: share of online travel driven on legs later cancelled.
@@ -604,11 +617,11 @@ func TestWavesLeaveNoMorePriority1EmptyThanTheOfflineOptimum(t *testing.T) {
 func BenchmarkWaves(b *testing.B) {
 	noPrice := DefaultConfig()
 	noPrice.RarePriceS = 0
-	off := DefaultConfig() // the default: no re-plan before departure (rebalance.go)
+	off := DefaultConfig() // without the re-plan before departure (rebalance.go), on by default since 2 December
 	off.RebalanceGainS = 0
-	on := DefaultConfig() // with the re-plan before departure, as the rows without "rebalance=off"
-	on.RebalanceGainS = 60
-	noPrice.RebalanceGainS = 60
+	on := DefaultConfig()
+	noRedirect := DefaultConfig() // the re-plan for those not yet left only (RedirectFresh 0)
+	noRedirect.RedirectFresh = 0
 	for _, tc := range []struct {
 		name              string
 		cfg               Config
@@ -621,6 +634,7 @@ func BenchmarkWaves(b *testing.B) {
 		{"incidents=40/batches=4/turnout=none", on, 100, 40, 4, neverDeparts},
 		{"incidents=40/batches=4/turnout=60s/rebalance=off", off, 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s", on, 100, 40, 4, time.Minute},
+		{"incidents=40/batches=4/turnout=60s/no_redirect", noRedirect, 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s/no_price", noPrice, 100, 40, 4, time.Minute},
 		{"incidents=120/batches=6/turnout=none/rebalance=off", off, 20, 120, 6, neverDeparts},
 		{"incidents=120/batches=6/turnout=none", on, 20, 120, 6, neverDeparts},
@@ -660,9 +674,24 @@ func BenchmarkWaves(b *testing.B) {
 				b.ReportMetric(quantile(f.sameRatios, 0.5), "same_slots_median")
 				b.ReportMetric(quantile(f.sameRatios, 0.9), "same_slots_p90")
 			}
+			if len(f.whichRatios) > 0 {
+				b.ReportMetric(quantile(f.whichRatios, 0.5), "which_slots_median")
+				b.ReportMetric(quantile(f.whichRatios, 0.9), "which_slots_p90")
+			}
 			b.ReportMetric(float64(sum)/float64(f.seeds), "moves/wave")
 			b.ReportMetric(float64(moves[len(moves)-1]), "max_moves/wave")
 			b.ReportMetric(100*f.wastedShare, "%driven_cancelled")
 		})
 	}
+}
+
+// within105 counts the ratios at most 1.05.
+func within105(xs []float64) int {
+	n := 0
+	for _, x := range xs {
+		if x <= 1.05 {
+			n++
+		}
+	}
+	return n
 }

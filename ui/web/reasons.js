@@ -14,6 +14,7 @@ const TEMPLATES = {
   preempted_for_higher_priority: ['让位于更高优先级事件{incident}', 'preempted by higher-priority incident {incident}'],
   swap_fills_empty_slot: ['调换人员以填补空缺', 'swapped to fill an empty slot'],
   rebalanced_before_leaving: ['出发前重新调配，行程缩短约{saved}', 're-planned before leaving: about {saved} less travel'],
+  redirected_on_the_way: ['途中改派，行程缩短约{saved}', 'redirected on the way: about {saved} less travel'],
   aid_needed: ['镇内无可派力量，需请求外援', 'the town cannot cover it: aid needed'],
   timeout: ['超时未应答（{timeout}）', 'no accept within {timeout}'],
   declined: ['救援人员拒绝', 'declined by the responder'],
