@@ -65,6 +65,7 @@ func BenchmarkIDIndexBytesPerID(b *testing.B) {
 		for i := range n {
 			addID(p, id(i), uint64(i+1))
 		}
+		p.settle()
 		paged := float64(heap()-before) / float64(n)
 		runtime.KeepAlive(p)
 		var disk int64

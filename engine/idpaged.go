@@ -11,7 +11,8 @@ import (
 //
 // Resident: the run's filters and fences, about 1.34 bytes an id, plus the
 // newest (at most flushAt ids, about 5 MiB). On disk: 24.1 bytes an id, twice
-// that for a moment while runs are merged.
+// that for a moment while runs are merged (in the background: the fold waits
+// only for the newest to be written out, about 3 MiB).
 type pagedIndex struct {
 	dir    string
 	recent *idIndex
@@ -22,6 +23,7 @@ type pagedIndex struct {
 	// they stay in memory, exact still, and the write is tried again base ids later.
 	base, flushAt int
 	failed        error
+	merging       chan runMerge // the merge in flight, if any (startMerge)
 }
 
 // SetIDIndexDir makes every State built over the domain from now on (NewState)
@@ -40,6 +42,8 @@ const (
 	idFlushAt = 1 << 17
 	// runFanIn runs of a size merge into one of the next size.
 	runFanIn = 4
+	// maxRuns bounds the runs a lookup goes through while merges catch up.
+	maxRuns = 16
 )
 
 func newPagedIndex(dir string) *pagedIndex {
@@ -69,12 +73,20 @@ func (x *pagedIndex) seenKey(k idKey) (uint64, bool) {
 // addNew records a key seenKey has just not found.
 func (x *pagedIndex) addNew(k idKey, seq uint64) {
 	x.recent.addNew(k, seq)
+	if x.merging != nil {
+		select {
+		case m := <-x.merging:
+			x.install(m)
+		default:
+		}
+	}
 	if x.recent.len() >= x.flushAt {
 		x.flush()
 	}
 }
 
-// flush writes the newest out as a run and merges runs of the same size.
+// flush writes the newest out as a run (a few milliseconds: at most base
+// ids), then merges runs of one size in the background.
 func (x *pagedIndex) flush() {
 	r, err := writeRun(x.dir, x.recent.len(), x.recent.sorted().each)
 	if err != nil {
@@ -85,22 +97,85 @@ func (x *pagedIndex) flush() {
 	x.runs = append(x.runs, r)
 	x.recent = newIDIndex()
 	x.flushAt, x.failed = x.base, nil
-	for x.mergeable() {
-		tail := x.runs[len(x.runs)-runFanIn:]
-		n := 0
-		for _, r := range tail {
-			n += r.n
+	if len(x.runs) >= maxRuns {
+		x.settle() // the merges fell behind: wait, so a lookup never checks more than maxRuns filters
+	}
+	x.startMerge()
+}
+
+// runMerge is a merge of runs done in the background: from, the runs it
+// read (consecutive in x.runs), into to.
+type runMerge struct {
+	from []*idRun
+	to   *idRun
+	err  error
+}
+
+// startMerge merges runFanIn consecutive runs of one size (mergeable), on a
+// goroutine of its own: a merge of a season's runs writes a hundred
+// megabytes, which the fold should not wait for. The runs it reads are
+// immutable and stay in use for lookups until the merged one is installed;
+// lookups answer the same either way, so the fold stays deterministic.
+func (x *pagedIndex) startMerge() {
+	at := -1
+	if x.merging == nil {
+		at = x.mergeable()
+	}
+	if at < 0 {
+		return
+	}
+	from := append([]*idRun(nil), x.runs[at:at+runFanIn]...)
+	n := 0
+	for _, r := range from {
+		r.acquire()
+		n += r.n
+	}
+	done := make(chan runMerge, 1)
+	x.merging = done
+	go func() {
+		to, err := writeRun(x.dir, n, sortedIDs{runs: from}.each)
+		done <- runMerge{from: from, to: to, err: err}
+	}()
+}
+
+// install puts a finished merge in place of the runs it read.
+func (x *pagedIndex) install(m runMerge) {
+	x.merging = nil
+	for _, r := range m.from {
+		r.release() // the merge's own reference
+	}
+	if m.err != nil {
+		x.failed = m.err // the runs stay as they were: still exact
+		return
+	}
+	at := -1
+	for i, r := range x.runs {
+		if r == m.from[0] {
+			at = i
+			break
 		}
-		src := sortedIDs{runs: tail}
-		merged, err := writeRun(x.dir, n, src.each)
-		if err != nil {
-			x.failed = err // the runs stay as they were: still exact
+	}
+	if at < 0 || at+len(m.from) > len(x.runs) {
+		m.to.release() // cannot happen: only a merge takes runs out
+		return
+	}
+	for i, r := range m.from {
+		if x.runs[at+i] != r {
+			m.to.release()
 			return
 		}
-		for _, r := range tail {
-			r.release()
-		}
-		x.runs = append(x.runs[:len(x.runs)-runFanIn], merged)
+	}
+	for _, r := range m.from {
+		r.release()
+	}
+	x.runs = append(x.runs[:at], append([]*idRun{m.to}, x.runs[at+len(m.from):]...)...)
+	x.startMerge() // the merged run may make a size class of runFanIn
+}
+
+// settle waits for a merge in flight and installs it (tests, discard).
+func (x *pagedIndex) settle() {
+	for x.merging != nil {
+		x.install(<-x.merging)
 	}
 }
 
@@ -114,18 +189,19 @@ func runLevel(n, base int) int {
 	return l
 }
 
-// mergeable: the newest runFanIn runs are of one size class.
-func (x *pagedIndex) mergeable() bool {
-	if len(x.runs) < runFanIn {
-		return false
-	}
-	tail := x.runs[len(x.runs)-runFanIn:]
-	for _, r := range tail[1:] {
-		if runLevel(r.n, x.base) != runLevel(tail[0].n, x.base) {
-			return false
+// mergeable is where runFanIn consecutive runs of one size class start, the
+// oldest such (so that runs stay ordered by size, largest first), or -1.
+func (x *pagedIndex) mergeable() int {
+	for i := 0; i+runFanIn <= len(x.runs); i++ {
+		same := true
+		for _, r := range x.runs[i+1 : i+runFanIn] {
+			same = same && runLevel(r.n, x.base) == runLevel(x.runs[i].n, x.base)
+		}
+		if same {
+			return i
 		}
 	}
-	return true
+	return -1
 }
 
 // writeRun writes the n entries each gives (in key order) as a new run.
@@ -172,6 +248,7 @@ func (x *pagedIndex) sorted() sortedIDs {
 
 // discard removes the index's files (a restore that failed after writing them).
 func (x *pagedIndex) discard() {
+	x.settle()
 	for _, r := range x.runs {
 		r.release()
 	}
