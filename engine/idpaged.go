@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"sync"
 )
 
 // pagedIndex is the dedup index with its older ids on local disk: the newest
@@ -17,7 +18,6 @@ type pagedIndex struct {
 	dir    string
 	recent *idIndex
 	runs   []*idRun // oldest (largest) first
-	page   []byte   // the lookups' page buffer (the fold is one goroutine)
 	// base is how many of the newest are written out as a run (idFlushAt;
 	// less in tests). flushAt is when: after a failed write (the disk full)
 	// they stay in memory, exact still, and the write is tried again base ids later.
@@ -47,8 +47,12 @@ const (
 )
 
 func newPagedIndex(dir string) *pagedIndex {
-	return &pagedIndex{dir: dir, recent: newIDIndex(), page: make([]byte, runPageBytes), base: idFlushAt, flushAt: idFlushAt}
+	return &pagedIndex{dir: dir, recent: newIDIndex(), base: idFlushAt, flushAt: idFlushAt}
 }
+
+// pageBuffers are the lookups' page buffers: readers under the state's read
+// lock (State.Applied) may look up at the same time.
+var pageBuffers = sync.Pool{New: func() any { return new([runPageBytes]byte) }}
 
 // seenKey looks in the newest, then in the runs, newest first.
 func (x *pagedIndex) seenKey(k idKey) (uint64, bool) {
@@ -56,7 +60,12 @@ func (x *pagedIndex) seenKey(k idKey) (uint64, bool) {
 		return seq, true
 	}
 	for i := len(x.runs) - 1; i >= 0; i-- {
-		seq, ok, err := x.runs[i].lookup(k, x.page)
+		if !x.runs[i].filter.has(k) {
+			continue
+		}
+		page := pageBuffers.Get().(*[runPageBytes]byte)
+		seq, ok, err := x.runs[i].lookup(k, page[:])
+		pageBuffers.Put(page)
 		if err != nil {
 			// The fold cannot tell a repeat from a new report: stop rather
 			// than guess. The start after rebuilds the index from the fold

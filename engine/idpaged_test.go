@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -220,4 +221,29 @@ func TestIDFilter(t *testing.T) {
 	t.Logf("false positives %.2f %% at %d bits a key (%d bytes for %d keys)", 100*rate, filterBitsPerKey, f.bytes(), n)
 	assert.Less(t, rate, 0.02)
 	assert.Positive(t, fp, "a filter of 10 bits a key that never says maybe is not hashing")
+}
+
+// TestPagedIndexConcurrentLookups: readers under the state's read lock
+// (State.Applied from HTTP) look up at the same time; run with -race.
+func TestPagedIndexConcurrentLookups(t *testing.T) {
+	x := newPagedIndex(t.TempDir())
+	smallRuns(x, 200)
+	for i := range 3000 {
+		addID(x, fmt.Sprintf("ev-%d", i), uint64(i+1))
+	}
+	x.settle()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < 3000; i += 4 {
+				if seq, ok := x.seenKey(keyOf(fmt.Sprintf("ev-%d", i))); !ok || seq != uint64(i+1) {
+					t.Errorf("ev-%d: %v %d", i, ok, seq)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
