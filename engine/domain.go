@@ -38,6 +38,7 @@ type Domain struct {
 	rainfall *rainfall
 	depths   map[string]float64
 	aid      *aid.State
+	idDir    string   // where states over this domain page their dedup index (SetIDIndexDir)
 	seq      uint64   // decisions made, for their ids
 	drill    bool     // an exercise event has been folded: Exercise CAP alerts act
 	voids    []void   // decisions found void whose notice is not yet in the log

@@ -37,3 +37,11 @@ func duhuDomain(tb testing.TB) *Domain {
 func incidentJSON(id string, lat, lon float64) []byte {
 	return fmt.Appendf(nil, `{"specversion":"1.0","id":%q,"source":"test","type":"flood.incident.reported","time":"2022-05-12T23:00:00+08:00","data":{"kind":"flooding","lat":%v,"lon":%v,"people":2}}`, id, lat, lon)
 }
+
+// addID records id in a dedup index as the fold does: the first time only.
+func addID(x idSet, id string, seq uint64) {
+	k := keyOf(id)
+	if _, dup := x.seenKey(k); !dup {
+		x.addNew(k, seq)
+	}
+}

@@ -238,5 +238,53 @@ func (x *idIndex) eachSorted(f func(idEntry)) {
 	}
 }
 
+// sorted copies every entry, sorted by key (the newest merged in on the fly,
+// the index itself unchanged): a view that stays as it is while the index
+// moves on, 24 bytes an id.
+func (x *idIndex) sorted() sortedIDs {
+	recent := make([]idEntry, 0, len(x.recent))
+	for k, s := range x.recent {
+		recent = append(recent, idEntry{k, s})
+	}
+	sortEntries(recent)
+	out := make([]idEntry, 0, x.len())
+	i, j := 0, 0
+	for i < x.n && j < len(recent) {
+		if lessKey(x.at(i).key, recent[j].key) {
+			out = append(out, *x.at(i))
+			i++
+		} else {
+			out = append(out, recent[j])
+			j++
+		}
+	}
+	for ; i < x.n; i++ {
+		out = append(out, *x.at(i))
+	}
+	return sortedIDs{mem: append(out, recent[j:]...)}
+}
+
+// discard: the index holds no files.
+func (x *idIndex) discard() {}
+
+// idSet is the dedup index the fold uses: all in memory (idIndex) or with
+// its older ids paged out to run files on disk (pagedIndex).
+type idSet interface {
+	// seenKey returns the sequence an id's key was applied at, if it was.
+	seenKey(idKey) (uint64, bool)
+	// addNew records a key seenKey has just not found.
+	addNew(idKey, uint64)
+	len() int
+	// sorted is every entry in key order, as of now (release it).
+	sorted() sortedIDs
+	// discard removes what the index keeps on disk.
+	discard()
+}
+
+var (
+	_ idSet = (*idIndex)(nil)
+	_ idSet = (*pagedIndex)(nil)
+)
+
 // len is how many ids are remembered.
 func (x *idIndex) len() int { return len(x.recent) + x.n }

@@ -3,7 +3,9 @@ package engine
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,31 +37,61 @@ func TestIDIndexIsExact(t *testing.T) {
 	}
 }
 
-// BenchmarkIDIndexBytesPerID reports the heap an id costs, beside a map keyed by the id string.
+// BenchmarkIDIndexBytesPerID reports the heap an id costs: the index all in
+// memory, the index paged to run files (resident: its newest ids, the runs'
+// filters and fences; and its bytes on disk), beside a map keyed by the id
+// string. FLOODCMD_BENCH_IDS sets how many ids (1,000,000 by default).
 func BenchmarkIDIndexBytesPerID(b *testing.B) {
-	const n = 1_000_000
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("rain-nankeng-2022-05-12T%08d", i)
+	n := 1_000_000
+	if v := os.Getenv("FLOODCMD_BENCH_IDS"); v != "" {
+		var err error
+		n, err = strconv.Atoi(v)
+		require.NoError(b, err)
 	}
+	id := func(i int) string { return fmt.Sprintf("rain-nankeng-2022-05-12T%08d", i) }
 	heap := func() uint64 { runtime.GC(); var m runtime.MemStats; runtime.ReadMemStats(&m); return m.HeapAlloc }
 	for range b.N {
 		before := heap()
 		x := newIDIndex()
-		for i, id := range ids {
-			x.add(id, uint64(i+1))
+		for i := range n {
+			x.add(id(i), uint64(i+1))
 		}
-		ours := float64(heap()-before) / n
+		ours := float64(heap()-before) / float64(n)
 		runtime.KeepAlive(x)
+
+		dir := b.TempDir()
+		before = heap()
+		p := newPagedIndex(dir)
+		for i := range n {
+			addID(p, id(i), uint64(i+1))
+		}
+		p.settle()
+		paged := float64(heap()-before) / float64(n)
+		runtime.KeepAlive(p)
+		var disk int64
+		files, _ := os.ReadDir(dir)
+		for _, f := range files {
+			if info, err := f.Info(); err == nil {
+				disk += info.Size()
+			}
+		}
+		b.ReportMetric(float64(p.residentBytes())/float64(p.len()-p.recent.len()), "paged_filter_fence_bytes/id")
+		b.ReportMetric(float64(len(p.runs)), "paged_runs")
+		p.discard()
+
+		b.ReportMetric(ours, "bytes/id")
+		b.ReportMetric(paged, "paged_bytes/id")
+		b.ReportMetric(float64(disk)/float64(n), "paged_disk_bytes/id")
+		if n > 1_000_000 {
+			continue // the map of 5,000,000 id strings would take 440 MB more
+		}
 		before = heap()
 		m := map[string]uint64{}
-		for i, id := range ids {
-			m[id] = uint64(i + 1)
+		for i := range n {
+			m[id(i)] = uint64(i + 1)
 		}
-		plain := float64(heap()-before) / n
+		b.ReportMetric(float64(heap()-before)/float64(n), "map_bytes/id")
 		runtime.KeepAlive(m)
-		b.ReportMetric(ours, "bytes/id")
-		b.ReportMetric(plain, "map_bytes/id")
 	}
 }
 

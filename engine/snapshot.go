@@ -154,16 +154,24 @@ func (s *State) Snapshot() ([]byte, error) {
 
 // SnapshotDraft is a snapshot copied out of the state but not yet checksummed:
 // the runner copies under the read lock and seals outside it, so the fold waits
-// only for the copy.
+// only for the copy. Its ids are a view (sortedIDs) that stays as it was while
+// the fold goes on: all of them copied for an index in memory, only the newest
+// for one paged to disk (its run files are immutable and held open): WriteTo
+// streams them, never all of them in memory at once.
 type SnapshotDraft struct {
-	buf    []byte
+	head   []byte // magic, room for the header, the state's JSON
 	header SnapshotHeader
+	ids    sortedIDs
 }
 
 // Seq is the sequence the draft's state was folded to.
 func (d SnapshotDraft) Seq() uint64 { return d.header.Seq }
 
-// SnapshotDraft copies the state into a draft; the caller holds the read lock.
+// Bytes is the sealed snapshot's size.
+func (d SnapshotDraft) Bytes() int64 { return int64(len(d.head)) + d.header.IDs*idEntryBytes }
+
+// SnapshotDraft copies the state into a draft; the caller holds the read lock
+// and releases the draft once written (Seal and WriteTo do not).
 func (s *State) SnapshotDraft() (SnapshotDraft, error) {
 	dom, err := s.domain.Snapshot()
 	if err != nil {
@@ -177,26 +185,88 @@ func (s *State) SnapshotDraft() (SnapshotDraft, error) {
 	if err != nil {
 		return SnapshotDraft{}, fmt.Errorf("snapshot: %w", err)
 	}
-	n := s.applied.len()
+	ids := s.applied.sorted()
 	h := SnapshotHeader{Format: SnapshotFormat, Schema: SnapshotSchema, Code: s.code, Scenario: s.domain.Fingerprint(),
-		Town: s.Town, Seq: s.Seq, StateBytes: int64(len(js)), IDs: int64(n)}
-	buf := make([]byte, len(snapshotMagic)+headerBytes, len(snapshotMagic)+headerBytes+len(js)+n*idEntryBytes)
-	copy(buf, snapshotMagic)
-	buf = append(buf, js...)
-	buf = s.applied.appendSorted(buf)
-	return SnapshotDraft{buf: buf, header: h}, nil
+		Town: s.Town, Seq: s.Seq, StateBytes: int64(len(js)), IDs: int64(ids.len())}
+	head := make([]byte, len(snapshotMagic)+headerBytes, len(snapshotMagic)+headerBytes+len(js))
+	copy(head, snapshotMagic)
+	return SnapshotDraft{head: append(head, js...), header: h, ids: ids}, nil
 }
 
-// Seal checksums the draft and writes its header: the snapshot's bytes.
+// Release lets the draft's view of the ids go.
+func (d SnapshotDraft) Release() { d.ids.release() }
+
+// Seal is the snapshot's bytes, all in memory (tests, small states; the
+// runner streams with WriteTo).
 func (d SnapshotDraft) Seal() []byte {
+	var buf bytes.Buffer
+	buf.Grow(int(d.Bytes()))
+	if _, err := d.WriteTo(&buf); err != nil {
+		panic(fmt.Sprintf("snapshot: %v", err)) // a bytes.Buffer does not fail; a run file that does is reported by WriteTo
+	}
+	return buf.Bytes()
+}
+
+// WriteTo writes the sealed snapshot to w: a first pass over the ids for the
+// checksum (the header, which carries it, comes first), a second to write them.
+func (d SnapshotDraft) WriteTo(w io.Writer) (int64, error) {
 	h := d.header
 	h.SHA256 = ""
-	blank := headerBlock(h)
-	copy(d.buf[len(snapshotMagic):], blank)
-	sum := sha256.Sum256(d.buf)
-	h.SHA256 = hex.EncodeToString(sum[:])
-	copy(d.buf[len(snapshotMagic):], headerBlock(h))
-	return d.buf
+	sum := sha256.New()
+	sum.Write(d.head[:len(snapshotMagic)])
+	sum.Write(headerBlock(h))
+	sum.Write(d.head[len(snapshotMagic)+headerBytes:])
+	if err := d.writeIDs(sum); err != nil {
+		return 0, fmt.Errorf("snapshot ids: %w", err)
+	}
+	h.SHA256 = hex.EncodeToString(sum.Sum(nil))
+	cw := &countingWriter{w: w}
+	cw.Write(d.head[:len(snapshotMagic)])
+	cw.Write(headerBlock(h))
+	cw.Write(d.head[len(snapshotMagic)+headerBytes:])
+	if cw.err == nil {
+		if err := d.writeIDs(cw); err != nil && cw.err == nil {
+			return cw.n, fmt.Errorf("snapshot ids: %w", err)
+		}
+	}
+	return cw.n, cw.err
+}
+
+// writeIDs writes the ids, 24 bytes each, in batches.
+func (d SnapshotDraft) writeIDs(w io.Writer) error {
+	buf := make([]byte, 0, 4096*idEntryBytes)
+	err := d.ids.each(func(e idEntry) error {
+		buf = append(buf, e.key[:]...)
+		buf = binary.LittleEndian.AppendUint64(buf, e.seq)
+		if len(buf) == cap(buf) {
+			_, err := w.Write(buf)
+			buf = buf[:0]
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(buf)
+	return err
+}
+
+// countingWriter counts what it wrote and keeps the first error.
+type countingWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	c.err = err
+	return n, err
 }
 
 // headerBlock is the header's JSON padded with spaces to headerBytes.
@@ -206,37 +276,6 @@ func headerBlock(h SnapshotHeader) []byte {
 		js = js[:headerBytes] // refused on restore: Code is far too long
 	}
 	return append(js, bytes.Repeat([]byte{' '}, headerBytes-len(js))...)
-}
-
-// appendSorted appends every id entry, sorted by key, to buf: the newest
-// (still in the map) merged on the fly, the index itself unchanged.
-func (x *idIndex) appendSorted(buf []byte) []byte {
-	recent := make([]idEntry, 0, len(x.recent))
-	for k, s := range x.recent {
-		recent = append(recent, idEntry{k, s})
-	}
-	sortEntries(recent)
-	put := func(e idEntry) {
-		buf = append(buf, e.key[:]...)
-		buf = binary.LittleEndian.AppendUint64(buf, e.seq)
-	}
-	i, j := 0, 0
-	for i < x.n && j < len(recent) {
-		if lessKey(x.at(i).key, recent[j].key) {
-			put(*x.at(i))
-			i++
-		} else {
-			put(recent[j])
-			j++
-		}
-	}
-	for ; i < x.n; i++ {
-		put(*x.at(i))
-	}
-	for ; j < len(recent); j++ {
-		put(recent[j])
-	}
-	return buf
 }
 
 // Restore replaces the state by a snapshot's (see RestoreFrom).
@@ -298,28 +337,33 @@ func (s *State) RestoreFrom(r io.Reader) (SnapshotHeader, error) {
 		return h, unusable("state: %v", err)
 	}
 	sum.Write(js)
-	ids, err := readIDs(io.TeeReader(r, sum), int(h.IDs))
+	applied, err := s.readIndex(io.TeeReader(r, sum), int(h.IDs))
 	if err != nil {
 		return h, err
 	}
+	refuse := func(err error) (SnapshotHeader, error) {
+		applied.discard()
+		return h, err
+	}
 	if extra, _ := io.Copy(io.Discard, io.LimitReader(r, 1)); extra > 0 {
-		return h, unusable("bytes after the ids")
+		return refuse(unusable("bytes after the ids"))
 	}
 	if got := hex.EncodeToString(sum.Sum(nil)); got != h.SHA256 {
-		return h, unusable("checksum %.12s, the header says %.12s", got, h.SHA256)
+		return refuse(unusable("checksum %.12s, the header says %.12s", got, h.SHA256))
 	}
 	var ss stateSnap
 	if err := snapshotio.Decode(js, &ss); err != nil {
-		return h, unusable("state: %v", err)
+		return refuse(unusable("state: %v", err))
 	}
 	if ss.Counts == nil {
-		return h, unusable("state without counts")
+		return refuse(unusable("state without counts"))
 	}
 	if err := s.domain.Restore(ss.Domain); err != nil {
-		return h, unusable("%v", err)
+		return refuse(unusable("%v", err))
 	}
 	s.Seq = h.Seq
-	s.applied = idIndexOf(ids)
+	s.applied.discard()
+	s.applied = applied
 	s.gate.RestoreSealed(ss.Sealed)
 	s.owed = make(map[uint64]events.Rejected, len(ss.Owed))
 	for _, o := range ss.Owed {
@@ -329,27 +373,56 @@ func (s *State) RestoreFrom(r io.Reader) (SnapshotHeader, error) {
 	return h, nil
 }
 
-// readIDs reads n index entries, checking they are sorted and distinct (a
-// binary search over them must be right).
-func readIDs(r io.Reader, n int) ([]idEntry, error) {
-	ids := make([]idEntry, n)
-	chunk := make([]byte, 4096*idEntryBytes)
-	for i := 0; i < n; {
-		m := min(n-i, 4096)
-		if _, err := io.ReadFull(r, chunk[:m*idEntryBytes]); err != nil {
-			return nil, unusable("ids: %v", err)
-		}
-		for k := range m {
-			e := chunk[k*idEntryBytes : (k+1)*idEntryBytes]
-			copy(ids[i].key[:], e[:16])
-			ids[i].seq = binary.LittleEndian.Uint64(e[16:])
-			if i > 0 && bytes.Compare(ids[i-1].key[:], ids[i].key[:]) >= 0 {
-				return nil, unusable("ids out of order at %d", i)
-			}
-			i++
-		}
+// readIndex reads n index entries into a new dedup index like the state's
+// (in memory, or streamed into a run file on disk), checking they are sorted
+// and distinct (a binary search over them must be right).
+func (s *State) readIndex(r io.Reader, n int) (idSet, error) {
+	dec := idDecoder{r: r, n: n, chunk: make([]byte, 4096*idEntryBytes)}
+	if s.idDir != "" {
+		return restorePaged(s.idDir, dec.next, n)
 	}
-	return ids, nil
+	ids := make([]idEntry, n)
+	for i := range ids {
+		e, err := dec.next()
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = e
+	}
+	return idIndexOf(ids), nil
+}
+
+// idDecoder reads a snapshot's ids one at a time, in batches of 4,096.
+type idDecoder struct {
+	r        io.Reader
+	n, read  int
+	chunk    []byte
+	at, have int
+	last     idKey
+}
+
+func (d *idDecoder) next() (idEntry, error) {
+	if d.read >= d.n {
+		return idEntry{}, unusable("ids: more than %d", d.n)
+	}
+	if d.at >= d.have {
+		m := min(d.n-d.read, 4096)
+		if _, err := io.ReadFull(d.r, d.chunk[:m*idEntryBytes]); err != nil {
+			return idEntry{}, unusable("ids: %v", err)
+		}
+		d.at, d.have = 0, m
+	}
+	b := d.chunk[d.at*idEntryBytes : (d.at+1)*idEntryBytes]
+	var e idEntry
+	copy(e.key[:], b[:16])
+	e.seq = binary.LittleEndian.Uint64(b[16:])
+	if d.read > 0 && !lessKey(d.last, e.key) {
+		return idEntry{}, unusable("ids out of order at %d", d.read)
+	}
+	d.last = e.key
+	d.at++
+	d.read++
+	return e, nil
 }
 
 // Snapshot is the domain's fold state as deterministic bytes.

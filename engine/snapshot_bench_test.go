@@ -16,7 +16,7 @@ func bigState(tb testing.TB, n int) *State {
 	log := simLog(tb, 5, 40)
 	foldSim(st, log, 0, len(log))
 	for i := st.applied.len(); i < n; i++ {
-		st.applied.add(fmt.Sprintf("gauge-reading-%d", i), uint64(i))
+		addID(st.applied, fmt.Sprintf("gauge-reading-%d", i), uint64(i))
 	}
 	return st
 }

@@ -35,7 +35,8 @@ type State struct {
 	Town string
 	Seq  uint64
 
-	applied *idIndex // event id → sequence where it was applied: dedup forever
+	applied idSet  // event id → sequence where it was applied: dedup forever
+	idDir   string // where applied keeps its older ids ("": all in memory)
 	gate    events.DecisionGate
 	// owed are inputs refused whose rejection notice is not yet in the log:
 	// notices are published only when live, and a crash between the two is healed on replay.
@@ -56,8 +57,17 @@ type DrillView struct {
 
 // NewState returns the empty state of a town over its domain.
 func NewState(town string, d *Domain) *State {
-	return &State{Town: town, applied: newIDIndex(), owed: map[uint64]events.Rejected{},
-		counts: map[string]int{}, domain: d}
+	s := &State{Town: town, idDir: d.idDir, owed: map[uint64]events.Rejected{}, counts: map[string]int{}, domain: d}
+	s.applied = s.newIDSet()
+	return s
+}
+
+// newIDSet is an empty dedup index: paged to the state's directory if it has one.
+func (s *State) newIDSet() idSet {
+	if s.idDir == "" {
+		return newIDIndex()
+	}
+	return newPagedIndex(s.idDir)
 }
 
 // Apply folds the message at seq. It never panics on input and never reads the clock.
@@ -158,7 +168,9 @@ func (s *State) applyOwn(seq uint64, subject string, addr events.Address, ev eve
 		s.counts["forged"]++
 		return Notice, ""
 	}
-	s.applied.add(ev.ID, seq)
+	if k := keyOf(ev.ID); !s.remembers(k) {
+		s.applied.addNew(k, seq)
+	}
 	if addr.Channel == events.ChanRejected {
 		var r events.Rejected
 		if json.Unmarshal(ev.Data, &r) == nil {
@@ -178,12 +190,18 @@ func (s *State) applyOwn(seq uint64, subject string, addr events.Address, ev eve
 	return Decision, ev.Type
 }
 
+// remembers reports whether the dedup index holds key k.
+func (s *State) remembers(k idKey) bool {
+	_, dup := s.applied.seenKey(k)
+	return dup
+}
+
 // Voided counts the decisions in the log the fold found void (see void.go).
 func (s *State) Voided() int { return s.counts["decision_void"] }
 
 // Applied reports whether an event id has been folded (or was one of the engine's own).
 func (s *State) Applied(id string) bool {
-	_, ok := s.applied.seen(id)
+	_, ok := s.applied.seenKey(keyOf(id))
 	return ok
 }
 

@@ -170,6 +170,7 @@ func (e *Engine) restoreSnapshot(ctx context.Context) bool {
 			case err != nil:
 				why = err.Error()
 			case h.Seq != m.Seq:
+				st.Discard()
 				why = fmt.Sprintf("its manifest says sequence %d, the snapshot %d", m.Seq, h.Seq)
 			default:
 				e.mu.Lock()
@@ -254,9 +255,9 @@ func (e *Engine) maybeSnapshot(ctx context.Context) {
 	s.writing.Store(true)
 	go func() {
 		defer s.writing.Store(false)
+		defer draft.Release()
 		t0 := time.Now()
-		snap := draft.Seal()
-		m, err := s.cfg.Store.Write(ctx, snap, draft.Seq(), s.created, time.Now())
+		m, err := s.cfg.Store.WriteFrom(ctx, draft, draft.Seq(), s.created, time.Now())
 		took := time.Since(t0)
 		if err != nil {
 			if ctx.Err() == nil {

@@ -84,6 +84,12 @@ func (s *SnapshotStore) Manifests(ctx context.Context) ([]SnapshotManifest, erro
 // Write stores snap (of the fold at seq) in the slot not holding the newest
 // snapshot; the one it does not touch stays valid throughout.
 func (s *SnapshotStore) Write(ctx context.Context, snap []byte, seq uint64, streamCreated, now time.Time) (SnapshotManifest, error) {
+	return s.WriteFrom(ctx, bytes.NewReader(snap), seq, streamCreated, now)
+}
+
+// WriteFrom is Write of a snapshot src writes out (engine.SnapshotDraft
+// streams its ids from disk): one chunk in memory at a time.
+func (s *SnapshotStore) WriteFrom(ctx context.Context, src io.WriterTo, seq uint64, streamCreated, now time.Time) (SnapshotManifest, error) {
 	have, err := s.Manifests(ctx)
 	if err != nil {
 		return SnapshotManifest{}, err
@@ -95,18 +101,56 @@ func (s *SnapshotStore) Write(ctx context.Context, snap []byte, seq uint64, stre
 	if err := s.kv.Delete(ctx, manifestKey(slot)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return SnapshotManifest{}, fmt.Errorf("snapshot slot %s: %w", slot, err)
 	}
-	m := SnapshotManifest{Slot: slot, Seq: seq, Bytes: int64(len(snap)), StreamCreated: streamCreated, Written: now.UTC()}
-	for off := 0; off < len(snap); off += SnapshotChunk {
-		if _, err := s.kv.Put(ctx, chunkKey(slot, m.Chunks), snap[off:min(off+SnapshotChunk, len(snap))]); err != nil {
-			return m, fmt.Errorf("snapshot chunk %s: %w", chunkKey(slot, m.Chunks), err)
-		}
-		m.Chunks++
+	w := &chunkWriter{ctx: ctx, s: s, m: SnapshotManifest{Slot: slot, Seq: seq, StreamCreated: streamCreated, Written: now.UTC()},
+		buf: make([]byte, 0, SnapshotChunk)}
+	if _, err := src.WriteTo(w); err != nil {
+		return w.m, err
 	}
-	raw, _ := json.Marshal(m)
+	if err := w.put(); err != nil {
+		return w.m, err
+	}
+	raw, _ := json.Marshal(w.m)
 	if _, err := s.kv.Put(ctx, manifestKey(slot), raw); err != nil {
-		return m, fmt.Errorf("snapshot manifest %s: %w", slot, err)
+		return w.m, fmt.Errorf("snapshot manifest %s: %w", slot, err)
 	}
-	return m, nil
+	return w.m, nil
+}
+
+// chunkWriter puts what it is given as chunks of SnapshotChunk bytes.
+type chunkWriter struct {
+	ctx context.Context
+	s   *SnapshotStore
+	m   SnapshotManifest
+	buf []byte
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), SnapshotChunk-len(w.buf))
+		w.buf = append(w.buf, p[:k]...)
+		p = p[k:]
+		if len(w.buf) == SnapshotChunk {
+			if err := w.put(); err != nil {
+				return n - len(p), err
+			}
+		}
+	}
+	return n, nil
+}
+
+// put writes the chunk in hand, if any.
+func (w *chunkWriter) put() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if _, err := w.s.kv.Put(w.ctx, chunkKey(w.m.Slot, w.m.Chunks), w.buf); err != nil {
+		return fmt.Errorf("snapshot chunk %s: %w", chunkKey(w.m.Slot, w.m.Chunks), err)
+	}
+	w.m.Chunks++
+	w.m.Bytes += int64(len(w.buf))
+	w.buf = w.buf[:0]
+	return nil
 }
 
 // Open streams the snapshot a manifest describes, one chunk in memory at a

@@ -146,6 +146,11 @@ func newServer(ctx context.Context, cfg serveConfig, stdout io.Writer) (_ *townS
 		return nil, fmt.Errorf("--retention %s: must be positive", cfg.retention)
 	}
 	domain.SetRetention(cfg.retention)
+	ids, err := dedupDir(cfg.dataDir, cfg.town)
+	if err != nil {
+		return nil, err
+	}
+	domain.SetIDIndexDir(ids)
 	log.Info("scenario loaded", "town", town.Scenario.Town.ID, "name", town.Scenario.Town.Name,
 		"villages", len(town.Scenario.Villages), "grids", len(town.Scenario.Grids), "shelters", len(town.Scenario.Shelters),
 		"responders", len(town.Roster), "road_nodes", town.Graph.Nodes, "road_components", town.Graph.Components,

@@ -48,44 +48,104 @@ func BenchmarkStart(b *testing.B) {
 		b.Skip("BenchmarkStart reads peak RSS and CPU time from /proc: Linux only")
 	}
 	for _, n := range startSizes(b) {
-		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
-			filled := filledLog(b, n)
-			var raw rawRead
-			var st, snap serveStart
-			for range b.N {
-				work := b.TempDir()
-				copyDir(b, filled, work)
-				raw = readRaw(b, work)
-				require.Equal(b, n, raw.events, "the raw read saw every event")
-				st = startToReady(b, work, true)
-				if st.snapshotWritten {
-					snap = startToReady(b, work, false) // the same log, from the snapshot the first start wrote
-				}
-			}
-			if snap.total > 0 {
-				b.ReportMetric(snap.total.Seconds(), "snapshot_start_s")
-				b.ReportMetric(float64(snap.peakRSS)/(1<<20), "snapshot_peak_rss_MiB")
-				b.Logf("%d events with a snapshot: start → ready %.2f s (snapshot at sequence %s, %s events folded after it), CPU %.2f s, peak RSS %.1f MiB",
-					n, snap.total.Seconds(), snap.snapshotSeq, snap.tail, snap.cpu.Seconds(), float64(snap.peakRSS)/(1<<20))
-			} else {
-				b.Logf("%d events: no fold snapshot written after the start, no start from one measured", n)
-			}
-			ratio := st.total.Seconds() / raw.total.Seconds()
-			b.ReportMetric(float64(n), "events")
-			b.ReportMetric(raw.total.Seconds(), "raw_s")
-			b.ReportMetric(st.total.Seconds(), "start_s")
-			b.ReportMetric(ratio, "ratio")
-			b.ReportMetric(st.fold.Seconds()/raw.read.Seconds(), "fold_ratio")
-			b.ReportMetric(st.cpu.Seconds()/raw.cpu.Seconds(), "cpu_ratio")
-			b.ReportMetric(float64(st.peakRSS)/(1<<20), "peak_rss_MiB")
-			b.ReportMetric(float64(raw.peakRSS)/(1<<20), "raw_peak_rss_MiB")
-			b.ReportMetric(float64(st.stateBytes), "state_bytes")
-			b.Logf("%d events: start → ready %.2f s (replay %.2f s), raw ordered read %.2f s (of which server start %.2f s): "+
-				"ratio %.2f (replay ÷ read %.2f); CPU %.2f s ÷ %.2f s = %.2f; peak RSS %.1f MiB at ready (VmHWM of the floodcmd process, embedded NATS included; "+
-				"the raw read's process %.1f MiB); "+
-				"/api/state %d bytes", n, st.total.Seconds(), st.fold.Seconds(), raw.total.Seconds(), (raw.total - raw.read).Seconds(),
-				ratio, st.fold.Seconds()/raw.read.Seconds(), st.cpu.Seconds(), raw.cpu.Seconds(), st.cpu.Seconds()/raw.cpu.Seconds(), float64(st.peakRSS)/(1<<20), float64(raw.peakRSS)/(1<<20), st.stateBytes)
-		})
+		for _, mode := range startNATSModes(b) {
+			b.Run(fmt.Sprintf("events=%d,nats=%s", n, mode), func(b *testing.B) { benchmarkStart(b, n, mode) })
+		}
+	}
+}
+
+// benchmarkStart is one size in one NATS mode (see startNATSEnv).
+func benchmarkStart(b *testing.B, n int, mode string) {
+	filled := filledLog(b, n)
+	var raw rawRead
+	var st, snap serveStart
+	for range b.N {
+		work := b.TempDir()
+		copyDir(b, filled, work)
+		raw = readRaw(b, work)
+		require.Equal(b, n, raw.events, "the raw read saw every event")
+		var nats *externalNATS
+		if mode == "external" {
+			nats = startExternalNATS(b, work)
+		}
+		st = startToReady(b, work, true, nats)
+		if st.snapshotWritten {
+			snap = startToReady(b, work, false, nats) // the same log, from the snapshot the first start wrote
+		}
+		nats.stop()
+	}
+	if snap.total > 0 {
+		b.ReportMetric(snap.total.Seconds(), "snapshot_start_s")
+		b.ReportMetric(float64(snap.peakRSS)/(1<<20), "snapshot_peak_rss_MiB")
+		b.Logf("%d events with a snapshot: start → ready %.2f s (snapshot at sequence %s, %s events folded after it), CPU %.2f s, peak RSS %.1f MiB (%s)",
+			n, snap.total.Seconds(), snap.snapshotSeq, snap.tail, snap.cpu.Seconds(), float64(snap.peakRSS)/(1<<20), natsModeSays[mode])
+	} else {
+		b.Logf("%d events: no fold snapshot written after the start, no start from one measured", n)
+	}
+	ratio := st.total.Seconds() / raw.total.Seconds()
+	b.ReportMetric(float64(n), "events")
+	b.ReportMetric(raw.total.Seconds(), "raw_s")
+	b.ReportMetric(st.total.Seconds(), "start_s")
+	b.ReportMetric(ratio, "ratio")
+	b.ReportMetric(st.fold.Seconds()/raw.read.Seconds(), "fold_ratio")
+	b.ReportMetric(st.cpu.Seconds()/raw.cpu.Seconds(), "cpu_ratio")
+	b.ReportMetric(float64(st.peakRSS)/(1<<20), "peak_rss_MiB")
+	b.ReportMetric(float64(raw.peakRSS)/(1<<20), "raw_peak_rss_MiB")
+	b.ReportMetric(float64(st.stateBytes), "state_bytes")
+	b.Logf("%d events: start → ready %.2f s (replay %.2f s), raw ordered read %.2f s (of which server start %.2f s): "+
+		"ratio %.2f (replay ÷ read %.2f); CPU %.2f s ÷ %.2f s = %.2f; peak RSS %.1f MiB at ready (VmHWM of the floodcmd process, %s; "+
+		"the raw read's process %.1f MiB); "+
+		"/api/state %d bytes", n, st.total.Seconds(), st.fold.Seconds(), raw.total.Seconds(), (raw.total - raw.read).Seconds(),
+		ratio, st.fold.Seconds()/raw.read.Seconds(), st.cpu.Seconds(), raw.cpu.Seconds(), st.cpu.Seconds()/raw.cpu.Seconds(), float64(st.peakRSS)/(1<<20), natsModeSays[mode], float64(raw.peakRSS)/(1<<20), st.stateBytes)
+}
+
+// startNATSEnv says which NATS the floodcmd under test uses: "embedded" (the
+// default: its own, in its process, as a single-machine town runs it),
+// "external" (a server in the benchmark's process, which serve joins with
+// --nats-url as it joins a town's cluster: its peak RSS is then the fold's
+// process alone), or "both".
+const startNATSEnv = "FLOODCMD_BENCH_START_NATS"
+
+var natsModeSays = map[string]string{"embedded": "embedded NATS included", "external": "NATS in another process (--nats-url)"}
+
+func startNATSModes(b *testing.B) []string {
+	switch v := os.Getenv(startNATSEnv); v {
+	case "", "embedded":
+		return []string{"embedded"}
+	case "external":
+		return []string{"external"}
+	case "both":
+		return []string{"embedded", "external"}
+	default:
+		b.Fatalf("%s=%q: embedded, external or both", startNATSEnv, v)
+		return nil
+	}
+}
+
+// externalNATS is the filled log's server run by the benchmark, for a serve
+// that joins it with --nats-url and the town's credentials.
+type externalNATS struct {
+	url, creds, data string
+	stopFn           func()
+}
+
+func startExternalNATS(b *testing.B, dir string) *externalNATS {
+	auth, err := natsjs.LoadAuthority(dir)
+	require.NoError(b, err)
+	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{Listen: "127.0.0.1:0", StoreDir: dir, SyncAlways: true, Auth: auth})
+	require.NoError(b, err)
+	user, err := auth.Issue(natsjs.NatsTown, "duhu", 0, time.Now())
+	require.NoError(b, err)
+	raw, err := user.Creds()
+	require.NoError(b, err)
+	creds := filepath.Join(b.TempDir(), "town.creds")
+	require.NoError(b, os.WriteFile(creds, raw, 0o600))
+	return &externalNATS{url: ns.ClientURL(), creds: creds, data: b.TempDir(), stopFn: func() { shutdownEmbedded(ns) }}
+}
+
+func (x *externalNATS) stop() {
+	if x != nil {
+		x.stopFn()
 	}
 }
 
@@ -241,7 +301,7 @@ type serveStart struct {
 	stateBytes      int   // GET /api/state at ready
 }
 
-func startToReady(b *testing.B, dir string, thenSnapshot bool) serveStart {
+func startToReady(b *testing.B, dir string, thenSnapshot bool, ext *externalNATS) serveStart {
 	if os.Getenv(startInProcessEnv) != "" {
 		return startServeInProcess(b, dir)
 	}
@@ -251,7 +311,11 @@ func startToReady(b *testing.B, dir string, thenSnapshot bool) serveStart {
 	if bin == "" {
 		bin = testproc.Binary(b)
 	}
-	cmd := exec.Command(bin, "serve", "--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu")
+	args := []string{"serve", "--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu"}
+	if ext != nil {
+		args = []string{"serve", "--http", addr, "--nats-url", ext.url, "--nats-creds", ext.creds, "--data", ext.data, "--scenario", "duhu"}
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken)
 	if extra := os.Getenv(startChildEnv); extra != "" {
 		cmd.Env = append(cmd.Env, strings.Fields(extra)...)
