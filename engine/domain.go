@@ -39,6 +39,7 @@ type Domain struct {
 	depths   map[string]float64
 	aid      *aid.State
 	idDir    string   // where states over this domain page their dedup index (SetIDIndexDir)
+	sealKey  []byte   // the town's decision key (SetDecisionKey)
 	seq      uint64   // decisions made, for their ids
 	drill    bool     // an exercise event has been folded: Exercise CAP alerts act
 	voids    []void   // decisions found void whose notice is not yet in the log
@@ -451,3 +452,11 @@ func (d *Domain) View() DomainView {
 	sort.Slice(v.Roads, func(i, j int) bool { return v.Roads[i].ID < v.Roads[j].ID })
 	return v
 }
+
+// SetDecisionKey gives the town's decision key to every state over the domain
+// (and to the runner, which seals with it): their gate then folds only
+// decisions sealed with it (events/seal.go). Set before the fold runs.
+func (d *Domain) SetDecisionKey(key []byte) { d.sealKey = append([]byte(nil), key...) }
+
+// DecisionKey is the town's decision key (nil: no seals made or checked).
+func (d *Domain) DecisionKey() []byte { return d.sealKey }

@@ -90,19 +90,18 @@ func TestPagedIndexIsExact(t *testing.T) {
 // folds a log to the same snapshot bytes as one all in memory, and
 // snapshot + tail into a paged state is the full replay, byte for byte.
 func TestPagedStateSnapshotsAsInMemory(t *testing.T) {
-	withDecisionKey(t)
 	log := simLog(t, 3, 60)
-	full := NewState("duhu", duhuDomain(t))
+	full := NewState("duhu", sealedDuhu(t))
 	foldSim(full, log, 0, len(log))
 	wantSnap := mustSnapshot(t, full)
 	paged := func() *State {
-		d := duhuDomain(t)
+		d := sealedDuhu(t)
 		d.SetIDIndexDir(t.TempDir())
 		st := NewState("duhu", d)
 		smallRuns(st.applied, 8)
 		return st
 	}
-	live, mem := paged(), NewState("duhu", duhuDomain(t))
+	live, mem := paged(), NewState("duhu", sealedDuhu(t))
 	done := 0
 	for _, k := range []int{0, 1, len(log) / 3, len(log) / 2, len(log) - 1, len(log)} {
 		foldSim(live, log, done, k)

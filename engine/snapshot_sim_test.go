@@ -31,6 +31,7 @@ type simTown struct {
 }
 
 func newSimTown(tb testing.TB, town string, d *Domain) *simTown {
+	d.SetDecisionKey(testSealKeys[town]) // its decisions sealed, as the engine's are
 	return &simTown{tb: tb, town: town, st: NewState(town, d)}
 }
 
@@ -74,7 +75,7 @@ func (s *simTown) round(now time.Time, tick bool, race func()) int {
 		race()
 	}
 	for _, o := range outs {
-		ev := events.SealDecision(s.town, o.Subject, o.Event)
+		ev := events.SealDecision(s.st.domain.DecisionKey(), o.Subject, o.Event)
 		raw, err := ev.Encode()
 		require.NoError(s.tb, err)
 		s.append(o.Subject, raw)
@@ -103,7 +104,7 @@ func (s *simTown) deliver(to *simTown, now time.Time) {
 			events.AidDelivered{Event: o.Event.ID, Subject: o.Subject, To: to.town})
 		require.NoError(s.tb, err)
 		subject := events.OutSubject(s.town, events.ChanAid, "delivered")
-		mark = events.SealDecision(s.town, subject, mark)
+		mark = events.SealDecision(s.st.domain.DecisionKey(), subject, mark)
 		raw, err = mark.Encode()
 		require.NoError(s.tb, err)
 		s.append(subject, raw)

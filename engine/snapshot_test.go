@@ -17,7 +17,6 @@ import (
 
 	"github.com/floodcmd/floodcmd/aid"
 	"github.com/floodcmd/floodcmd/dispatch"
-	"github.com/floodcmd/floodcmd/events"
 )
 
 var (
@@ -26,22 +25,22 @@ var (
 	snapCuts  = flag.Int("snapshot.cuts", 8, "cut points per seed")
 )
 
-// withDecisionKey makes Duhu's decisions sealed in this test, so the gate's
-// state (sealed decisions seen: unsealed ones refused) is part of what is checked.
-func withDecisionKey(t *testing.T) {
-	events.UseDecisionKey("duhu", []byte("snapshot-test-key-0123456789abcdef"))
-	events.UseDecisionKey("chixi", []byte("snapshot-test-key-chixi-456789abcd"))
-	t.Cleanup(func() {
-		events.UseDecisionKey("duhu", nil)
-		events.UseDecisionKey("chixi", nil)
-	})
+// testSealKeys are the towns' decision keys in these tests: the simulated
+// logs are sealed with them, so the gate's state (sealed decisions seen:
+// unsealed ones refused) is part of what is checked.
+var testSealKeys = map[string][]byte{"duhu": []byte("snapshot-test-key-0123456789abcdef"), "chixi": []byte("snapshot-test-key-chixi-456789abcd")}
+
+// sealedDuhu is Duhu's domain with its test decision key.
+func sealedDuhu(tb testing.TB) *Domain {
+	d := duhuDomain(tb)
+	d.SetDecisionKey(testSealKeys["duhu"])
+	return d
 }
 
 // The determinism that matters: on seeded random logs, for many cut points k,
 // restore(snapshot at k) + fold of the tail has the View, the Snapshot and the
 // decisions of the full replay, byte for byte.
 func TestSnapshotPlusTailIsFullReplay(t *testing.T) {
-	withDecisionKey(t)
 	reached := map[string]bool{}
 	for seed := range uint64(*snapSeeds) {
 		t.Run(fmt.Sprintf("seed-%d", seed+1), func(t *testing.T) { snapshotPlusTail(t, seed+1, reached) })
@@ -59,7 +58,7 @@ func TestSnapshotPlusTailIsFullReplay(t *testing.T) {
 func snapshotPlusTail(t *testing.T, seed uint64, reached map[string]bool) {
 	log := simLog(t, seed, *snapSteps)
 	require.Greater(t, len(log), 200, "a log worth cutting")
-	full := NewState("duhu", duhuDomain(t))
+	full := NewState("duhu", sealedDuhu(t))
 	foldSim(full, log, 0, len(log))
 	wantView, wantSnap := viewJSON(t, full), mustSnapshot(t, full)
 	end := time.Date(2022, 5, 14, 0, 0, 0, 0, time.UTC)
@@ -80,7 +79,7 @@ func snapshotPlusTail(t *testing.T, seed uint64, reached map[string]bool) {
 		cuts = append(cuts, 1+rng.IntN(len(log)-1))
 	}
 	sort.Ints(cuts)
-	live := NewState("duhu", duhuDomain(t))
+	live := NewState("duhu", sealedDuhu(t))
 	done := 0
 	for _, k := range cuts {
 		foldSim(live, log, done, k)
@@ -89,16 +88,16 @@ func snapshotPlusTail(t *testing.T, seed uint64, reached map[string]bool) {
 		for k, ok := range coverage(live) {
 			reached[k] = reached[k] || ok
 		}
-		restored := NewState("duhu", duhuDomain(t))
+		restored := NewState("duhu", sealedDuhu(t))
 		require.NoError(t, restored.Restore(snap), "cut %d", k)
 		require.Equal(t, snap, mustSnapshot(t, restored), "cut %d: restore then snapshot gives other bytes", k)
 		require.Equal(t, string(viewJSON(t, live)), string(viewJSON(t, restored)), "cut %d: view after restore", k)
 		at := time.Date(2022, 5, 13, 12, 0, 0, 0, time.UTC)
-		twin := NewState("duhu", duhuDomain(t))
+		twin := NewState("duhu", sealedDuhu(t))
 		foldSim(twin, log, 0, k)
 		require.Equal(t, string(decideJSON(t, twin, at)), string(decideJSON(t, restored, at)), "cut %d: decisions after restore", k)
 
-		tail := NewState("duhu", duhuDomain(t))
+		tail := NewState("duhu", sealedDuhu(t))
 		require.NoError(t, tail.Restore(snap))
 		foldSim(tail, log, k, len(log))
 		require.Equal(t, string(wantView), string(viewJSON(t, tail)), "seed %d cut %d of %d: view of snapshot + tail", seed, k, len(log))

@@ -161,7 +161,7 @@ func (s *State) applyOwn(seq uint64, subject string, addr events.Address, ev eve
 		s.counts["foreign"]++
 		return Notice, ""
 	}
-	if addr.Channel == events.ChanOut && !s.gate.AdmitAt(s.Town, addr, ev) {
+	if addr.Channel == events.ChanOut && !s.gate.AdmitAt(s.domain.sealKey, addr, ev) {
 		// Not sealed by the town's engine: a forgery that got past the server's
 		// permissions. Counted and ignored, and its id not taken, so the real
 		// event that uses it later is not refused as a repeat.

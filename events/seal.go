@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"sync"
 	"time"
 )
 
@@ -22,22 +21,10 @@ import (
 // SealKeyName is the key of the decision key in the town's bucket.
 const SealKeyName = "seal.key"
 
-var sealKeys sync.Map // town → []byte
-
-// UseDecisionKey makes this process seal and check the decisions of town with key.
-func UseDecisionKey(town string, key []byte) { sealKeys.Store(town, append([]byte(nil), key...)) }
-
-func decisionKey(town string) []byte {
-	if k, ok := sealKeys.Load(town); ok {
-		return k.([]byte)
-	}
-	return nil
-}
-
-// SealDecision returns ev sealed for subject with town's key (unchanged when
-// this process has no key for the town).
-func SealDecision(town, subject string, ev Event) Event {
-	if key := decisionKey(town); key != nil {
+// SealDecision returns ev sealed for subject with the town's decision key
+// (unchanged with no key: a fold that checks no seals, in tests of the fold).
+func SealDecision(key []byte, subject string, ev Event) Event {
+	if key != nil {
 		ev.Seal = seal(key, subject, ev)
 	}
 	return ev
@@ -65,11 +52,13 @@ type DecisionGate struct {
 	sealed bool
 }
 
-// Admit reports whether the decision ev read on subject may be folded.
-func (g *DecisionGate) Admit(town, subject string, ev Event) bool {
-	key := decisionKey(town)
+// Admit reports whether the decision ev read on subject may be folded, with
+// key the town's decision key (nil: this fold checks no seals, in tests of
+// the fold alone). The key is the fold's own, not the process's: two towns,
+// or a test's replay beside an in-process server, each check their own.
+func (g *DecisionGate) Admit(key []byte, subject string, ev Event) bool {
 	if key == nil {
-		return true // this process checks no seals (tests of the fold alone)
+		return true
 	}
 	if ev.Seal == "" {
 		return !g.sealed
@@ -82,6 +71,6 @@ func (g *DecisionGate) Admit(town, subject string, ev Event) bool {
 }
 
 // AdmitAt is Admit for a decision the fold has parsed the subject of.
-func (g *DecisionGate) AdmitAt(town string, addr Address, ev Event) bool {
-	return g.Admit(town, OutSubject(addr.Town, addr.Rest...), ev)
+func (g *DecisionGate) AdmitAt(key []byte, addr Address, ev Event) bool {
+	return g.Admit(key, OutSubject(addr.Town, addr.Rest...), ev)
 }

@@ -60,7 +60,7 @@ func (e *Engine) appendRound(ctx context.Context, r engine.Round, mode fenceMode
 	for i, o := range all {
 		if i < len(r.Decisions) {
 			// Sealed with the town's decision key: the fold admits no other (events/seal.go).
-			o.Event = events.SealDecision(e.cfg.Town, o.Subject, o.Event)
+			o.Event = events.SealDecision(e.cfg.Domain.DecisionKey(), o.Subject, o.Event)
 			all[i] = o
 		}
 		en, err := entry(o)
@@ -87,7 +87,7 @@ func (e *Engine) appendRound(ctx context.Context, r engine.Round, mode fenceMode
 					return err
 				}
 				subject := events.OutSubject(e.cfg.Town, "round")
-				o := engine.Outgoing{Subject: subject, Event: events.SealDecision(e.cfg.Town, subject, ev)}
+				o := engine.Outgoing{Subject: subject, Event: events.SealDecision(e.cfg.Domain.DecisionKey(), subject, ev)}
 				en, err := entry(o)
 				if err != nil {
 					return err

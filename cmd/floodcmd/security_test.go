@@ -251,7 +251,6 @@ func TestForgedDecisionRefusedByTheGate(t *testing.T) {
 	require.NoError(t, err)
 	key, err := kv.Get(ctx, events.SealKeyName)
 	require.NoError(t, err)
-	events.UseDecisionKey("duhu", key.Value())
 	stream, err := js.Stream(ctx, natsjs.StreamName("duhu"))
 	require.NoError(t, err)
 	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.OutFilter("duhu")}})
@@ -268,7 +267,7 @@ func TestForgedDecisionRefusedByTheGate(t *testing.T) {
 			require.NoError(t, err)
 			ev, err := events.DecodeEnvelope(m.Data())
 			require.NoError(t, err)
-			if gate.AdmitAt("duhu", addr, ev) {
+			if gate.AdmitAt(key.Value(), addr, ev) {
 				admitted++
 			} else {
 				refused = append(refused, ev.ID)

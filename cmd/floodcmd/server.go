@@ -234,7 +234,7 @@ func newServer(ctx context.Context, cfg serveConfig, stdout io.Writer) (_ *townS
 		return nil
 	})
 	s.http = ui.HTTPServer(handler, ui.DefaultTimeouts)
-	if err := townSecrets(s.life, js, cfg, s.tokens, log); err != nil {
+	if err := townSecrets(s.life, js, cfg, domain, s.tokens, log); err != nil {
 		return nil, err
 	}
 	if cfg.replay != "" {

@@ -90,19 +90,18 @@ func sameAsReplay(tb testing.TB, p *proc) uint64 {
 	require.NoError(tb, err)
 	d, err := engine.NewDomain(town, dispatch.DefaultConfig())
 	require.NoError(tb, err)
-	st := engine.NewState("duhu", d)
 	nc, err := testConnect(tb, p.natsURL())
 	require.NoError(tb, err)
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	require.NoError(tb, err)
-	// Check seals with this floodcmd's own decision key: the test process may
-	// hold another floodcmd's (an in-process server, the gate's test).
+	// Check seals with this floodcmd's own decision key, as its fold does.
 	kv, err := js.KeyValue(context.Background(), natsjs.TownBucket("duhu"))
 	require.NoError(tb, err)
 	key, err := kv.Get(context.Background(), events.SealKeyName)
 	require.NoError(tb, err)
-	events.UseDecisionKey("duhu", key.Value())
+	d.SetDecisionKey(key.Value())
+	st := engine.NewState("duhu", d)
 	stream, err := js.Stream(context.Background(), natsjs.StreamName("duhu"))
 	require.NoError(tb, err)
 	c, err := stream.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{})

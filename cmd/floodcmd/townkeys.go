@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
 	"github.com/floodcmd/floodcmd/natsjs"
 	"github.com/floodcmd/floodcmd/ui"
@@ -18,7 +19,7 @@ import (
 // decision key seals and checks the engine's decisions (events/seal.go), and
 // every token revoked there is refused, before the first request and as
 // `floodcmd token --revoke` adds more.
-func townSecrets(ctx context.Context, js jetstream.JetStream, cfg serveConfig, tokens *ui.Signer, log *slog.Logger) error {
+func townSecrets(ctx context.Context, js jetstream.JetStream, cfg serveConfig, domain *engine.Domain, tokens *ui.Signer, log *slog.Logger) error {
 	kv, err := townBucket(ctx, js, cfg.town, cfg.replicas)
 	if err != nil {
 		return err
@@ -27,7 +28,7 @@ func townSecrets(ctx context.Context, js jetstream.JetStream, cfg serveConfig, t
 	if err != nil {
 		return err
 	}
-	events.UseDecisionKey(cfg.town, key)
+	domain.SetDecisionKey(key)
 	return tokens.Revoked().Follow(ctx, kv, log)
 }
 
