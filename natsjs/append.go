@@ -21,6 +21,9 @@ const (
 	// stream of responder reports must not starve the town of decisions.
 	strictTries = 20
 	starveAfter = time.Second
+	// busyFor is how long after a stale round the next rounds go straight to
+	// fenceInputs: inputs that came in while one round was decided keep coming.
+	busyFor = time.Second
 )
 
 // fenceMode is the expectation a round is appended under.

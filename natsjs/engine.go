@@ -69,7 +69,8 @@ type Engine struct {
 	// change (the refused round, or the rest of a capped one, is owed).
 	stale      int
 	staleSince time.Time
-	staleAt    uint64 // the folded sequence the last stale round was decided at
+	staleAt    uint64    // the folded sequence the last stale round was decided at
+	staleLast  time.Time // when a round was last refused as stale
 	redecide   bool
 	// foreign names a decision read live that this engine did not append.
 	foreign string
@@ -164,6 +165,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	go func() { readErr <- e.read(ctx, msgs) }()
 	ticker := time.NewTicker(e.cfg.Tick)
 	defer ticker.Stop()
+	// The watchdog counts from now: a reader that has delivered nothing yet is
+	// not one that stopped three seconds ago.
+	e.lastProgress = time.Now()
 	e.cfg.Logger.Info("engine replaying log", "town", e.cfg.Town, "tail", startTail)
 	for {
 		tick := false
@@ -193,7 +197,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			continue
 		}
 		if e.ready.Load() && len(e.pending) == 0 {
-			err := e.decide(ctx, tick)
+			err := e.decide(ctx, tick, len(msgs) > 0)
 			if err == nil && len(e.pending) == 0 {
 				err = e.forward(ctx)
 			}
@@ -343,7 +347,13 @@ func (e *Engine) applyOne(m prepared) {
 // again once the new messages are folded, fenced then only on the inputs that
 // can void a decision; only when that keeps failing for starveAfter does a
 // round go in fenced on decisions alone, so inputs can never starve decisions.
-func (e *Engine) decide(ctx context.Context, tick bool) error {
+//
+// While inputs keep coming (messages already wait behind the state the round
+// is decided from, or a round was refused less than busyFor ago) a strict
+// round would only be refused: each refusal costs an append queued behind
+// the same inputs, and under a flood that queue is what delays decisions. The
+// round is then fenced on inputs from the first try.
+func (e *Engine) decide(ctx context.Context, tick, behind bool) error {
 	e.deciding.Store(true)
 	defer e.deciding.Store(false)
 	now := e.cfg.Now()
@@ -377,7 +387,7 @@ func (e *Engine) decide(ctx context.Context, tick bool) error {
 	switch {
 	case e.stale >= strictTries && time.Since(e.staleSince) >= starveAfter:
 		mode = fenceDecisions
-	case e.stale > 0:
+	case e.stale > 0, behind, !e.staleLast.IsZero() && time.Since(e.staleLast) < busyFor:
 		mode = fenceInputs
 	}
 	err := e.appendRound(ctx, rd, mode, folded)
@@ -386,7 +396,7 @@ func (e *Engine) decide(ctx context.Context, tick bool) error {
 			e.staleSince = time.Now()
 		}
 		e.stale++
-		e.staleAt = folded
+		e.staleAt, e.staleLast = folded, time.Now()
 		e.redecide = true
 		e.cfg.Metrics.round("stale")
 		return nil
