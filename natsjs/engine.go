@@ -70,7 +70,7 @@ type Engine struct {
 	stale      int
 	staleSince time.Time
 	staleAt    uint64    // the folded sequence the last stale round was decided at
-	staleLast  time.Time // when a round was last refused as stale
+	busyUntil  time.Time // rounds until then go fenced on inputs (see decide)
 	redecide   bool
 	// foreign names a decision read live that this engine did not append.
 	foreign string
@@ -348,15 +348,21 @@ func (e *Engine) applyOne(m prepared) {
 // can void a decision; only when that keeps failing for starveAfter does a
 // round go in fenced on decisions alone, so inputs can never starve decisions.
 //
-// While inputs keep coming (messages already wait behind the state the round
-// is decided from, or a round was refused less than busyFor ago) a strict
-// round would only be refused: each refusal costs an append queued behind
-// the same inputs, and under a flood that queue is what delays decisions. The
-// round is then fenced on inputs from the first try.
+// While inputs keep coming a strict round would only be refused, and each
+// refusal costs an append queued behind the same inputs: under a flood that
+// queue is what delays decisions. A round is fenced on inputs from the first
+// try when messages already wait behind the state it is decided from, when a
+// round was refused lately (for four times as long as that round took: a
+// refusal in a quiet moment covers the next round or two, one during a flood,
+// whose appends wait seconds in the server's queue, the rounds that follow),
+// and whenever the round has a message for each of its expectations: it then
+// needs no marker, costs what a strict round costs (one batch) and no reading
+// or new incident can refuse it. Only a small round in a quiet moment goes
+// strict; one of a single message is a plain publish (see Log.Append).
 func (e *Engine) decide(ctx context.Context, tick, behind bool) error {
 	e.deciding.Store(true)
 	defer e.deciding.Store(false)
-	now := e.cfg.Now()
+	now, started := e.cfg.Now(), time.Now()
 	e.mu.RLock()
 	folded := e.state.Seq
 	if e.stale > 0 && folded == e.staleAt {
@@ -387,7 +393,7 @@ func (e *Engine) decide(ctx context.Context, tick, behind bool) error {
 	switch {
 	case e.stale >= strictTries && time.Since(e.staleSince) >= starveAfter:
 		mode = fenceDecisions
-	case e.stale > 0, behind, !e.staleLast.IsZero() && time.Since(e.staleLast) < busyFor:
+	case e.stale > 0, behind, rd.Size() >= len(e.filters), time.Now().Before(e.busyUntil):
 		mode = fenceInputs
 	}
 	err := e.appendRound(ctx, rd, mode, folded)
@@ -396,7 +402,8 @@ func (e *Engine) decide(ctx context.Context, tick, behind bool) error {
 			e.staleSince = time.Now()
 		}
 		e.stale++
-		e.staleAt, e.staleLast = folded, time.Now()
+		e.staleAt = folded
+		e.busyUntil = time.Now().Add(min(busyFactor*time.Since(started), appendTimeout))
 		e.redecide = true
 		e.cfg.Metrics.round("stale")
 		return nil

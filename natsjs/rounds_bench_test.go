@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
+	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
@@ -340,4 +341,41 @@ func decisionSpan(tb testing.TB, l *testLog) (first, last time.Time, n int) {
 		}
 	}
 	return first, last, n
+}
+
+// BenchmarkAppendOne: a round of one decision, as most rounds at 100
+// incidents a second are, appended by Log.Append (a plain publish under the
+// round's expectation) against the same message as an atomic batch of one,
+// alternating on the same server. Reported: the median of each and their ratio.
+func BenchmarkAppendOne(b *testing.B) {
+	const n = 100
+	for it := 0; it < b.N; it++ {
+		l := newTestLog(b, "duhu")
+		log := &Log{JS: l.js, Stream: l.stream}
+		var plain, batch []time.Duration
+		for i := range n {
+			last, err := log.LastSeq(context.Background())
+			require.NoError(b, err)
+			en := engine.Entry{Subject: events.OutSubject("duhu", "bench"), ID: fmt.Sprintf("one-%d-%d", it, i), Data: []byte(`{}`),
+				Expect: engine.Expect{LastSeq: &last}}
+			start := time.Now()
+			_, err = log.Append(context.Background(), []engine.Entry{en})
+			require.NoError(b, err)
+			plain = append(plain, time.Since(start))
+
+			m := nats.NewMsg(en.Subject)
+			m.Data = en.Data
+			m.Header.Set(HeaderMsgID, en.ID+"-batch")
+			m.Header.Set(jetstream.ExpectedLastSeqHeader, fmt.Sprint(last+1))
+			start = time.Now()
+			_, err = jetstreamext.PublishMsgBatch(context.Background(), l.js, []*nats.Msg{m}, jetstreamext.BatchFlowControl{AckTimeout: appendTimeout})
+			require.NoError(b, err)
+			batch = append(batch, time.Since(start))
+		}
+		slices.Sort(plain)
+		slices.Sort(batch)
+		b.ReportMetric(ms(plain[n/2]), "plain_p50_ms")
+		b.ReportMetric(ms(batch[n/2]), "batch_p50_ms")
+		b.ReportMetric(float64(batch[n/2])/float64(plain[n/2]), "batch/plain")
+	}
 }
