@@ -58,8 +58,13 @@ type Engine struct {
 	filters   []string
 	lastSeqOf map[string]uint64
 	pending   map[string]struct{} // decisions appended, not yet read back
-	aid       aidForwarder        // sends the aid outbox apart from this loop (aid_forward.go)
-	snaps     snapshots           // fold snapshots: loaded at start, written in the background
+	// unsure holds the ids of rounds whose append failed with an unknown
+	// outcome once the log has been re-read past the failure: the server may
+	// still commit such a round later (its commit was queued behind a flood
+	// longer than appendTimeout), and it is then ours, not another engine's.
+	unsure map[string]struct{}
+	aid    aidForwarder // sends the aid outbox apart from this loop (aid_forward.go)
+	snaps  snapshots    // fold snapshots: loaded at start, written in the background
 	// resync is set after an append with an unknown outcome: no decision until
 	// the log has been read up to resyncTo-1, so the fence and the state are exact again.
 	resync   bool
@@ -111,6 +116,10 @@ func (c *readerControl) restart() {
 // stallAfter is how long the reader may deliver nothing while the log is ahead of it.
 const stallAfter = 3 * time.Second
 
+// unsureLimit bounds the ids kept of rounds whose append outcome was unknown:
+// past it they are dropped (a round not committed by then is not coming).
+const unsureLimit = 4 * engine.RoundLimit
+
 // New returns an engine; Run starts it.
 func New(cfg Config) *Engine {
 	if cfg.Logger == nil {
@@ -123,7 +132,7 @@ func New(cfg Config) *Engine {
 		cfg.Tick = time.Second
 	}
 	return &Engine{cfg: cfg, pub: NewPublisher(cfg.JS), log: &Log{JS: cfg.JS, Stream: cfg.Stream}, state: engine.NewState(cfg.Town, cfg.Domain),
-		pending: map[string]struct{}{},
+		pending: map[string]struct{}{}, unsure: map[string]struct{}{},
 		filters: engine.VoidingFilters(cfg.Town), lastSeqOf: map[string]uint64{}}
 }
 
@@ -197,10 +206,14 @@ func (e *Engine) Run(ctx context.Context) error {
 			continue
 		}
 		if e.ready.Load() && len(e.pending) == 0 {
+			started := time.Now()
 			err := e.decide(ctx, tick, len(msgs) > 0)
 			if err == nil && len(e.pending) == 0 {
 				err = e.forward(ctx)
 			}
+			// The watchdog does not count the time the loop spent appending: a
+			// round queued seconds behind a flood is no stalled reader.
+			e.lastProgress = e.lastProgress.Add(time.Since(started))
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -327,7 +340,12 @@ func (e *Engine) applyOne(m prepared) {
 	if outcome == engine.Decision || outcome == engine.Notice || outcome == engine.Void {
 		id := m.ID
 		if addr, err := events.ParseSubject(m.Subject); err == nil && addr.Channel == events.ChanOut {
-			if _, ours := e.pending[id]; !ours && outcome != engine.Notice && e.ready.Load() && e.foreign == "" {
+			_, ours := e.pending[id]
+			if _, late := e.unsure[id]; late {
+				ours = true
+				delete(e.unsure, id)
+			}
+			if !ours && outcome != engine.Notice && e.ready.Load() && e.foreign == "" {
 				// Live, every decision in the log is one this engine appended:
 				// another writer's would interleave with ours.
 				e.foreign = fmt.Sprintf("decision %s at sequence %d", id, seq)
@@ -437,7 +455,14 @@ func (e *Engine) resynced(ctx context.Context) bool {
 		return false
 	}
 	e.resync, e.resyncTo = false, 0
-	// Everything acknowledged before the failure is at or below the end just read.
+	// Everything acknowledged before the failure is at or below the end just
+	// read; what is still pending was not acknowledged and may come later.
+	if len(e.unsure)+len(e.pending) > unsureLimit {
+		clear(e.unsure)
+	}
+	for id := range e.pending {
+		e.unsure[id] = struct{}{}
+	}
 	clear(e.pending)
 	return true
 }
