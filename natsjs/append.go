@@ -21,6 +21,9 @@ const (
 	// stream of responder reports must not starve the town of decisions.
 	strictTries = 20
 	starveAfter = time.Second
+	// busyFactor: after a round refused as stale, rounds go fenced on inputs
+	// from the first try for this many times as long as the refused one took.
+	busyFactor = 4
 )
 
 // fenceMode is the expectation a round is appended under.

@@ -58,8 +58,13 @@ type Engine struct {
 	filters   []string
 	lastSeqOf map[string]uint64
 	pending   map[string]struct{} // decisions appended, not yet read back
-	aid       aidForwarder        // sends the aid outbox apart from this loop (aid_forward.go)
-	snaps     snapshots           // fold snapshots: loaded at start, written in the background
+	// unsure holds the ids of rounds whose append failed with an unknown
+	// outcome once the log has been re-read past the failure: the server may
+	// still commit such a round later (its commit was queued behind a flood
+	// longer than appendTimeout), and it is then ours, not another engine's.
+	unsure map[string]struct{}
+	aid    aidForwarder // sends the aid outbox apart from this loop (aid_forward.go)
+	snaps  snapshots    // fold snapshots: loaded at start, written in the background
 	// resync is set after an append with an unknown outcome: no decision until
 	// the log has been read up to resyncTo-1, so the fence and the state are exact again.
 	resync   bool
@@ -69,7 +74,8 @@ type Engine struct {
 	// change (the refused round, or the rest of a capped one, is owed).
 	stale      int
 	staleSince time.Time
-	staleAt    uint64 // the folded sequence the last stale round was decided at
+	staleAt    uint64    // the folded sequence the last stale round was decided at
+	busyUntil  time.Time // rounds until then go fenced on inputs (see decide)
 	redecide   bool
 	// foreign names a decision read live that this engine did not append.
 	foreign string
@@ -110,6 +116,10 @@ func (c *readerControl) restart() {
 // stallAfter is how long the reader may deliver nothing while the log is ahead of it.
 const stallAfter = 3 * time.Second
 
+// unsureLimit bounds the ids kept of rounds whose append outcome was unknown:
+// past it they are dropped (a round not committed by then is not coming).
+const unsureLimit = 4 * engine.RoundLimit
+
 // New returns an engine; Run starts it.
 func New(cfg Config) *Engine {
 	if cfg.Logger == nil {
@@ -122,7 +132,7 @@ func New(cfg Config) *Engine {
 		cfg.Tick = time.Second
 	}
 	return &Engine{cfg: cfg, pub: NewPublisher(cfg.JS), log: &Log{JS: cfg.JS, Stream: cfg.Stream}, state: engine.NewState(cfg.Town, cfg.Domain),
-		pending: map[string]struct{}{},
+		pending: map[string]struct{}{}, unsure: map[string]struct{}{},
 		filters: engine.VoidingFilters(cfg.Town), lastSeqOf: map[string]uint64{}}
 }
 
@@ -164,6 +174,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	go func() { readErr <- e.read(ctx, msgs) }()
 	ticker := time.NewTicker(e.cfg.Tick)
 	defer ticker.Stop()
+	// The watchdog counts from now: a reader that has delivered nothing yet is
+	// not one that stopped three seconds ago.
+	e.lastProgress = time.Now()
 	e.cfg.Logger.Info("engine replaying log", "town", e.cfg.Town, "tail", startTail)
 	for {
 		tick := false
@@ -193,10 +206,14 @@ func (e *Engine) Run(ctx context.Context) error {
 			continue
 		}
 		if e.ready.Load() && len(e.pending) == 0 {
-			err := e.decide(ctx, tick)
+			started := time.Now()
+			err := e.decide(ctx, tick, len(msgs) > 0)
 			if err == nil && len(e.pending) == 0 {
 				err = e.forward(ctx)
 			}
+			// The watchdog does not count the time the loop spent appending: a
+			// round queued seconds behind a flood is no stalled reader.
+			e.lastProgress = e.lastProgress.Add(time.Since(started))
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -323,7 +340,12 @@ func (e *Engine) applyOne(m prepared) {
 	if outcome == engine.Decision || outcome == engine.Notice || outcome == engine.Void {
 		id := m.ID
 		if addr, err := events.ParseSubject(m.Subject); err == nil && addr.Channel == events.ChanOut {
-			if _, ours := e.pending[id]; !ours && outcome != engine.Notice && e.ready.Load() && e.foreign == "" {
+			_, ours := e.pending[id]
+			if _, late := e.unsure[id]; late {
+				ours = true
+				delete(e.unsure, id)
+			}
+			if !ours && outcome != engine.Notice && e.ready.Load() && e.foreign == "" {
 				// Live, every decision in the log is one this engine appended:
 				// another writer's would interleave with ours.
 				e.foreign = fmt.Sprintf("decision %s at sequence %d", id, seq)
@@ -343,10 +365,22 @@ func (e *Engine) applyOne(m prepared) {
 // again once the new messages are folded, fenced then only on the inputs that
 // can void a decision; only when that keeps failing for starveAfter does a
 // round go in fenced on decisions alone, so inputs can never starve decisions.
-func (e *Engine) decide(ctx context.Context, tick bool) error {
+//
+// While inputs keep coming a strict round would only be refused, and each
+// refusal costs an append queued behind the same inputs: under a flood that
+// queue is what delays decisions. A round is fenced on inputs from the first
+// try when messages already wait behind the state it is decided from, or when
+// a round was refused lately: for four times as long as that round took, so a
+// refusal in a quiet moment covers the next round or two, and one during a
+// flood, whose appends wait seconds in the server's queue, the rounds that
+// follow. (Fencing every round of four or more messages on inputs, which needs
+// no marker, halved the 2,000-incident burst's decisions/s: rounds then went
+// out while the burst was still arriving, smaller and each behind it.) A
+// strict round of a single message is a plain publish (see Log.Append).
+func (e *Engine) decide(ctx context.Context, tick, behind bool) error {
 	e.deciding.Store(true)
 	defer e.deciding.Store(false)
-	now := e.cfg.Now()
+	now, started := e.cfg.Now(), time.Now()
 	e.mu.RLock()
 	folded := e.state.Seq
 	if e.stale > 0 && folded == e.staleAt {
@@ -377,7 +411,7 @@ func (e *Engine) decide(ctx context.Context, tick bool) error {
 	switch {
 	case e.stale >= strictTries && time.Since(e.staleSince) >= starveAfter:
 		mode = fenceDecisions
-	case e.stale > 0:
+	case e.stale > 0, behind, time.Now().Before(e.busyUntil):
 		mode = fenceInputs
 	}
 	err := e.appendRound(ctx, rd, mode, folded)
@@ -387,6 +421,7 @@ func (e *Engine) decide(ctx context.Context, tick bool) error {
 		}
 		e.stale++
 		e.staleAt = folded
+		e.busyUntil = time.Now().Add(min(busyFactor*time.Since(started), appendTimeout))
 		e.redecide = true
 		e.cfg.Metrics.round("stale")
 		return nil
@@ -420,7 +455,14 @@ func (e *Engine) resynced(ctx context.Context) bool {
 		return false
 	}
 	e.resync, e.resyncTo = false, 0
-	// Everything acknowledged before the failure is at or below the end just read.
+	// Everything acknowledged before the failure is at or below the end just
+	// read; what is still pending was not acknowledged and may come later.
+	if len(e.unsure)+len(e.pending) > unsureLimit {
+		clear(e.unsure)
+	}
+	for id := range e.pending {
+		e.unsure[id] = struct{}{}
+	}
 	clear(e.pending)
 	return true
 }
