@@ -255,3 +255,34 @@ func statuses(h []StatusChange) []string {
 	}
 	return out
 }
+
+// A phone's report that crossed its assignment's cancellation on the way (the
+// dispatcher moved the responder, the incident was resolved, the ack timed out)
+// is late, not bad: it changes no assignment, is not refused, and still says
+// where the responder is. A status after the responder's own done stays refused.
+func TestReportCrossingACancellationIsLate(t *testing.T) {
+	d := newTown(t, DefaultConfig(), town("a", at(1, 0), CapPatrol), town("b", at(3, 0), CapPatrol))
+	report(t, d, "i1", KindRoadFlooded, "南村", duhu, 0, 0)
+	require.Equal(t, map[string]string{"a": "i1"}, created(step(t, d, t0)))
+	require.NoError(t, d.Resolve("i1", "张主任", "water receded", plain(time.Minute)))
+	for _, st := range []string{StatusAccepted, StatusEnRoute, StatusDeclined, StatusDone} {
+		require.NoError(t, d.SetStatus(StatusReport{Responder: "a", Status: st, Assignment: "a-1", At: at(2, 0), HasPosition: true, Time: plain(2 * time.Minute)}), st)
+	}
+	v := d.View()
+	require.Equal(t, []string{StatusAssigned, StatusCancelled}, statuses(v.Assignments[0].History), "the late reports change no assignment")
+	for _, r := range v.Responders {
+		if r.ID == "a" {
+			require.Equal(t, StatusAvailable, r.Status, "a is free, as the cancellation made them")
+			require.InDelta(t, at(2, 0).Lon(), r.Lon, 1e-9, "and where the late report said")
+			require.Equal(t, plain(2*time.Minute), r.LastSeen)
+		}
+	}
+
+	report(t, d, "i2", KindRoadFlooded, "南村", duhu, 0, 0)
+	decs := step(t, d, plain(3*time.Minute))
+	require.Len(t, ofType(decs, DecisionAssignmentCreated), 1)
+	who := ofType(decs, DecisionAssignmentCreated)[0]
+	require.NoError(t, d.SetStatus(StatusReport{Responder: who.Responder, Status: StatusDone, Time: plain(4 * time.Minute)}))
+	require.ErrorIs(t, d.SetStatus(StatusReport{Responder: who.Responder, Status: StatusAccepted, Assignment: who.Assignment, Time: plain(5 * time.Minute)}), ErrConflict,
+		"after the responder's own done, an accept is out of order")
+}

@@ -84,6 +84,15 @@ func (d *Dispatcher) SetStatus(s StatusReport) error {
 		if a.responder != r.ID {
 			return fmt.Errorf("%w: assignment %s belongs to %s, not %s", ErrConflict, id, a.responder, r.ID)
 		}
+		if a.status == StatusCancelled || a.status == StatusTimedOut {
+			// The dispatcher ended it (moved, pre-empted, resolved, timed out)
+			// while the phone was answering: a report that crossed the
+			// cancellation on its way, not a bad one. The cancellation is on
+			// the phone's subject; the report still says the responder is
+			// reachable and where they are, and changes nothing else.
+			d.seen(r, s)
+			return nil
+		}
 		legal := false
 		for _, from := range transitions[s.Status] {
 			legal = legal || a.status == from
@@ -110,12 +119,17 @@ func (d *Dispatcher) SetStatus(s StatusReport) error {
 		}
 	}
 	r.offDuty = s.Status == StatusOffDuty
+	d.seen(r, s)
+	return nil
+}
+
+// seen folds what any report says of its responder: reachable, and where.
+func (d *Dispatcher) seen(r *responderState, s StatusReport) {
 	r.noAnswer = false // any word from them shows they are reachable again
 	if s.HasPosition {
 		r.pos, r.posAt = s.At, s.Time
 	}
 	r.lastSeen = s.Time
-	return nil
 }
 
 // Resolve is an operator closing an incident; its active assignments end and

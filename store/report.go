@@ -350,6 +350,9 @@ const responseSQL = `, a AS (
 		min(s.at) FILTER (WHERE s.status = 'done') AS done
 	FROM assignments a JOIN clock c ON c.seq = a.seq
 	LEFT JOIN assignment_status s ON s.town = a.town AND s.assignment = a.assignment
+		-- a phone's report that crossed the assignment's cancellation is not a response
+		AND NOT EXISTS (SELECT 1 FROM assignment_status e WHERE e.town = s.town AND e.assignment = s.assignment
+			AND e.status IN ('cancelled', 'timed_out') AND e.seq < s.seq)
 	WHERE a.town = $1 AND c.at >= $2 AND c.at < $3
 	GROUP BY a.assignment, a.incident, c.at
 ), spans AS (
