@@ -39,6 +39,9 @@ func (d *Dispatcher) ReportIncident(inc Incident) error {
 	if _, dup := d.incidents[inc.ID]; dup {
 		return fmt.Errorf("%w: duplicate incident %q", ErrConflict, inc.ID)
 	}
+	if _, dup := d.forgotten[inc.ID]; dup {
+		return fmt.Errorf("%w: duplicate incident %q", ErrConflict, inc.ID)
+	}
 	if lon, lat := inc.At.Lon(), inc.At.Lat(); math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
 		return fmt.Errorf("%w: incident %q at %v is not a WGS-84 point", ErrInvalid, inc.ID, inc.At)
 	}
