@@ -36,6 +36,7 @@ func TestForgetResolved(t *testing.T) {
 		require.NotEqual(t, "old", a.Incident)
 	}
 	require.ErrorIs(t, d.ReportIncident(Incident{ID: "old", At: duhu}), ErrConflict, "a forgotten id is still a duplicate")
+	require.ErrorIs(t, d.Resolve("old", "张主任", "again", plain(4*time.Minute)), ErrConflict, "still already resolved")
 
 	snap, err := d.Snapshot()
 	require.NoError(t, err)

@@ -125,6 +125,10 @@ func (d *Dispatcher) SetStatus(s StatusReport) error {
 // their responders are free again.
 func (d *Dispatcher) Resolve(incident, operator, reason string, t time.Time) error {
 	inc, ok := d.incidents[incident]
+	if _, gone := d.forgotten[incident]; !ok && gone {
+		// resolved long ago and forgotten (Forget): refused as before it was
+		return fmt.Errorf("%w: incident %s is already %s", ErrConflict, incident, IncidentResolved)
+	}
 	if !ok {
 		return fmt.Errorf("%w: unknown incident %q", ErrNotFound, incident)
 	}
