@@ -39,6 +39,9 @@ func (d *Dispatcher) ReportIncident(inc Incident) error {
 	if _, dup := d.incidents[inc.ID]; dup {
 		return fmt.Errorf("%w: duplicate incident %q", ErrConflict, inc.ID)
 	}
+	if _, dup := d.forgotten[inc.ID]; dup {
+		return fmt.Errorf("%w: duplicate incident %q", ErrConflict, inc.ID)
+	}
 	if lon, lat := inc.At.Lon(), inc.At.Lat(); math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
 		return fmt.Errorf("%w: incident %q at %v is not a WGS-84 point", ErrInvalid, inc.ID, inc.At)
 	}
@@ -136,6 +139,10 @@ func (d *Dispatcher) seen(r *responderState, s StatusReport) {
 // their responders are free again.
 func (d *Dispatcher) Resolve(incident, operator, reason string, t time.Time) error {
 	inc, ok := d.incidents[incident]
+	if _, gone := d.forgotten[incident]; !ok && gone {
+		// resolved long ago and forgotten (Forget): refused as before it was
+		return fmt.Errorf("%w: incident %s is already %s", ErrConflict, incident, IncidentResolved)
+	}
 	if !ok {
 		return fmt.Errorf("%w: unknown incident %q", ErrNotFound, incident)
 	}

@@ -26,6 +26,8 @@ type dispatchSnap struct {
 	AssignSeq    int              `json:"assign_seq"`
 	IncidentSeq  int              `json:"incident_seq"`
 	Instructions []Instruction    `json:"instructions"`
+	Forgotten    []string         `json:"forgotten"` // ids of incidents Forget dropped, sorted
+	Gone         Counters         `json:"gone"`      // what they counted
 }
 
 type responderSnap struct {
@@ -86,7 +88,7 @@ var SnapshotSchema = snapshotio.Schema(dispatchSnap{})
 
 // Snapshot is the dispatcher's fold state as deterministic bytes.
 func (d *Dispatcher) Snapshot() ([]byte, error) {
-	s := dispatchSnap{AssignSeq: d.assignSeq, IncidentSeq: d.incidentSeq, Instructions: d.instructions,
+	s := dispatchSnap{AssignSeq: d.assignSeq, IncidentSeq: d.incidentSeq, Instructions: d.instructions, Forgotten: d.forgottenIDs(), Gone: d.gone,
 		Responders: make([]responderSnap, 0, len(d.order)), Incidents: make([]incidentSnap, 0, len(d.incidents)),
 		Open: make([]string, 0, len(d.open)), Assignments: make([]assignmentSnap, 0, len(d.assignments))}
 	for _, r := range d.order {
@@ -176,5 +178,12 @@ func (d *Dispatcher) Restore(raw []byte) error {
 	}
 	d.responders, d.order, d.incidents, d.open, d.assignments = responders, order, incidents, open, assignments
 	d.assignSeq, d.incidentSeq, d.instructions = s.AssignSeq, s.IncidentSeq, s.Instructions
+	d.forgotten, d.gone = nil, s.Gone
+	for _, id := range s.Forgotten {
+		if d.forgotten == nil {
+			d.forgotten = map[string]struct{}{}
+		}
+		d.forgotten[id] = struct{}{}
+	}
 	return nil
 }

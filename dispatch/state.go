@@ -127,6 +127,10 @@ type Dispatcher struct {
 	assignSeq    int // ids "a-<n>" come from this counter, so replay yields the same ids
 	incidentSeq  int
 	instructions []Instruction
+	// forgotten are the ids of incidents Forget dropped (forget.go): a report
+	// reusing one is refused as a duplicate still.
+	forgotten map[string]struct{}
+	gone      Counters // what they counted in View
 }
 
 // New builds a dispatcher for a roster; every responder starts available at home.

@@ -182,6 +182,7 @@ func (d *Dispatcher) View() View {
 		}
 	}
 	v.Counters.Assignments = len(as)
+	v.Counters.addForgotten(d.gone)
 	v.Instructions = append(v.Instructions, d.instructions...)
 	return v
 }

@@ -155,7 +155,9 @@ func (d *Domain) Apply(in events.Input) error {
 	}
 	d.drill = d.drill || in.Event.Drill
 	t := in.Event.Time
+	before := d.dataTime
 	d.noteTime(t)
+	d.forgetFinished(before)
 	switch data := in.Data.(type) {
 	case *events.IncidentReported:
 		id := data.Incident

@@ -110,6 +110,7 @@ func (r *idRun) release() {
 	if r.refs.Add(-1) == 0 {
 		_ = r.f.Close()
 		_ = os.Remove(r.path)
+		r.filter.release() // the last reference: no lookup can reach it any more
 	}
 }
 
@@ -246,12 +247,22 @@ func (w *runWriter) abort() { w.r.release() }
 // bits (the key's low half; the fences use its high half).
 type idFilter struct {
 	blocks [][8]uint64
+	free   func() // gives the blocks back (filterBlocks); the filter is unusable after
 }
 
 const filterBitsPerKey = 10
 
 func newIDFilter(n int) idFilter {
-	return idFilter{blocks: make([][8]uint64, max(1, (n*filterBitsPerKey+511)/512))}
+	blocks, free := filterBlocks(max(1, (n*filterBitsPerKey+511)/512))
+	return idFilter{blocks: blocks, free: free}
+}
+
+// release gives the filter's memory back; nothing may look it up after.
+func (f *idFilter) release() {
+	if f.free != nil {
+		f.free()
+	}
+	f.blocks, f.free = nil, nil
 }
 
 func (f *idFilter) bits(k idKey) (*[8]uint64, uint64) {

@@ -26,6 +26,19 @@ func (d *Domain) noteTime(t time.Time) {
 	}
 }
 
+// forgetFinished has the dispatcher drop the incidents resolved longer than
+// the retention ago (dispatch.Forget), once an hour of the data clock: before,
+// it kept every incident and assignment of the season, so its view (built for
+// every board frame), its snapshot and the fold's live heap grew with the log.
+// Hour boundaries of the data clock (in the fold snapshot) make it a fold
+// too: a snapshot and its tail forget exactly what a full replay does.
+func (d *Domain) forgetFinished(before time.Time) {
+	if d.dataTime.Truncate(time.Hour).Equal(before.Truncate(time.Hour)) {
+		return
+	}
+	d.dispatch.Forget(d.dataTime.Add(-d.retention))
+}
+
 // retain drops from the view incidents resolved longer than the retention ago
 // (by the data clock, never the wall clock: the view is a fold too) and the
 // finished assignments that belong to them.
