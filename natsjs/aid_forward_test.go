@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,25 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/internal/testproc"
 )
-
-// syncBuffer is a log sink the engine's goroutines may write to concurrently.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestAbsentNeighbourNeverHoldsTheTownsDispatch: Duhu's aid neighbours are not
 // running, and a plain subscriber listens on flood.aid.> (so a publish to a
@@ -49,7 +31,7 @@ func TestAbsentNeighbourNeverHoldsTheTownsDispatch(t *testing.T) {
 	})
 	require.NoError(t, err)
 	defer sub.Unsubscribe()
-	logs := &syncBuffer{}
+	logs := &testproc.LogBuffer{}
 	e := l.startEngineWith(t, Config{Domain: duhuDomain(t), Logger: slog.New(slog.NewTextHandler(logs, nil))})
 
 	// 9,000 people to move: far more than Duhu's evacuation teams, so it asks chixi.

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/internal/testproc"
 )
 
 // TestReaderStartedOverResumesWhereItStopped: the watchdog's restart (as for a
@@ -16,7 +17,7 @@ import (
 // starts after the last message passed on, so nothing is folded twice or missed.
 func TestReaderStartedOverResumesWhereItStopped(t *testing.T) {
 	l := newTestLog(t, "duhu")
-	logs := &syncBuffer{}
+	logs := &testproc.LogBuffer{}
 	var folded []uint64 // OnApplied runs under the engine's write lock
 	e := l.startEngineWith(t, Config{Domain: duhuDomain(t), Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		OnApplied: func(seq uint64, _ string, _ engine.Outcome, _ string) { folded = append(folded, seq) }})

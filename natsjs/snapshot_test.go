@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/floodcmd/floodcmd/engine"
+	"github.com/floodcmd/floodcmd/internal/testproc"
 )
 
 // feed publishes n inputs: incidents across the town and rain readings.
@@ -80,7 +81,7 @@ func waitSnapshot(tb testing.TB, r *running, seq uint64) {
 func TestEngineStartsFromSnapshot(t *testing.T) {
 	l := newTestLog(t, "duhu")
 	store := snapStore(t, l)
-	cfg := func(logs *syncBuffer) Config {
+	cfg := func(logs *testproc.LogBuffer) Config {
 		c := Config{Domain: duhuDomain(t), Snapshots: SnapshotConfig{Store: store, Every: 40, Interval: 50 * time.Millisecond, Code: "test-build"}}
 		if logs != nil {
 			c.Logger = slog.New(slog.NewTextHandler(logs, nil))
@@ -114,7 +115,7 @@ func TestEngineStartsFromSnapshot(t *testing.T) {
 		}
 	}()
 	before := l.count(t, "flood.duhu.out.assignment.>")
-	var logs syncBuffer
+	var logs testproc.LogBuffer
 	second := l.startEngineWith(t, cfg(&logs))
 	info := startInfo(second)
 	require.Equal(t, last, info.SnapshotSeq, "started from the snapshot: %s", logs.String())
@@ -165,7 +166,7 @@ func TestEngineSnapshotPassedOver(t *testing.T) {
 	require.Greater(t, ms[0].Seq, ms[1].Seq, "newest first")
 
 	restart := func(code string) (*running, string) {
-		var logs syncBuffer
+		var logs testproc.LogBuffer
 		r := l.startEngineWith(t, Config{Domain: duhuDomain(t), Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 			Snapshots: SnapshotConfig{Store: store, Every: 1 << 30, Code: code}})
 		l.waitQuiet(t, r)

@@ -5,36 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/floodcmd/floodcmd/internal/testproc"
 )
-
-// lockedBuffer is a log sink the server's goroutines write to at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // inProcess is a town's server run inside the test.
 type inProcess struct {
 	*townServer
-	out    *lockedBuffer
+	out    *testproc.LogBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -49,7 +32,7 @@ func startInProcess(t *testing.T, dataDir string) *inProcess {
 		}
 		return ""
 	}
-	out := &lockedBuffer{}
+	out := &testproc.LogBuffer{}
 	cfg, err := parseServe([]string{"--http", "127.0.0.1:0", "--nats-listen", "-", "--data", dataDir}, env, out)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

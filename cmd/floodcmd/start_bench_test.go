@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -303,19 +301,15 @@ type serveStart struct {
 
 func startToReady(b *testing.B, dir string, thenSnapshot bool, ext *externalNATS) serveStart {
 	if os.Getenv(startInProcessEnv) != "" {
-		return startServeInProcess(b, dir)
+		return startServeInProcess(b, dir, ext)
 	}
 	addr := testproc.FreeAddr(b)
-	out := &syncBuffer{}
+	out := &testproc.LogBuffer{}
 	bin := os.Getenv(startBinaryEnv)
 	if bin == "" {
 		bin = testproc.Binary(b)
 	}
-	args := []string{"serve", "--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu"}
-	if ext != nil {
-		args = []string{"serve", "--http", addr, "--nats-url", ext.url, "--nats-creds", ext.creds, "--data", ext.data, "--scenario", "duhu"}
-	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, append([]string{"serve"}, serveArgs(addr, dir, ext)...)...)
 	cmd.Env = append(os.Environ(), "FLOODCMD_ADMIN_TOKEN="+testAdminToken)
 	if extra := os.Getenv(startChildEnv); extra != "" {
 		cmd.Env = append(cmd.Env, strings.Fields(extra)...)
@@ -330,27 +324,7 @@ func startToReady(b *testing.B, dir string, thenSnapshot bool, ext *externalNATS
 		<-exited
 		exited <- nil
 	}()
-	var st serveStart
-	deadline := time.After(10 * time.Minute)
-	for st.total == 0 {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				st.total = time.Since(start)
-				break
-			}
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			b.Fatalf("floodcmd stopped before it was ready (%v); output:\n%s", err, out.String())
-		case <-deadline:
-			b.Fatalf("floodcmd not ready within 10 minutes; output:\n%s", out.String())
-		case <-time.After(readyPoll):
-		}
-	}
+	st := serveStart{total: waitReady(b, addr, start, exited, out)}
 	st.peakRSS = vmHWM(b, cmd.Process.Pid)
 	st.cpu = childCPU(b, cmd.Process.Pid)
 	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/api/state", nil)
@@ -428,6 +402,40 @@ func childCPU(b *testing.B, pid int) time.Duration {
 	return time.Duration(utime+stime) * (time.Second / 100)
 }
 
+// serveArgs are serve's flags for the benchmark: its own embedded NATS on
+// dir, or the NATS of another process with ext.
+func serveArgs(addr, dir string, ext *externalNATS) []string {
+	if ext != nil {
+		return []string{"--http", addr, "--nats-url", ext.url, "--nats-creds", ext.creds, "--data", ext.data, "--scenario", "duhu"}
+	}
+	return []string{"--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu"}
+}
+
+// waitReady polls addr's /readyz until it answers 200 and returns the time
+// since start; serve stopping first (its error on stopped, put back for the
+// caller's clean-up) or ten minutes without it fail the benchmark.
+func waitReady(b *testing.B, addr string, start time.Time, stopped chan error, out *testproc.LogBuffer) time.Duration {
+	deadline := time.After(10 * time.Minute)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(start)
+			}
+		}
+		select {
+		case err := <-stopped:
+			stopped <- err
+			b.Fatalf("floodcmd stopped before it was ready (%v); output:\n%s", err, out.String())
+		case <-deadline:
+			b.Fatalf("floodcmd not ready within 10 minutes; output:\n%s", out.String())
+		case <-time.After(readyPoll):
+		}
+	}
+}
+
 // startBinaryEnv names another floodcmd binary to start instead of this
 // tree's, e.g. one built from an older commit, for a before/after in one run.
 const startBinaryEnv = "FLOODCMD_BENCH_START_BINARY"
@@ -441,10 +449,10 @@ const startChildEnv = "FLOODCMD_BENCH_START_CHILD_ENV"
 // FLOODCMD_BENCH_START_HEAP=FILE a heap profile is written at ready, after a GC.
 const startInProcessEnv = "FLOODCMD_BENCH_START_INPROCESS"
 
-func startServeInProcess(b *testing.B, dir string) serveStart {
+func startServeInProcess(b *testing.B, dir string, ext *externalNATS) serveStart {
 	addr := testproc.FreeAddr(b)
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	out := &testproc.LogBuffer{}
 	done := make(chan error, 1)
 	env := func(k string) string {
 		if k == "FLOODCMD_ADMIN_TOKEN" {
@@ -453,26 +461,9 @@ func startServeInProcess(b *testing.B, dir string) serveStart {
 		return ""
 	}
 	start := time.Now()
-	go func() {
-		done <- serve(ctx, []string{"--http", addr, "--nats-listen", "-", "--data", dir, "--scenario", "duhu"}, env, &out)
-	}()
+	go func() { done <- serve(ctx, serveArgs(addr, dir, ext), env, out) }()
 	defer func() { cancel(); <-done }()
-	var st serveStart
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				st.total = time.Since(start)
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			b.Fatalf("serve stopped: %v\n%s", err, out.String())
-		case <-time.After(readyPoll):
-		}
-	}
+	st := serveStart{total: waitReady(b, addr, start, done, out)}
 	if file := os.Getenv("FLOODCMD_BENCH_START_HEAP"); file != "" {
 		runtime.GC()
 		f, err := os.Create(file)
@@ -482,24 +473,6 @@ func startServeInProcess(b *testing.B, dir string) serveStart {
 	}
 	st.fold, _ = logGap(b, out.String(), "engine replaying log", "engine caught up")
 	return st
-}
-
-// syncBuffer is a bytes.Buffer serve may write to while the benchmark reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // vmHWM reads a process's peak resident set size.
