@@ -83,17 +83,20 @@ func (d *Dispatcher) forgottenIDs() []string {
 // Forgotten is how many resolved incidents Forget has dropped.
 func (d *Dispatcher) Forgotten() int { return len(d.forgotten) }
 
-// countAssignment counts a finished assignment as View does.
+// countAssignment counts an assignment by its status: for View, and for the
+// forgotten ones (finished, never active) that View adds back.
 func (c *Counters) countAssignment(a *assignmentState) {
 	c.Assignments++
-	switch a.status {
-	case StatusDone:
+	switch {
+	case a.active():
+		c.ActiveAssignments++
+	case a.status == StatusDone:
 		c.DoneAssignments++
-	case StatusDeclined:
+	case a.status == StatusDeclined:
 		c.Declined++
-	case StatusTimedOut:
+	case a.status == StatusTimedOut:
 		c.TimedOut++
-	case StatusCancelled:
+	case a.status == StatusCancelled:
 		c.Cancelled++
 	}
 }

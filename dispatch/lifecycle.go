@@ -36,10 +36,8 @@ func (d *Dispatcher) ReportIncident(inc Incident) error {
 	if inc.ID == "" {
 		return fmt.Errorf("%w: incident without id", ErrInvalid)
 	}
-	if _, dup := d.incidents[inc.ID]; dup {
-		return fmt.Errorf("%w: duplicate incident %q", ErrConflict, inc.ID)
-	}
-	if _, dup := d.forgotten[inc.ID]; dup {
+	_, live := d.incidents[inc.ID]
+	if _, forgotten := d.forgotten[inc.ID]; live || forgotten {
 		return fmt.Errorf("%w: duplicate incident %q", ErrConflict, inc.ID)
 	}
 	if lon, lat := inc.At.Lon(), inc.At.Lat(); math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {

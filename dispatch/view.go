@@ -168,20 +168,8 @@ func (d *Dispatcher) View() View {
 			Capability: a.capability, Priority: a.priority, Status: a.status, Lat: a.at.Lat(), Lon: a.at.Lon(),
 			ETASeconds: a.eta, Reason: a.reason, ReasonCode: a.reasonCode, ReasonParams: a.reasonParams, Alternatives: a.alternatives, CreatedAt: a.created,
 			History: append([]StatusChange{}, a.history...)})
-		switch {
-		case a.active():
-			v.Counters.ActiveAssignments++
-		case a.status == StatusDone:
-			v.Counters.DoneAssignments++
-		case a.status == StatusDeclined:
-			v.Counters.Declined++
-		case a.status == StatusTimedOut:
-			v.Counters.TimedOut++
-		case a.status == StatusCancelled:
-			v.Counters.Cancelled++
-		}
+		v.Counters.countAssignment(a)
 	}
-	v.Counters.Assignments = len(as)
 	v.Counters.addForgotten(d.gone)
 	v.Instructions = append(v.Instructions, d.instructions...)
 	return v
