@@ -18,10 +18,14 @@ type interval struct {
 	mm         float64
 }
 
-// series is one rain gauge's readings, sorted by end; at most one per end.
+// series is one rain gauge's readings with rain, sorted by end; at most one
+// per end. A dry reading adds nothing to any window, so it is not kept: the
+// windows walk only the wet ones (a fifth of a season's readings, where they
+// walked a day of every one), and a dry correction of a wet reading takes it
+// out.
 type series struct {
 	iv     []interval
-	maxEnd int64
+	maxEnd int64 // the end of the latest reading, wet or dry
 	// lastRain is the end of the latest reading with rain > 0 (0 if none).
 	lastRain int64
 }
@@ -34,9 +38,12 @@ func (s *series) put(iv interval) bool {
 		return false
 	}
 	i := sort.Search(len(s.iv), func(i int) bool { return s.iv[i].end >= iv.end })
-	if i < len(s.iv) && s.iv[i].end == iv.end {
+	switch had := i < len(s.iv) && s.iv[i].end == iv.end; {
+	case had && iv.mm > 0:
 		s.iv[i] = iv
-	} else {
+	case had:
+		s.iv = append(s.iv[:i], s.iv[i+1:]...) // corrected to dry
+	case iv.mm > 0:
 		s.iv = append(s.iv, interval{})
 		copy(s.iv[i+1:], s.iv[i:])
 		s.iv[i] = iv
@@ -49,11 +56,8 @@ func (s *series) put(iv interval) bool {
 		}
 	}
 	s.lastRain = 0
-	for j := len(s.iv) - 1; j >= 0; j-- {
-		if s.iv[j].mm > 0 {
-			s.lastRain = s.iv[j].end
-			break
-		}
+	if len(s.iv) > 0 {
+		s.lastRain = s.iv[len(s.iv)-1].end
 	}
 	return true
 }
@@ -69,13 +73,17 @@ func (s *series) put(iv interval) bool {
 // whether 50 mm was reached.
 func (s *series) accumulate(t int64) [5]float64 {
 	var acc [5]float64
-	// Readings ending after t may still start before it.
+	// Readings ending after t may still start before it: any ending less than
+	// the longest reading (1440 minutes) after it. Their starts are not in
+	// order (readings of different lengths), so none stops the walk early.
 	hi := sort.Search(len(s.iv), func(i int) bool { return s.iv[i].end > t })
-	for j := hi; j < len(s.iv) && s.iv[j].start < t; j++ {
-		addOverlap(&acc, s.iv[j], t)
+	for j := hi; j < len(s.iv) && s.iv[j].end < t+maxReadingSeconds; j++ {
+		if s.iv[j].start < t {
+			addOverlap(&acc, &s.iv[j], t)
+		}
 	}
 	for j := hi - 1; j >= 0; j-- {
-		iv := s.iv[j]
+		iv := &s.iv[j]
 		if iv.end <= t-24*3600 {
 			break
 		}
@@ -87,10 +95,10 @@ func (s *series) accumulate(t int64) [5]float64 {
 	return acc
 }
 
-func addOverlap(acc *[5]float64, iv interval, t int64) {
-	if iv.mm == 0 {
-		return // adds +0 to every window: skipped, to the same bits (most of a season's readings are dry)
-	}
+// maxReadingSeconds is the longest interval a rain reading may cover (Rain refuses longer).
+const maxReadingSeconds = 1440 * 60
+
+func addOverlap(acc *[5]float64, iv *interval, t int64) {
 	length := iv.end - iv.start
 	for k, h := range Windows {
 		from := t - int64(h)*3600
