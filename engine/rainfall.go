@@ -11,10 +11,13 @@ const rainfallHours = 24
 
 // rainfall keeps rain per gauge per clock hour (by the reading's end) for the
 // board's sparklines. A reading sent twice replaces itself instead of adding up.
+//
+// Times are keys as Unix nanoseconds, not time.Time: every reading of a replay
+// comes here, and an int64 hashes in a fraction of a 24-byte struct's time.
 type rainfall struct {
-	readings map[string]map[time.Time]float64 // gauge → reading end → mm
-	hours    map[string]map[time.Time]float64 // gauge → clock hour → mm
-	latest   map[string]time.Time
+	readings map[string]map[int64]float64 // gauge → reading end → mm
+	hours    map[string]map[int64]float64 // gauge → clock hour's start → mm
+	latest   map[string]int64
 }
 
 // GaugeHours is one gauge's rain over the last hours before its latest reading.
@@ -30,34 +33,48 @@ type HourOfMM struct {
 }
 
 func newRainfall() *rainfall {
-	return &rainfall{readings: map[string]map[time.Time]float64{}, hours: map[string]map[time.Time]float64{}, latest: map[string]time.Time{}}
+	return &rainfall{readings: map[string]map[int64]float64{}, hours: map[string]map[int64]float64{}, latest: map[string]int64{}}
 }
 
-func (r *rainfall) add(gauge string, end time.Time, mm float64) {
-	end = end.UTC()
-	hour := end.Add(-time.Nanosecond).Truncate(time.Hour)
+const hourNanos = int64(time.Hour)
+
+// hourOf is the start of the clock hour a reading ending at end (Unix
+// nanoseconds) counts in: end.Add(-1ns).Truncate(time.Hour), which a whole
+// hour since the epoch is (Truncate counts from year 1, a whole number of
+// hours before it).
+func hourOf(end int64) int64 {
+	h := (end - 1) / hourNanos
+	if (end-1)%hourNanos < 0 {
+		h-- // floor, before 1970
+	}
+	return h * hourNanos
+}
+
+func (r *rainfall) add(gauge string, at time.Time, mm float64) {
+	end := at.UnixNano()
+	hour := hourOf(end)
 	hours, readings := r.hours[gauge], r.readings[gauge] // looked up once: every reading comes here
 	if hours == nil {
-		hours, readings = map[time.Time]float64{}, map[time.Time]float64{}
+		hours, readings = map[int64]float64{}, map[int64]float64{}
 		r.hours[gauge], r.readings[gauge] = hours, readings
 	}
 	hours[hour] += mm - readings[end]
 	readings[end] = mm
-	latest := r.latest[gauge]
-	if end.After(latest) {
+	latest, ok := r.latest[gauge]
+	if !ok || end > latest {
 		latest = end
 		r.latest[gauge] = end
 	}
 	// Forget what no sparkline shows any more, once the old part has grown as large as the shown part.
 	if len(readings) > 4*rainfallHours*6 {
-		cutoff := latest.Add(-2 * rainfallHours * time.Hour)
+		cutoff := latest - 2*rainfallHours*hourNanos
 		for h := range hours {
-			if h.Before(cutoff) {
+			if h < cutoff {
 				delete(hours, h)
 			}
 		}
 		for e := range readings {
-			if e.Before(cutoff) {
+			if e < cutoff {
 				delete(readings, e)
 			}
 		}
@@ -67,11 +84,11 @@ func (r *rainfall) add(gauge string, end time.Time, mm float64) {
 func (r *rainfall) view() []GaugeHours {
 	out := make([]GaugeHours, 0, len(r.hours))
 	for gauge, hours := range r.hours {
-		last := r.latest[gauge].Add(-time.Nanosecond).Truncate(time.Hour)
+		last := hourOf(r.latest[gauge])
 		g := GaugeHours{Gauge: gauge, Hours: make([]HourOfMM, rainfallHours)}
 		for i := range rainfallHours {
-			h := last.Add(-time.Duration(rainfallHours-1-i) * time.Hour)
-			g.Hours[i] = HourOfMM{Hour: h, MM: math.Round(hours[h]*10) / 10} // a gauge reads to 0.1 mm
+			h := last - int64(rainfallHours-1-i)*hourNanos
+			g.Hours[i] = HourOfMM{Hour: time.Unix(0, h).UTC(), MM: math.Round(hours[h]*10) / 10} // a gauge reads to 0.1 mm
 		}
 		out = append(out, g)
 	}

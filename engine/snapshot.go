@@ -518,26 +518,26 @@ func (d *Domain) restoreParts(ds domainSnap) error {
 }
 
 func (r *rainfall) snapshot() []rainGaugeSnap {
-	pairs := func(m map[time.Time]float64) rainSnap {
-		at := make([]time.Time, 0, len(m))
+	pairs := func(m map[int64]float64) rainSnap {
+		at := make([]int64, 0, len(m))
 		for t := range m {
 			at = append(at, t)
 		}
-		sort.Slice(at, func(i, j int) bool { return at[i].Before(at[j]) })
-		out := rainSnap{At: make([]int64, len(at)), MM: make([]float64, len(at))}
+		slices.Sort(at)
+		out := rainSnap{At: at, MM: make([]float64, len(at))}
 		for i, t := range at {
-			out.At[i], out.MM[i] = t.UnixNano(), m[t]
+			out.MM[i] = m[t]
 		}
 		return out
 	}
 	out := make([]rainGaugeSnap, 0, len(r.hours))
 	for _, g := range sortedGauges(r.hours) {
-		out = append(out, rainGaugeSnap{Gauge: g, Readings: pairs(r.readings[g]), Hours: pairs(r.hours[g]), Latest: r.latest[g].UnixNano()})
+		out = append(out, rainGaugeSnap{Gauge: g, Readings: pairs(r.readings[g]), Hours: pairs(r.hours[g]), Latest: r.latest[g]})
 	}
 	return out
 }
 
-func sortedGauges(m map[string]map[time.Time]float64) []string {
+func sortedGauges(m map[string]map[int64]float64) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -548,10 +548,10 @@ func sortedGauges(m map[string]map[time.Time]float64) []string {
 
 func restoreRainfall(gs []rainGaugeSnap) (*rainfall, error) {
 	r := newRainfall()
-	unpair := func(ps rainSnap) map[time.Time]float64 {
-		m := make(map[time.Time]float64, len(ps.At))
+	unpair := func(ps rainSnap) map[int64]float64 {
+		m := make(map[int64]float64, len(ps.At))
 		for i, at := range ps.At {
-			m[time.Unix(0, at).UTC()] = ps.MM[i]
+			m[at] = ps.MM[i]
 		}
 		return m
 	}
@@ -559,7 +559,7 @@ func restoreRainfall(gs []rainGaugeSnap) (*rainfall, error) {
 		if _, dup := r.hours[g.Gauge]; dup || len(g.Readings.At) != len(g.Readings.MM) || len(g.Hours.At) != len(g.Hours.MM) {
 			return nil, fmt.Errorf("domain snapshot: rainfall of gauge %q twice or uneven", g.Gauge)
 		}
-		r.readings[g.Gauge], r.hours[g.Gauge], r.latest[g.Gauge] = unpair(g.Readings), unpair(g.Hours), time.Unix(0, g.Latest).UTC()
+		r.readings[g.Gauge], r.hours[g.Gauge], r.latest[g.Gauge] = unpair(g.Readings), unpair(g.Hours), g.Latest
 	}
 	return r, nil
 }
