@@ -54,6 +54,11 @@ type Record struct {
 	Subject string
 	ID      string
 	Data    []byte
+	// Pending is how many records came after this one in the log when the
+	// reader got it (0: none, or the log cannot tell). A reader may hold a
+	// record with more behind it to pass it on with them; one with none
+	// behind it must be passed on at once.
+	Pending uint64
 }
 
 // ErrExpectation means the log refused a round because an expectation did not

@@ -80,7 +80,8 @@ func (l *MemLog) Read(ctx context.Context, from uint64, f func(Record) error) er
 		}
 		grew := l.grew
 		l.mu.Unlock()
-		for _, r := range batch {
+		for i, r := range batch {
+			r.Pending = uint64(len(batch) - 1 - i)
 			if err := f(r); err != nil {
 				return err
 			}

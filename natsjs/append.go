@@ -145,11 +145,38 @@ func entry(o engine.Outgoing) (engine.Entry, error) {
 
 // track notes the message at seq on subject for the expectations it falls under.
 func (e *Engine) track(seq uint64, subject string) {
-	for _, f := range e.filters {
-		if engine.SubjectMatches(f, subject) && seq > e.lastSeqOf[f] {
+	under, ok := e.filtersOf[subject]
+	if !ok {
+		under = e.matchFilters(subject)
+	}
+	for i, f := range e.filters {
+		if under&(1<<i) != 0 && seq > e.lastSeqOf[f] {
 			e.lastSeqOf[f] = seq
 		}
 	}
+}
+
+// maxFiltersOf bounds the memo of which filters a subject falls under: a
+// town's log has a few dozen distinct subjects (one per gauge, responder,
+// shelter), so the memo is cleared only if something sends many more.
+const maxFiltersOf = 4096
+
+// matchFilters says which of e.filters subject falls under, one bit each,
+// and remembers it: every message of a replay is tracked, and matching
+// subjects token by token against each filter cost more than the rest of
+// the tracking together.
+func (e *Engine) matchFilters(subject string) uint64 {
+	var under uint64
+	for i, f := range e.filters {
+		if engine.SubjectMatches(f, subject) {
+			under |= 1 << i
+		}
+	}
+	if e.filtersOf == nil || len(e.filtersOf) >= maxFiltersOf {
+		e.filtersOf = make(map[string]uint64)
+	}
+	e.filtersOf[subject] = under
+	return under
 }
 
 // appendTimeout bounds one round's append: past it the outcome is unknown and

@@ -57,6 +57,7 @@ type Engine struct {
 	// the first is the fence on decisions), lastSeqOf the newest sequence of each.
 	filters   []string
 	lastSeqOf map[string]uint64
+	filtersOf map[string]uint64   // subject → which filters it falls under (matchFilters)
 	pending   map[string]struct{} // decisions appended, not yet read back
 	// unsure holds the ids of rounds whose append failed with an unknown
 	// outcome once the log has been re-read past the failure: the server may
@@ -169,7 +170,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.caughtUp()
 		e.ready.Store(true)
 	}
-	msgs := make(chan prepared, 1024)
+	msgs := make(chan []prepared, 1024/foldBatch)
 	readErr := make(chan error, 1)
 	go func() { readErr <- e.read(ctx, msgs) }()
 	ticker := time.NewTicker(e.cfg.Tick)
@@ -256,7 +257,7 @@ func (e *Engine) watchReader(ctx context.Context, queued int) {
 // read feeds the log to the engine loop in order. When the server goes away (a
 // restart, a cluster node lost) it resumes after the last message it passed on,
 // so the engine neither stops nor sees a message twice or out of order.
-func (e *Engine) read(ctx context.Context, msgs chan<- prepared) error {
+func (e *Engine) read(ctx context.Context, msgs chan<- []prepared) error {
 	next := e.applied.Load() + 1 // after the snapshot, if one was loaded
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
@@ -282,31 +283,47 @@ func (e *Engine) read(ctx context.Context, msgs chan<- prepared) error {
 }
 
 // follow reads the log from next until the read fails or the watchdog stops
-// it, advancing next.
-func (e *Engine) follow(ctx context.Context, msgs chan<- prepared, next *uint64) error {
+// it, advancing next past what it has passed on.
+//
+// Records go to the loop in batches: a record with more behind it in the log
+// waits for them, up to foldBatch, and one with nothing behind it goes at
+// once, so a replay hands the loop a batch at a time (each hand-over wakes
+// the loop's goroutine, which cost a replay more than some of its decoding)
+// while a live record is never held.
+func (e *Engine) follow(ctx context.Context, msgs chan<- []prepared, next *uint64) error {
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	e.reader.set(stop)
 	defer e.reader.set(nil)
+	var batch []prepared
 	err := e.log.Read(fctx, *next, func(r engine.Record) error {
-		if r.Seq < *next {
+		if r.Seq < *next || len(batch) > 0 && r.Seq <= batch[len(batch)-1].Seq {
 			return nil // passed on before a resume
 		}
-		*next = r.Seq + 1
-		select {
 		// Decoded here, on the reader's goroutine, while the loop folds the
 		// records before it: a replay decodes on one core and folds on another.
-		case msgs <- prepared{r, engine.Prepare(e.cfg.Town, r.Subject, r.Data)}:
+		batch = append(batch, prepared{r, engine.Prepare(e.cfg.Town, r.Subject, r.Data)})
+		if r.Pending > 0 && len(batch) < foldBatch {
+			return nil
+		}
+		select {
+		case msgs <- batch:
+			*next = r.Seq + 1
+			batch = make([]prepared, 0, foldBatch) // the loop owns the one passed on
 			return nil
 		case <-fctx.Done():
 			return fctx.Err()
 		}
 	})
+	// A batch not passed on is read again from next on a resume.
 	if err == nil && ctx.Err() == nil && !e.reader.stalled.Load() {
 		err = errors.New("the log's reader ended") // Read ends by itself only with its context
 	}
 	return err
 }
+
+// foldBatch is the most records the reader hands the loop at once.
+const foldBatch = 64
 
 // prepared is a record of the log with its decoding for the fold, both made by the reader.
 type prepared struct {
@@ -314,18 +331,21 @@ type prepared struct {
 	prep engine.Prepared
 }
 
-// applyBatch folds m and whatever else is already waiting, under one lock.
-func (e *Engine) applyBatch(m prepared, more <-chan prepared) {
+// applyBatch folds batch and whatever else is already waiting, under one
+// lock, up to about 4,096 records (the loop decides between them).
+func (e *Engine) applyBatch(batch []prepared, more <-chan []prepared) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.lastProgress = time.Now()
-	for n := 0; ; n++ {
-		e.applyOne(m)
-		if n >= 4096 {
+	for n := 0; ; {
+		for _, m := range batch {
+			e.applyOne(m)
+		}
+		if n += len(batch); n >= 4096 {
 			return
 		}
 		select {
-		case m = <-more:
+		case batch = <-more:
 		default:
 			return
 		}

@@ -115,7 +115,8 @@ func (l *Log) Read(ctx context.Context, from uint64, f func(engine.Record) error
 		if err != nil {
 			continue // not a log message
 		}
-		if err := f(engine.Record{Seq: meta.Sequence.Stream, Subject: m.Subject(), ID: m.Headers().Get(HeaderMsgID), Data: m.Data()}); err != nil {
+		if err := f(engine.Record{Seq: meta.Sequence.Stream, Subject: m.Subject(), ID: m.Headers().Get(HeaderMsgID), Data: m.Data(),
+			Pending: meta.NumPending}); err != nil {
 			return err
 		}
 	}

@@ -66,6 +66,25 @@ var cases = []struct {
 			t.Fatal("Read did not return when its context ended")
 		}
 	}},
+	{"a record says no more than what is behind it, and the newest says nothing is", func(ctx context.Context, t *testing.T, l engine.Log) {
+		// A reader may hold a record with more behind it; it must never be
+		// told so of the newest, which would then wait for a record that is
+		// not there.
+		mustAppend(ctx, t, l, in("a"), in("b"), in("c"))
+		mustAppend(ctx, t, l, in("d"))
+		for i, r := range read(ctx, t, l, 1, 4) {
+			if behind := uint64(3 - i); r.Pending > behind {
+				t.Errorf("record %d says %d behind it, there are %d", r.Seq, r.Pending, behind)
+			}
+		}
+		got := make(chan engine.Record, 4)
+		rctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() { _ = l.Read(rctx, 4, func(r engine.Record) error { got <- r; return nil }) }()
+		equal(t, uint64(0), next(ctx, t, got).Pending, "the newest record")
+		mustAppend(ctx, t, l, in("e"))
+		equal(t, uint64(0), next(ctx, t, got).Pending, "the newest record, followed")
+	}},
 	{"a reader's error stops it and is returned", func(ctx context.Context, t *testing.T, l engine.Log) {
 		mustAppend(ctx, t, l, in("a"), in("b"))
 		stop := errors.New("enough")
