@@ -53,7 +53,7 @@ lint:
 FUZZTIME ?= 60s
 FUZZ_TARGETS := events:FuzzValidate events:FuzzFastReading events:FuzzRequiredKeys events:FuzzReadReplay geo:FuzzLoadFeatureCollection cap:FuzzParse \
 	dispatch:FuzzReadRosterCSV evac:FuzzReadHouseholdsCSV osm:FuzzParseMaxspeed osm:FuzzParseOneway ui:FuzzVerifyToken \
-	aid:FuzzRestore aid:FuzzLoadConfig engine:FuzzDomainRestore engine:FuzzRestoreIDs
+	aid:FuzzRestore aid:FuzzLoadConfig engine:FuzzDomainRestore engine:FuzzRestoreIDs natsjs:FuzzLogPosition
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
 

@@ -58,6 +58,7 @@ type Engine struct {
 	filters   []string
 	lastSeqOf map[string]uint64
 	filtersOf map[string]uint64   // subject → which filters it falls under (matchFilters)
+	batches   chan []prepared     // folded batches for the reader to fill again (keepBatch)
 	pending   map[string]struct{} // decisions appended, not yet read back
 	// unsure holds the ids of rounds whose append failed with an unknown
 	// outcome once the log has been re-read past the failure: the server may
@@ -171,6 +172,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.ready.Store(true)
 	}
 	msgs := make(chan []prepared, 1024/foldBatch)
+	e.batches = make(chan []prepared, cap(msgs)+2)
 	readErr := make(chan error, 1)
 	go func() { readErr <- e.read(ctx, msgs) }()
 	ticker := time.NewTicker(e.cfg.Tick)
@@ -295,7 +297,7 @@ func (e *Engine) follow(ctx context.Context, msgs chan<- []prepared, next *uint6
 	defer stop()
 	e.reader.set(stop)
 	defer e.reader.set(nil)
-	var batch []prepared
+	batch := e.freeBatch()
 	err := e.log.Read(fctx, *next, func(r engine.Record) error {
 		if r.Seq < *next || len(batch) > 0 && r.Seq <= batch[len(batch)-1].Seq {
 			return nil // passed on before a resume
@@ -309,7 +311,7 @@ func (e *Engine) follow(ctx context.Context, msgs chan<- []prepared, next *uint6
 		select {
 		case msgs <- batch:
 			*next = r.Seq + 1
-			batch = make([]prepared, 0, foldBatch) // the loop owns the one passed on
+			batch = e.freeBatch() // the loop owns the one passed on
 			return nil
 		case <-fctx.Done():
 			return fctx.Err()
@@ -325,6 +327,29 @@ func (e *Engine) follow(ctx context.Context, msgs chan<- []prepared, next *uint6
 // foldBatch is the most records the reader hands the loop at once.
 const foldBatch = 64
 
+// freeBatch is an empty batch for the reader: one the loop has folded and
+// given back (keepBatch), or a new one. A batch is about 50 KB (a prepared
+// record holds its decoded event); made afresh for each, they were most of
+// what a replay allocated.
+func (e *Engine) freeBatch() []prepared {
+	select {
+	case b := <-e.batches:
+		return b
+	default:
+		return make([]prepared, 0, foldBatch)
+	}
+}
+
+// keepBatch gives a folded batch back to the reader, emptied so that it holds
+// on to no event; one more than the reader can use is dropped.
+func (e *Engine) keepBatch(b []prepared) {
+	clear(b)
+	select {
+	case e.batches <- b[:0]:
+	default:
+	}
+}
+
 // prepared is a record of the log with its decoding for the fold, both made by the reader.
 type prepared struct {
 	engine.Record
@@ -338,10 +363,12 @@ func (e *Engine) applyBatch(batch []prepared, more <-chan []prepared) {
 	defer e.mu.Unlock()
 	e.lastProgress = time.Now()
 	for n := 0; ; {
-		for _, m := range batch {
-			e.applyOne(m)
+		for i := range batch {
+			e.applyOne(&batch[i])
 		}
-		if n += len(batch); n >= 4096 {
+		n += len(batch)
+		e.keepBatch(batch)
+		if n >= 4096 {
 			return
 		}
 		select {
@@ -352,7 +379,7 @@ func (e *Engine) applyBatch(batch []prepared, more <-chan []prepared) {
 	}
 }
 
-func (e *Engine) applyOne(m prepared) {
+func (e *Engine) applyOne(m *prepared) {
 	seq := m.Seq
 	outcome, typ := e.state.ApplyPrepared(seq, m.prep)
 	e.applied.Store(seq)

@@ -111,12 +111,16 @@ func (l *Log) Read(ctx context.Context, from uint64, f func(engine.Record) error
 		if err != nil {
 			return err
 		}
-		meta, err := m.Metadata()
-		if err != nil {
-			continue // not a log message
+		seq, pending, ok := logPosition(m.Reply())
+		if !ok {
+			meta, err := m.Metadata()
+			if err != nil {
+				continue // not a log message
+			}
+			seq, pending = meta.Sequence.Stream, meta.NumPending
 		}
-		if err := f(engine.Record{Seq: meta.Sequence.Stream, Subject: m.Subject(), ID: m.Headers().Get(HeaderMsgID), Data: m.Data(),
-			Pending: meta.NumPending}); err != nil {
+		if err := f(engine.Record{Seq: seq, Subject: m.Subject(), ID: m.Headers().Get(HeaderMsgID), Data: m.Data(),
+			Pending: pending}); err != nil {
 			return err
 		}
 	}

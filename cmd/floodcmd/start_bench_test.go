@@ -60,7 +60,7 @@ func benchmarkStart(b *testing.B, n int, mode string) {
 	for range b.N {
 		work := b.TempDir()
 		copyDir(b, filled, work)
-		raw = readRaw(b, work)
+		raw = readRaw(b, work, mode)
 		require.Equal(b, n, raw.events, "the raw read saw every event")
 		var nats *externalNATS
 		if mode == "external" {
@@ -182,15 +182,27 @@ func filledLog(b *testing.B, n int) string {
 
 // townConn starts the embedded NATS of a floodcmd data directory (its own
 // keys, as serve does) and connects as the town's engine.
-func townConn(b *testing.B, dir string, syncAlways bool) (*nats.Conn, jetstream.JetStream, func()) {
+//
+// overTCP connects over loopback TCP, as serve joins a NATS of its own
+// (--nats-url); otherwise in process, as serve reaches its embedded one.
+func townConn(b *testing.B, dir string, syncAlways, overTCP bool) (*nats.Conn, jetstream.JetStream, func()) {
 	auth, err := natsjs.LoadAuthority(dir)
 	require.NoError(b, err)
 	user, err := auth.Issue(natsjs.NatsEngine, "duhu", 0, time.Now())
 	require.NoError(b, err)
-	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{Listen: "-", StoreDir: dir, SyncAlways: syncAlways, Auth: auth})
+	listen, url, via := "-", "", []nats.Option{}
+	if overTCP {
+		listen = "127.0.0.1:0"
+	}
+	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedConfig{Listen: listen, StoreDir: dir, SyncAlways: syncAlways, Auth: auth})
 	require.NoError(b, err)
-	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.UserJWTAndSeed(user.JWT, user.Seed),
-		nats.CustomInboxPrefix(natsjs.InboxPrefix("duhu")))
+	if overTCP {
+		url = ns.ClientURL()
+	} else {
+		via = append(via, nats.InProcessServer(ns))
+	}
+	nc, err := nats.Connect(url, append(via, nats.UserJWTAndSeed(user.JWT, user.Seed),
+		nats.CustomInboxPrefix(natsjs.InboxPrefix("duhu")))...)
 	require.NoError(b, err)
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
 	require.NoError(b, err)
@@ -203,7 +215,7 @@ func townConn(b *testing.B, dir string, syncAlways bool) (*nats.Conn, jetstream.
 // minutes of ids, not the whole log, and the restart should not pay for it.
 func fillLog(b *testing.B, dir string, n int) {
 	require.NoError(b, os.MkdirAll(dir, 0o750))
-	_, js, stop := townConn(b, dir, false)
+	_, js, stop := townConn(b, dir, false, false)
 	defer stop()
 	ctx := context.Background()
 	_, err := natsjs.EnsureStream(ctx, js, "duhu", 1)
@@ -247,13 +259,19 @@ type rawRead struct {
 	peakRSS int64
 }
 
-func readRaw(b *testing.B, dir string) rawRead {
+// readRaw reads the whole log in dir once, timed (rawRead).
+//
+// It reads over the connection serve reads over in that mode (see townConn):
+// against a NATS of its own, loopback TCP costs both ends system calls that
+// the in-process pipe of the embedded mode does not, and the comparison is
+// of the fold, not of the transport.
+func readRaw(b *testing.B, dir, mode string) rawRead {
 	runtime.GC()
 	debug.FreeOSMemory()
 	require.NoError(b, os.WriteFile("/proc/self/clear_refs", []byte("5"), 0), "reset the peak RSS")
 	cpu0 := selfCPU(b)
 	start := time.Now()
-	_, js, stop := townConn(b, dir, true)
+	_, js, stop := townConn(b, dir, true, mode == "external")
 	defer stop()
 	ctx := context.Background()
 	s, err := js.Stream(ctx, natsjs.StreamName("duhu"))
