@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -84,6 +85,12 @@ func (l *Log) appendOne(ctx context.Context, m *nats.Msg) (uint64, error) {
 }
 
 // Read implements engine.Log over an ordered consumer from sequence from.
+//
+// It consumes with a handler (Consume), not an iterator (Messages): each of
+// an iterator's Next calls arms and stops a heartbeat timer of its own, which
+// a replay of a season paid a million times. f runs on the consumer's
+// goroutine, one record at a time, and is never called again once it has
+// failed or Read has returned.
 func (l *Log) Read(ctx context.Context, from uint64, f func(engine.Record) error) error {
 	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
 	if from > 1 {
@@ -93,37 +100,58 @@ func (l *Log) Read(ctx context.Context, from uint64, f func(engine.Record) error
 	if err != nil {
 		return fmt.Errorf("create ordered consumer: %w", err)
 	}
-	// Heartbeats every second: a server that went away is noticed in seconds, not
-	// after the default 30, and Read fails so that its caller resumes.
-	it, err := cons.Messages(jetstream.PullMaxMessages(1024), jetstream.PullExpiry(5*time.Second),
-		jetstream.PullHeartbeat(time.Second), jetstream.WithMessagesErrOnMissingHeartbeat(true))
-	if err != nil {
-		return fmt.Errorf("consume: %w", err)
-	}
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
-	defer it.Stop()
-	for {
-		m, err := it.Next()
-		if ctx.Err() != nil {
-			return nil
+	var (
+		mu     sync.Mutex // held while f runs: Read returns only between records
+		ended  bool
+		failed = make(chan error, 1)
+	)
+	fail := func(err error) {
+		select {
+		case failed <- err:
+		default:
 		}
-		if err != nil {
-			return err
+	}
+	handle := func(m jetstream.Msg) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ended {
+			return
 		}
 		seq, pending, ok := logPosition(m.Reply())
 		if !ok {
 			meta, err := m.Metadata()
 			if err != nil {
-				continue // not a log message
+				return // not a log message
 			}
 			seq, pending = meta.Sequence.Stream, meta.NumPending
 		}
 		if err := f(engine.Record{Seq: seq, Subject: m.Subject(), ID: m.Headers().Get(HeaderMsgID), Data: m.Data(),
 			Pending: pending}); err != nil {
-			return err
+			ended = true
+			fail(err)
 		}
 	}
+	// Heartbeats every second: a server that went away is noticed in seconds,
+	// not after the default 30, and Read fails so that its caller resumes
+	// (so does any error the consumer reports: resuming is always right).
+	cc, err := cons.Consume(handle, jetstream.PullMaxMessages(1024), jetstream.PullExpiry(5*time.Second),
+		jetstream.PullHeartbeat(time.Second), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) { fail(err) }))
+	if err != nil {
+		return fmt.Errorf("consume: %w", err)
+	}
+	defer cc.Stop()
+	select {
+	case <-ctx.Done():
+		err = nil
+	case err = <-failed:
+		if ctx.Err() != nil {
+			err = nil
+		}
+	}
+	mu.Lock()
+	ended = true
+	mu.Unlock()
+	return err
 }
 
 // LastSeq implements engine.Log.
