@@ -7,8 +7,8 @@ import (
 
 // idIndex remembers every event id the town has applied, for ever, exactly
 // and compactly: an id is kept as the first 128 bits of its SHA-256 with the
-// sequence it was applied at, 24 bytes in a sorted array (plus a small map of
-// the newest). A collision-resistant hash, not a probabilistic filter: a new
+// sequence it was applied at, 24 bytes in a sorted array (plus a small table
+// of the newest). A collision-resistant hash, not a probabilistic filter: a new
 // report is taken for a repeat only if someone finds a SHA-256 collision on
 // 128 bits, and a repeat is always caught.
 //
@@ -16,7 +16,7 @@ import (
 // never by copying the whole of it into a larger one, so a season's index
 // never needs twice its size at the moment it grows.
 type idIndex struct {
-	recent map[idKey]uint64
+	recent recentIDs   // the newest, not yet merged (idrecent.go)
 	chunks [][]idEntry // the sorted entries, chunkLen a chunk; n of them are in use
 	n      int
 	// dir[p] is the first sorted entry whose key's top dirBits bits are p
@@ -33,7 +33,7 @@ type idEntry struct {
 	seq uint64
 }
 
-// mergeAt is the fewest of the newest ids (about 50 bytes an id in the map)
+// mergeAt is the fewest of the newest ids (24 to 48 bytes an id in their table)
 // before they are merged into the sorted chunks (24 bytes an id).
 const mergeAt = 1 << 16
 
@@ -43,7 +43,7 @@ const (
 	chunkLen  = 1 << chunkBits
 )
 
-func newIDIndex() *idIndex { return &idIndex{recent: map[idKey]uint64{}} }
+func newIDIndex() *idIndex { return &idIndex{} }
 
 func keyOf(id string) idKey {
 	sum := sha256.Sum256([]byte(id))
@@ -58,7 +58,7 @@ func (x *idIndex) seen(id string) (uint64, bool) { return x.seenKey(keyOf(id)) }
 
 // seenKey is seen for an id's key (the fold hashes each id once).
 func (x *idIndex) seenKey(k idKey) (uint64, bool) {
-	if seq, ok := x.recent[k]; ok {
+	if seq, ok := x.recent.get(k); ok {
 		return seq, true
 	}
 	hi, lo := halves(k)
@@ -86,6 +86,14 @@ func (x *idIndex) seenKey(k idKey) (uint64, bool) {
 	return 0, false
 }
 
+// reset empties the index, keeping its memory (its chunks and table) for
+// the ids that come next.
+func (x *idIndex) reset() {
+	x.recent.reset()
+	x.n = 0
+	x.index()
+}
+
 // add records id as applied at seq (the first time only).
 func (x *idIndex) add(id string, seq uint64) {
 	k := keyOf(id)
@@ -97,13 +105,13 @@ func (x *idIndex) add(id string, seq uint64) {
 
 // addNew records a key seenKey has just not found.
 func (x *idIndex) addNew(k idKey, seq uint64) {
-	x.recent[k] = seq
+	x.recent.put(k, seq)
 	// The newest ids are merged in when they are a sixteenth of the rest (at
 	// least mergeAt): each merge moves the sorted entries above the smallest
 	// new key, nearly all of them, so a fixed batch would make a season's
 	// fold quadratic; this keeps it about 17 moves an id, for at most 3 bytes
 	// an id more in the map.
-	if len(x.recent) >= max(mergeAt, x.n/16) {
+	if x.recent.len() >= max(mergeAt, x.n/16) {
 		x.merge()
 	}
 }
@@ -111,10 +119,7 @@ func (x *idIndex) addNew(k idKey, seq uint64) {
 // merge moves the newest ids into the sorted chunks, merging from the end in
 // place; a chunk is added when they are full.
 func (x *idIndex) merge() {
-	add := make([]idEntry, 0, len(x.recent))
-	for k, s := range x.recent {
-		add = append(add, idEntry{k, s})
-	}
+	add := x.recent.appendTo(make([]idEntry, 0, x.recent.len()))
 	sortEntries(add)
 	n, m := x.n, len(add)
 	for len(x.chunks)*chunkLen < n+m {
@@ -131,7 +136,7 @@ func (x *idIndex) merge() {
 		}
 	}
 	x.n = n + m
-	clear(x.recent)
+	x.recent.reset()
 	x.index()
 }
 
@@ -242,10 +247,7 @@ func (x *idIndex) eachSorted(f func(idEntry)) {
 // the index itself unchanged): a view that stays as it is while the index
 // moves on, 24 bytes an id.
 func (x *idIndex) sorted() sortedIDs {
-	recent := make([]idEntry, 0, len(x.recent))
-	for k, s := range x.recent {
-		recent = append(recent, idEntry{k, s})
-	}
+	recent := x.recent.appendTo(make([]idEntry, 0, x.recent.len()))
 	sortEntries(recent)
 	out := make([]idEntry, 0, x.len())
 	i, j := 0, 0
@@ -287,4 +289,4 @@ var (
 )
 
 // len is how many ids are remembered.
-func (x *idIndex) len() int { return len(x.recent) + x.n }
+func (x *idIndex) len() int { return x.recent.len() + x.n }

@@ -104,7 +104,7 @@ func (x *pagedIndex) flush() {
 		return
 	}
 	x.runs = append(x.runs, r)
-	x.recent = newIDIndex()
+	x.recent.reset()
 	x.flushAt, x.failed = x.base, nil
 	if len(x.runs) >= maxRuns {
 		x.settle() // the merges fell behind: wait, so a lookup never checks more than maxRuns filters
