@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
@@ -59,6 +60,7 @@ type Engine struct {
 	lastSeqOf map[string]uint64
 	filtersOf map[string]uint64   // subject → which filters it falls under (matchFilters)
 	batches   chan []prepared     // folded batches for the reader to fill again (keepBatch)
+	room      *semaphore.Weighted // records the reader may still hand the loop (maxQueued)
 	pending   map[string]struct{} // decisions appended, not yet read back
 	// unsure holds the ids of rounds whose append failed with an unknown
 	// outcome once the log has been re-read past the failure: the server may
@@ -171,8 +173,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.caughtUp()
 		e.ready.Store(true)
 	}
-	msgs := make(chan []prepared, 1024/foldBatch)
-	e.batches = make(chan []prepared, cap(msgs)+2)
+	msgs := make(chan []prepared, maxQueued) // never full: room counts the records in it
+	e.room = semaphore.NewWeighted(maxQueued)
+	e.batches = make(chan []prepared, 32)
 	readErr := make(chan error, 1)
 	go func() { readErr <- e.read(ctx, msgs) }()
 	ticker := time.NewTicker(e.cfg.Tick)
@@ -287,11 +290,15 @@ func (e *Engine) read(ctx context.Context, msgs chan<- []prepared) error {
 // follow reads the log from next until the read fails or the watchdog stops
 // it, advancing next past what it has passed on.
 //
-// Records go to the loop in batches: a record with more behind it in the log
-// waits for them, up to foldBatch, and one with nothing behind it goes at
-// once, so a replay hands the loop a batch at a time (each hand-over wakes
-// the loop's goroutine, which cost a replay more than some of its decoding)
-// while a live record is never held.
+// Records go to the loop in batches while the engine replays the log: a
+// record waits only while the records that fill its batch (foldBatch) are in
+// the log already behind it, so a replay hands the loop a batch at a time
+// (each hand-over wakes the loop's goroutine, which cost a replay more than
+// some of its decoding). Once the engine is ready, every record goes at once:
+// holding live records, even only those with a batch's worth behind them,
+// cost a flood of readings its incidents' p99 and a 2,000-incident burst a
+// third of its decisions a second (each round's read-back waited for the
+// burst's next records).
 func (e *Engine) follow(ctx context.Context, msgs chan<- []prepared, next *uint64) error {
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -305,17 +312,16 @@ func (e *Engine) follow(ctx context.Context, msgs chan<- []prepared, next *uint6
 		// Decoded here, on the reader's goroutine, while the loop folds the
 		// records before it: a replay decodes on one core and folds on another.
 		batch = append(batch, prepared{r, engine.Prepare(e.cfg.Town, r.Subject, r.Data)})
-		if r.Pending > 0 && len(batch) < foldBatch {
-			return nil
+		if !e.ready.Load() && len(batch) < foldBatch && r.Pending >= uint64(foldBatch-len(batch)) {
+			return nil // replaying, and what fills the batch is in the log already
 		}
-		select {
-		case msgs <- batch:
-			*next = r.Seq + 1
-			batch = e.freeBatch() // the loop owns the one passed on
-			return nil
-		case <-fctx.Done():
-			return fctx.Err()
+		if err := e.room.Acquire(fctx, int64(len(batch))); err != nil {
+			return err // the read ends; the batch is read again on a resume
 		}
+		msgs <- batch
+		*next = r.Seq + 1
+		batch = e.freeBatch() // the loop owns the one passed on
+		return nil
 	})
 	// A batch not passed on is read again from next on a resume.
 	if err == nil && ctx.Err() == nil && !e.reader.stalled.Load() {
@@ -324,8 +330,14 @@ func (e *Engine) follow(ctx context.Context, msgs chan<- []prepared, next *uint6
 	return err
 }
 
-// foldBatch is the most records the reader hands the loop at once.
-const foldBatch = 64
+// foldBatch is the most records the reader hands the loop at once, and
+// maxQueued the most waiting for it: the loop's backlog is bounded in
+// records, not batches, so that a live record on its own has as much room
+// as a replay's full batches.
+const (
+	foldBatch = 64
+	maxQueued = 1024
+)
 
 // freeBatch is an empty batch for the reader: one the loop has folded and
 // given back (keepBatch), or a new one. A batch is about 50 KB (a prepared
@@ -367,6 +379,7 @@ func (e *Engine) applyBatch(batch []prepared, more <-chan []prepared) {
 			e.applyOne(&batch[i])
 		}
 		n += len(batch)
+		e.room.Release(int64(len(batch)))
 		e.keepBatch(batch)
 		if n >= 4096 {
 			return
