@@ -340,22 +340,29 @@ const (
 )
 
 // freeBatch is an empty batch for the reader: one the loop has folded and
-// given back (keepBatch), or a new one. A batch is about 50 KB (a prepared
-// record holds its decoded event); made afresh for each, they were most of
-// what a replay allocated.
+// given back (keepBatch), or a new one. A full batch is about 42 KB (a
+// prepared record holds its decoded event); made afresh for each, they were
+// most of what a replay allocated. Once ready, a new one holds one record:
+// live records go one by one, and up to maxQueued of them may wait.
 func (e *Engine) freeBatch() []prepared {
 	select {
 	case b := <-e.batches:
 		return b
 	default:
+		if e.ready.Load() {
+			return make([]prepared, 0, 1)
+		}
 		return make([]prepared, 0, foldBatch)
 	}
 }
 
-// keepBatch gives a folded batch back to the reader, emptied so that it holds
-// on to no event; one more than the reader can use is dropped.
+// keepBatch gives a folded full-size batch back to the reader, emptied so
+// that it holds on to no event; one more than the reader can use is dropped.
 func (e *Engine) keepBatch(b []prepared) {
 	clear(b)
+	if cap(b) < foldBatch {
+		return
+	}
 	select {
 	case e.batches <- b[:0]:
 	default:
