@@ -54,13 +54,19 @@ func (l *Log) Append(ctx context.Context, round []engine.Entry) (uint64, error) 
 	}
 	flow := jetstreamext.BatchFlowControl{AckFirst: len(msgs) > 64, AckTimeout: timeout}
 	ack, err := jetstreamext.PublishMsgBatch(ctx, l.JS, msgs, flow)
-	if isWrongLastSeq(err) {
-		return 0, fmt.Errorf("%w: %w", engine.ErrExpectation, err)
-	}
 	if err != nil {
-		return 0, err
+		return 0, asRefusal(err)
 	}
 	return ack.Sequence, nil
+}
+
+// asRefusal is err as Append returns it: a fence JetStream found broken is
+// engine.ErrExpectation, the server's error wrapped too; any other as it is.
+func asRefusal(err error) error {
+	if isWrongLastSeq(err) {
+		return fmt.Errorf("%w: %w", engine.ErrExpectation, err)
+	}
+	return err
 }
 
 // appendOne writes a round of one message as a plain publish under the same
@@ -72,11 +78,8 @@ func (l *Log) Append(ctx context.Context, round []engine.Entry) (uint64, error) 
 // was decided on, so it is refused like a round whose log moved on.
 func (l *Log) appendOne(ctx context.Context, m *nats.Msg) (uint64, error) {
 	ack, err := l.JS.PublishMsg(ctx, m)
-	if isWrongLastSeq(err) {
-		return 0, fmt.Errorf("%w: %w", engine.ErrExpectation, err)
-	}
 	if err != nil {
-		return 0, err
+		return 0, asRefusal(err)
 	}
 	if ack.Duplicate {
 		return 0, fmt.Errorf("%w: message %s is already in the log at sequence %d", engine.ErrExpectation, m.Header.Get(HeaderMsgID), ack.Sequence)
