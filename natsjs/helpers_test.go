@@ -99,12 +99,22 @@ func (l *testLog) startEngine(tb testing.TB, d *engine.Domain) *running {
 
 func (l *testLog) startEngineWith(tb testing.TB, cfg Config) *running {
 	tb.Helper()
+	return l.startEngineOn(tb, cfg, nil)
+}
+
+// startEngineOn is startEngineWith with the engine's log wrapped by wrap
+// (nil: as it is), for a test that makes the log misbehave.
+func (l *testLog) startEngineOn(tb testing.TB, cfg Config, wrap func(engine.Log) engine.Log) *running {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg.Town, cfg.JS, cfg.Stream = l.town, l.js, l.stream
 	if cfg.Tick == 0 {
 		cfg.Tick = 50 * time.Millisecond
 	}
 	r := &running{Engine: New(cfg), cancel: cancel, done: make(chan error, 1)}
+	if wrap != nil {
+		r.log = wrap(r.log)
+	}
 	go func() { r.done <- r.Run(ctx) }()
 	tb.Cleanup(func() { _ = r.Stop() })
 	require.Eventually(tb, r.Ready, 10*time.Second, 5*time.Millisecond)

@@ -55,14 +55,7 @@ func (l *lateLog) Append(ctx context.Context, round []engine.Entry) (uint64, err
 func TestRoundCommittedAfterItsTimeoutIsOurs(t *testing.T) {
 	l := newTestLog(t, "duhu")
 	ll := &lateLog{committed: make(chan struct{})}
-	cfg := Config{Domain: duhuDomain(t), Town: l.town, JS: l.js, Stream: l.stream, Tick: 50 * time.Millisecond}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{Engine: New(cfg), cancel: cancel, done: make(chan error, 1)}
-	ll.Log = r.log
-	r.log = ll
-	go func() { r.done <- r.Run(ctx) }()
-	t.Cleanup(func() { _ = r.Stop() })
-	require.Eventually(t, r.Ready, 10*time.Second, 5*time.Millisecond)
+	r := l.startEngineOn(t, Config{Domain: duhuDomain(t)}, func(log engine.Log) engine.Log { ll.Log = log; return ll })
 
 	ll.armed.Store(true)
 	l.publishRaw(t, "flood.duhu.incident", incidentJSON("i-late", 22.08, 112.9))
