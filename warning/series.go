@@ -95,7 +95,8 @@ func (s *series) accumulate(t int64) [5]float64 {
 	return acc
 }
 
-// maxReadingSeconds is the longest interval a rain reading may cover (Rain refuses longer).
+// maxReadingSeconds is the longest interval a rain reading may cover: Rain
+// refuses longer, and accumulate relies on it.
 const maxReadingSeconds = 1440 * 60
 
 func addOverlap(acc *[5]float64, iv *interval, t int64) {

@@ -148,8 +148,8 @@ func (w *Warnings) Rain(gauge string, mm, minutes float64, end time.Time) error 
 	if math.IsNaN(mm) || math.IsInf(mm, 0) || mm < 0 {
 		return fmt.Errorf("%w: rain %v mm at %s", ErrInvalid, mm, gauge)
 	}
-	if !(minutes > 0 && minutes <= 1440) {
-		return fmt.Errorf("%w: interval of %v minutes at %s (1…1440)", ErrInvalid, minutes, gauge)
+	if !(minutes > 0 && minutes <= maxReadingSeconds/60) {
+		return fmt.Errorf("%w: interval of %v minutes at %s (1…%d)", ErrInvalid, minutes, gauge, maxReadingSeconds/60)
 	}
 	if end.IsZero() {
 		return fmt.Errorf("%w: reading at %s has no time", ErrInvalid, gauge)
