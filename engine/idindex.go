@@ -119,8 +119,7 @@ func (x *idIndex) addNew(k idKey, seq uint64) {
 // merge moves the newest ids into the sorted chunks, merging from the end in
 // place; a chunk is added when they are full.
 func (x *idIndex) merge() {
-	add := x.recent.appendTo(make([]idEntry, 0, x.recent.len()))
-	sortEntries(add)
+	add := x.recent.sorted()
 	n, m := x.n, len(add)
 	for len(x.chunks)*chunkLen < n+m {
 		x.chunks = append(x.chunks, make([]idEntry, chunkLen))
@@ -247,8 +246,7 @@ func (x *idIndex) eachSorted(f func(idEntry)) {
 // the index itself unchanged): a view that stays as it is while the index
 // moves on, 24 bytes an id.
 func (x *idIndex) sorted() sortedIDs {
-	recent := x.recent.appendTo(make([]idEntry, 0, x.recent.len()))
-	sortEntries(recent)
+	recent := x.recent.sorted()
 	out := make([]idEntry, 0, x.len())
 	i, j := 0, 0
 	for i < x.n && j < len(recent) {

@@ -67,6 +67,13 @@ func (r *recentIDs) grow() {
 	}
 }
 
+// sorted is a copy of the entries, sorted by key.
+func (r *recentIDs) sorted() []idEntry {
+	es := r.appendTo(make([]idEntry, 0, r.n))
+	sortEntries(es)
+	return es
+}
+
 // appendTo appends every entry, in no order.
 func (r *recentIDs) appendTo(out []idEntry) []idEntry {
 	if r.hasZero {
