@@ -58,6 +58,13 @@ type Config struct {
 	// reported within this long joins the same re-plan, from where they
 	// are (redirected_on_the_way); 0 re-plans only those not yet left.
 	RedirectFresh time.Duration `json:"redirect_fresh"`
+	// DivertGainS: a slot that stays empty (nobody free, no pre-emption, no
+	// swap chain) takes a responder on work of the same priority who has not
+	// left yet (or is on the way, position fresh) and reaches it sooner by
+	// more than this many seconds (at the priority's weight), when the
+	// incident they leave keeps another responder and never lost one to a
+	// divert before; 0 turns it off (see divert.go).
+	DivertGainS float64 `json:"divert_gain_s"`
 }
 
 // DefaultConfig is the township policy as Duhu states it.
@@ -77,6 +84,7 @@ func DefaultConfig() Config {
 		RebalanceGainS:      60, // on since 2 December: bounded to about 1.5× the round's road searches (rebalance.go)
 		RebalanceWithin:     2 * time.Minute,
 		RedirectFresh:       30 * time.Second,
+		DivertGainS:         60,
 	}
 }
 

@@ -89,6 +89,7 @@ func (d *Dispatcher) Decide(now time.Time, tt TravelTimer) []Decision {
 	short := p.dispatch()
 	short = p.preempt(short)
 	short = p.swap(short)
+	short = p.divert(short)
 	p.requestAid(short)
 	return p.out
 }
@@ -527,6 +528,10 @@ func (p *plan) candidates(pl *pool, classes []*slotClass, ok func(*slotClass, *r
 					c.c.tier = 1
 				}
 				switch {
+				case pl.leaveCostS > 0: // the divert: staying costs its travel, leaving that much more
+					if !(cls.held && c.col == cls.holder) {
+						c.c.t += p.d.weight(cls.prio) * pl.leaveCostS
+					}
 				case pl.moveCostS > 0: // the rebalance: moving costs seconds, staying its travel
 					if cls.held && c.col != cls.holder {
 						c.c.t += p.d.weight(cls.prio) * pl.moveCostS

@@ -238,8 +238,11 @@ func (d *Dispatcher) Apply(dec Decision) error {
 		}
 		if dec.Type == DecisionAssignmentCancelled {
 			d.end(a, StatusCancelled, dec.Time, dec.Reason)
-			if dec.ReasonCode == CodePreempted || dec.ReasonCode == CodeSwap || dec.ReasonCode == CodeRebalance || dec.ReasonCode == CodeRedirect {
+			if dec.ReasonCode == CodePreempted || dec.ReasonCode == CodeSwap || dec.ReasonCode == CodeRebalance || dec.ReasonCode == CodeRedirect || dec.ReasonCode == CodeDivert {
 				d.responders[a.responder].movedAt = dec.Time
+			}
+			if dec.ReasonCode == CodeDivert {
+				d.incidents[a.incident].diverted = true
 			}
 			return nil
 		}

@@ -41,31 +41,37 @@ package dispatch
 // position, because then what is left to drive is known and a redirect that
 // saves more than the gain is what a centre with vehicle positions does; (2) at least as urgent, never
 // less, because a re-plan must not make more urgent work wait for a farther
-// unit so that lesser work wins; (3) never an uncover, because an incident
-// told help is coming keeps it. Why not a look-ahead: holding a unit back for
+// unit so that lesser work wins; (3) never an uncover, because the
+// rebalance is for travel among slots that will all be filled anyway (the
+// one re-plan that leaves a covered slot empty is the divert, below, with
+// its own bounds). Why not a look-ahead: holding a unit back for
 // incidents that may come leaves a slot empty now, and every priced guess we
 // tried cost more than it saved (a price on village squads sent to priority
 // 1, kept for their village's lesser work, raised travel and at 900 s left
 // one more priority-1 slot empty in a 120-incident wave).
 //
-// What no never-uncover policy can do is choose which slots of equal
-// priority stay empty once every holder of a scarce capability is out: the
-// offline optimum, knowing the whole wave, leaves empty the slots farthest
-// from the boats, machinery and medics; the online plan has given them to
-// what arrived first, and the only way to another choice is to take a unit
-// off a covered incident that nobody else can cover. Measured
-// (BenchmarkWaves, 40 incidents in 4 batches, 60 s turnout, 100 seeds):
-// serving exactly the online plan's slots as well as possible would still be
-// 1.075 of the optimum's travel at the median (p90 1.175; ≤ 1.05 on 34 of 84
-// seeds), so no plan serving those slots meets 1.05; the online plan is at
-// 1.070 (p90 1.182; it may drive less than that floor where it breaks
-// village-first more, which ranks above travel). Even re-planning every
-// responder not yet left at every
-// batch, in any direction, without churn bound, price or cap (an
-// experiment) stays at 1.067 with those slots served exactly as well as
-// possible (same-slot ratio 1.000); letting held slots empty as well
-// reaches the optimum exactly. That remainder is the price of never
-// uncovering a covered incident (docs/BENCHMARKS.md, BenchmarkWaves).
+// Which slots of equal priority stay empty once every holder of a
+// capability is out: the divert (divert.go, on by default since 2 December's
+// second change). The offline optimum, knowing the whole wave, leaves empty
+// the slots farthest from the boats, machinery and medics; the online plan
+// has given them to what arrived first, and no re-plan that never uncovers
+// can choose otherwise. Measured before the divert (BenchmarkWaves, 40
+// incidents in 4 batches, 60 s turnout, 100 seeds, where the unfilled
+// counts agree): serving exactly the online plan's slots as well as possible
+// would still have been 1.075 of the optimum's travel at the median (p90
+// 1.175), and the plan was at 1.070 (p90 1.182). So a responder on work of
+// the same priority and capability, not yet left (or on the way with a
+// fresh position), goes to an empty slot they reach sooner by more than
+// DivertGainS, but only from an incident that keeps another responder on it
+// and has never lost one to a divert: nobody who was told help is coming is
+// left with nobody, and no earlier caller is stripped again and again. With
+// it the plan is at 1.029 at the median, p90 1.126, within 1.05 on 55 of 84
+// seeds (docs/BENCHMARKS.md, "Diverting to a nearer call"). What is left is
+// those rules: in the same waves, letting an incident's last responder go
+// and more than one go from an incident reached 1.011 (p90 1.095); keeping
+// the last one but not the once-only rule, 1.021 (p90 1.112). Both were
+// refused for the callers' sake.
+//
 // Instead of "big-M" weights (which at 20,000 slots would need M^4 ≈ 10^17 and
 // lose the seconds to float rounding) the cost is a vector compared
 // lexicographically: (unfilled_1…unfilled_4, tier, seconds). Vectors under

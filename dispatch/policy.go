@@ -39,6 +39,9 @@ type pool struct {
 	// holder costs this many seconds (at the slot's weight) instead of a move
 	// in the objective's moves component.
 	moveCostS float64
+	// leaveCostS > 0: the divert's pool, where a member going anywhere but
+	// their own slot costs this many seconds more (at the slot's weight).
+	leaveCostS float64
 }
 
 func newPool(members []*responderState) *pool {

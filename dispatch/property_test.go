@@ -63,6 +63,7 @@ func simulate(t *testing.T, seed int64, steps int) ([]logEntry, *Dispatcher) {
 	var log []logEntry
 	now := t0
 	nInc := 0
+	diverted := map[string]bool{} // incidents that lost a responder to a divert
 	record := func(e logEntry) {
 		_ = fold(d, e) // rejected inputs are part of the log too; they must be rejected again on replay
 		log = append(log, e)
@@ -102,10 +103,40 @@ func simulate(t *testing.T, seed int64, steps int) ([]logEntry, *Dispatcher) {
 				require.NoError(t, d.Apply(decs[i]), "seed %d: %+v", seed, decs[i])
 				record(logEntry{Decision: &decs[i]})
 			}
+			checkDiverts(t, d, seed, decs, diverted)
 		}
 		checkInvariants(t, d, seed, nInc)
 	}
 	return log, d
+}
+
+// checkDiverts: a divert (divert.go) moves a responder to work of the same
+// priority and capability, leaves the incident it takes from with someone
+// active on it, and takes from an incident at most once.
+func checkDiverts(t *testing.T, d *Dispatcher, seed int64, decs []Decision, diverted map[string]bool) {
+	for _, c := range decs {
+		if c.Type != DecisionAssignmentCancelled || c.ReasonCode != CodeDivert {
+			continue
+		}
+		require.False(t, diverted[c.Incident], "seed %d: incident %s lost a second responder to a divert", seed, c.Incident)
+		diverted[c.Incident] = true
+		var to *Decision
+		for i := range decs {
+			if decs[i].Type == DecisionAssignmentCreated && decs[i].Responder == c.Responder {
+				to = &decs[i]
+			}
+		}
+		require.NotNil(t, to, "seed %d: %s diverted to nothing", seed, c.Responder)
+		require.Equal(t, c.Priority, to.Priority, "seed %d: divert across priorities", seed)
+		require.Equal(t, c.Capability, to.Capability, "seed %d: divert across capabilities", seed)
+		active := 0
+		for _, id := range d.incidents[c.Incident].assignments {
+			if d.assignments[id].active() {
+				active++
+			}
+		}
+		require.Positive(t, active, "seed %d: divert left incident %s with nobody", seed, c.Incident)
+	}
 }
 
 func checkInvariants(t *testing.T, d *Dispatcher, seed int64, nInc int) {
@@ -173,6 +204,7 @@ func TestPropertyRandomSequences(t *testing.T) {
 		require.Positive(t, seen[typ], "the sequences must exercise %s", typ)
 	}
 	require.Positive(t, codes[CodeRebalance], "the sequences must exercise the rebalance")
+	require.Positive(t, codes[CodeDivert], "the sequences must exercise the divert")
 }
 
 func (d *Dispatcher) order2roster() []Responder {

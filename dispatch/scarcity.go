@@ -12,6 +12,7 @@ const (
 	CodeSwap         = "swap_fills_empty_slot"         // moved among equal-priority work to fill an empty slot
 	CodeRebalance    = "rebalanced_before_leaving"     // not yet left: re-planned to work at least as urgent for less travel
 	CodeRedirect     = "redirected_on_the_way"         // on the way, position fresh: re-planned to work at least as urgent for less travel
+	CodeDivert       = "diverted_to_nearer_call"       // same priority, far nearer; the incident left keeps another responder
 	CodeRareKept     = "rare_capability_kept"          // a nearer unit was kept for its scarce capability
 	CodeAidNeeded    = "aid_needed"                    // nobody in town can cover
 	CodeTimeout      = "timeout"                       // not accepted within the ack time-out

@@ -64,6 +64,7 @@ type incidentSnap struct {
 	Excluded    map[string]string  `json:"excluded"`
 	Aid         map[Capability]int `json:"aid"`
 	AidAt       time.Time          `json:"aid_at"`
+	Diverted    bool               `json:"diverted,omitempty"`
 }
 
 type assignmentSnap struct {
@@ -102,7 +103,7 @@ func (d *Dispatcher) Snapshot() ([]byte, error) {
 	for _, inc := range d.incidents {
 		s.Incidents = append(s.Incidents, incidentSnap{Incident: inc.Incident, Seq: inc.seq, Triage: inc.triage,
 			Status: inc.status, ResolvedAt: inc.resolvedAt, ResolvedBy: inc.resolvedBy, Resolution: inc.resolution,
-			Assignments: inc.assignments, Excluded: inc.excluded, Aid: inc.aid, AidAt: inc.aidAt})
+			Assignments: inc.assignments, Excluded: inc.excluded, Aid: inc.aid, AidAt: inc.aidAt, Diverted: inc.diverted})
 	}
 	sort.Slice(s.Incidents, func(i, j int) bool { return s.Incidents[i].Seq < s.Incidents[j].Seq })
 	for _, inc := range d.open {
@@ -145,7 +146,7 @@ func (d *Dispatcher) Restore(raw []byte) error {
 		}
 		incidents[i.Incident.ID] = &incidentState{Incident: i.Incident, seq: i.Seq, triage: i.Triage, status: i.Status,
 			resolvedAt: i.ResolvedAt, resolvedBy: i.ResolvedBy, resolution: i.Resolution, assignments: i.Assignments,
-			excluded: i.Excluded, aid: i.Aid, aidAt: i.AidAt}
+			excluded: i.Excluded, aid: i.Aid, aidAt: i.AidAt, diverted: i.Diverted}
 	}
 	open := make([]*incidentState, 0, len(s.Open))
 	for _, id := range s.Open {

@@ -70,6 +70,7 @@ type incidentState struct {
 	excluded    map[string]string // responder → why they are not picked again here
 	aid         map[Capability]int
 	aidAt       time.Time
+	diverted    bool // lost a responder to a divert: never again (divert.go)
 }
 
 // StatusChange is one step in an assignment's life.

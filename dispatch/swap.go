@@ -36,12 +36,7 @@ func (p *plan) swap(short []shortfall) []shortfall {
 	// Bounded: the most urgent empty slots, and for them the nearest movers in
 	// two steps (X who could fill an empty slot, Y who could take X's place):
 	// each incident in the problem costs a travel-time search on the roads.
-	sort.SliceStable(target, func(i, j int) bool {
-		if a, b := target[i].cls, target[j].cls; a.prio != b.prio {
-			return a.prio < b.prio
-		}
-		return target[i].cls.inc.seq < target[j].cls.inc.seq
-	})
+	target = sortedShortfalls(target)
 	if len(target) > swapSlots {
 		rest0 = append(rest0, target[swapSlots:]...)
 		target = target[:swapSlots]

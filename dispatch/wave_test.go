@@ -622,6 +622,8 @@ func BenchmarkWaves(b *testing.B) {
 	on := DefaultConfig()
 	noRedirect := DefaultConfig() // the re-plan for those not yet left only (RedirectFresh 0)
 	noRedirect.RedirectFresh = 0
+	noDivert := DefaultConfig() // never a responder diverted to a nearer call (divert.go), as before 2 December's second change
+	noDivert.DivertGainS = 0
 	for _, tc := range []struct {
 		name              string
 		cfg               Config
@@ -635,6 +637,7 @@ func BenchmarkWaves(b *testing.B) {
 		{"incidents=40/batches=4/turnout=60s/rebalance=off", off, 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s", on, 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s/no_redirect", noRedirect, 100, 40, 4, time.Minute},
+		{"incidents=40/batches=4/turnout=60s/no_divert", noDivert, 100, 40, 4, time.Minute},
 		{"incidents=40/batches=4/turnout=60s/no_price", noPrice, 100, 40, 4, time.Minute},
 		{"incidents=120/batches=6/turnout=none/rebalance=off", off, 20, 120, 6, neverDeparts},
 		{"incidents=120/batches=6/turnout=none", on, 20, 120, 6, neverDeparts},

@@ -15,6 +15,7 @@ const TEMPLATES = {
   swap_fills_empty_slot: ['调换人员以填补空缺', 'swapped to fill an empty slot'],
   rebalanced_before_leaving: ['出发前重新调配，行程缩短约{saved}', 're-planned before leaving: about {saved} less travel'],
   redirected_on_the_way: ['途中改派，行程缩短约{saved}', 'redirected on the way: about {saved} less travel'],
+  diverted_to_nearer_call: ['同级警情就近改派，行程缩短约{saved}；原警情仍有{kept}名力量', 'diverted to the nearer of two calls of the same priority: about {saved} less travel; {kept} stay on the first'],
   aid_needed: ['镇内无可派力量，需请求外援', 'the town cannot cover it: aid needed'],
   timeout: ['超时未应答（{timeout}）', 'no accept within {timeout}'],
   declined: ['救援人员拒绝', 'declined by the responder'],

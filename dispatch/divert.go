@@ -1,0 +1,255 @@
+package dispatch
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/paulmach/orb/geo"
+)
+
+// divert gives a slot that stays empty after the round's plan, pre-emption
+// and the swap chain (nobody free can take it, nobody on less urgent work,
+// no chain fills it) to a responder on work of the same priority who reaches
+// it far sooner, when the incident they leave keeps someone else on it:
+// responder X, not yet left for incident A (or on the way to it with a fresh
+// position), goes to the new incident B instead, and A waits, one short, for
+// the next responder who comes free (the town asks its neighbours for that
+// one at once). It is the one re-plan that uncovers a slot, so it is bound
+// on every side:
+//
+//   - same priority only: never from more urgent work (nothing is), never
+//     from less urgent work (that is pre-emption, preempt);
+//   - A keeps cover: a responder is diverted only from an incident that keeps
+//     at least one other responder active on it, so nobody who was told help
+//     is coming is left with nobody;
+//   - once per incident: an incident that has lost a responder to a divert
+//     never loses another one to it, so the earlier caller is not stripped
+//     again and again by nearer calls that keep coming;
+//   - nothing driven in vain: X has not left yet, or is on the way with a
+//     position within RedirectFresh (the rebalance's mayRebalance: within
+//     RebalanceWithin of the assignment, not moved within ChurnWindow, not
+//     placed by an operator); the leg driven so far is lost and counted;
+//   - only for a real saving: X's priority-weighted travel to B must be less
+//     than what is left of it to A by more than DivertGainS seconds (at the
+//     priority's weight), each move;
+//   - bounded work: at most divertSlots empty slots (the most urgent, the
+//     oldest first) and divertMovers movers, the nearest, one per incident.
+//
+// Why at all, when the rebalance never uncovers: with every holder of a
+// capability out, which slots of equal priority stay empty is what decides
+// the town's travel, and the online plan had given them to what arrived
+// first. The offline optimum of the same objective leaves empty the slots
+// farthest from the units instead. Measured (BenchmarkWaves, 40 incidents in
+// 4 batches, 60 s turnout, 100 seeds, where the unfilled counts agree):
+// without the divert, travel was 1.070 of the optimum at the median and 1.182
+// at p90; serving those same slots as well as possible could not do better
+// than 1.075. With it, see docs/BENCHMARKS.md ("Diverting to a nearer call").
+// Letting A lose its only responder, or more than one, saved a little more
+// travel in the same waves (optimise.go gives the figures) and was refused:
+// a caller who was told help is coming keeps it.
+func (p *plan) divert(short []shortfall) []shortfall {
+	gain := p.d.cfg.DivertGainS
+	if !(gain > 0) || len(short) == 0 {
+		return short
+	}
+	var goals []*slotClass
+	var rest0 []shortfall
+	for _, s := range sortedShortfalls(short) {
+		if len(goals) < divertSlots {
+			goals = append(goals, s.cls)
+		} else {
+			rest0 = append(rest0, s)
+		}
+	}
+	movers := p.divertMovers(goals)
+	if len(movers) == 0 {
+		return short
+	}
+	pl := newPool(movers)
+	pl.movable, pl.leaveCostS = map[int32]bool{}, gain
+	col := map[*responderState]int32{}
+	classes := make([]*slotClass, 0, len(goals)+len(movers))
+	open := map[*slotClass]int{}
+	for _, s := range short {
+		open[s.cls] = s.count
+	}
+	for _, g := range goals {
+		classes = append(classes, &slotClass{inc: g.inc, capab: g.capab, prio: g.prio, open: open[g]})
+	}
+	for k, r := range movers {
+		c := int32(k)
+		pl.movable[c], col[r] = true, c
+		a := p.activeAssignment(r)
+		classes = append(classes, &slotClass{inc: p.d.incidents[a.incident], capab: a.capability, prio: a.priority, open: 1,
+			held: true, holder: c})
+	}
+	ok := func(cls *slotClass, r *responderState) (bool, bool) {
+		if cls.held {
+			if cls.holder != col[r] {
+				return false, false // a divert goes to an empty slot, not round a chain
+			}
+			_, pen := p.eligible(r, cls.inc, cls.capab, cls.prio)
+			return true, pen // staying is always possible
+		}
+		if a := p.activeAssignment(r); a.priority != cls.prio || a.capability != cls.capab {
+			return false, false
+		}
+		return p.eligible(r, cls.inc, cls.capab, cls.prio)
+	}
+	matches, rest := p.optimise(pl, classes, ok)
+	stayed := map[int32]float64{} // mover → their (weighted) travel to their own incident
+	for _, cls := range classes[len(goals):] {
+		for _, c := range cls.cands {
+			if c.col == cls.holder {
+				stayed[c.col] = c.eta
+			}
+		}
+	}
+	var moves []matchResult
+	for _, m := range matches {
+		if !m.cls.held {
+			moves = append(moves, m)
+		}
+	}
+	if len(moves) == 0 {
+		return short
+	}
+	for _, m := range moves {
+		r := pl.members[m.cand.col]
+		a := p.activeAssignment(r)
+		kept := p.othersActive(a)
+		was := stayed[m.cand.col]
+		saved := math.Round(p.d.weight(a.priority) * (was - m.cand.eta))
+		how := "before leaving"
+		if a.status == StatusEnRoute {
+			how = fmt.Sprintf("on the way (position %.0f s old)", p.now.Sub(r.posAt).Seconds())
+		}
+		params := map[string]any{"incident": m.cls.inc.ID, "from_incident": a.incident, "priority": a.priority,
+			"saved_s": saved, "min_gain_s": gain, "eta_s": math.Round(m.cand.eta), "was_eta_s": math.Round(was), "kept": kept}
+		p.emit(Decision{Type: DecisionAssignmentCancelled, Assignment: a.id, Incident: a.incident, Responder: r.ID,
+			Priority: a.priority, Capability: a.capability, ReasonCode: CodeDivert, ReasonParams: params,
+			Reason: fmt.Sprintf("diverted %s to incident %s of the same priority %d, reached in %.0f s against %.0f s here "+
+				"(%.0f s less priority-weighted travel, at least %.0f s); %d other responder(s) stay here, and %s waits for the next free one",
+				how, m.cls.inc.ID, a.priority, m.cand.eta, was, saved, gain, kept, a.capability)})
+		p.ended[a.id] = true
+		p.create(m.cls.inc, r, m.cls.capab, m.cand.eta, why{
+			text: fmt.Sprintf("diverted %s from incident %s of the same priority %d, where %d other responder(s) stay: %.0f s here against %.0f s there; %s",
+				how, a.incident, a.priority, kept, m.cand.eta, was, p.reason(m.cls, r, m.cand, 0).text),
+			code:   CodeDivert,
+			params: map[string]any{"from_incident": a.incident, "saved_s": saved, "min_gain_s": gain, "was_eta_s": math.Round(was), "kept": kept}}, m.alts)
+	}
+	return mergeShortfalls(append(rest, rest0...))
+}
+
+// Bounds of one divert attempt.
+const (
+	divertSlots  = 32 // empty slots considered, the most urgent and oldest first
+	divertMovers = 8  // responders who may be diverted, the nearest first, one per incident
+)
+
+// divertMovers lists up to divertMovers responders who may be diverted to one
+// of the goals: on work of the same priority as that goal, movable by the
+// rebalance's rules (mayRebalance), on an incident that has not lost a
+// responder to a divert before and keeps another active responder; at most
+// one per incident (so no incident is left without cover), the nearest to a
+// goal by straight line, in roster order.
+func (p *plan) divertMovers(goals []*slotClass) []*responderState {
+	may := func(r *responderState, a *assignmentState) bool {
+		return !p.d.incidents[a.incident].diverted && p.othersActive(a) > 0 && p.mayRebalance(r, a)
+	}
+	fits := func(r *responderState, a *assignmentState, cls *slotClass) bool {
+		return a.priority == cls.prio && a.capability == cls.capab && a.incident != cls.inc.ID
+	}
+	near := p.nearestMovers(goals, 4*divertMovers, may, fits)
+	best := map[string]*responderState{} // incident → its nearest mover
+	dist := map[*responderState]float64{}
+	for _, r := range near {
+		a := p.activeAssignment(r)
+		dist[r] = math.Inf(1)
+		for _, cls := range goals {
+			if fits(r, a, cls) {
+				if ok, _ := p.eligible(r, cls.inc, cls.capab, cls.prio); ok {
+					dist[r] = min(dist[r], geo.Distance(r.pos, cls.inc.At))
+				}
+			}
+		}
+		if b := best[a.incident]; b == nil || dist[r] < dist[b] {
+			best[a.incident] = r
+		}
+	}
+	var out []*responderState
+	for _, r := range near { // roster order
+		if best[p.activeAssignment(r).incident] == r {
+			out = append(out, r)
+		}
+	}
+	if len(out) > divertMovers {
+		// the nearest divertMovers, then back in roster order
+		byDist := append([]*responderState(nil), out...)
+		sortByDist(byDist, dist)
+		keep := map[*responderState]bool{}
+		for _, r := range byDist[:divertMovers] {
+			keep[r] = true
+		}
+		out = out[:0]
+		for _, r := range near {
+			if keep[r] && best[p.activeAssignment(r).incident] == r {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// othersActive counts the responders other than a's own still active on a's incident.
+func (p *plan) othersActive(a *assignmentState) int {
+	n := 0
+	for _, id := range p.d.incidents[a.incident].assignments {
+		if b := p.d.assignments[id]; id != a.id && b.active() && !p.ended[id] {
+			n++
+		}
+	}
+	return n
+}
+
+// sortedShortfalls is short, most urgent first, then oldest incident first
+// (the order in which bounded re-plans take empty slots).
+func sortedShortfalls(short []shortfall) []shortfall {
+	out := slices.Clone(short)
+	sort.SliceStable(out, func(i, j int) bool {
+		if a, b := out[i].cls, out[j].cls; a.prio != b.prio {
+			return a.prio < b.prio
+		}
+		return out[i].cls.inc.seq < out[j].cls.inc.seq
+	})
+	return out
+}
+
+// mergeShortfalls adds up the shortfalls of one incident and capability (an
+// incident's slot a divert left empty beside its slots empty before), so
+// the aid request asks for their sum once.
+func mergeShortfalls(short []shortfall) []shortfall {
+	type key struct {
+		inc   string
+		capab Capability
+	}
+	at := map[key]int{}
+	var out []shortfall
+	for _, s := range short {
+		k := key{s.cls.inc.ID, s.cls.capab}
+		if i, ok := at[k]; ok {
+			out[i].count += s.count
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, s)
+	}
+	return out
+}
+
+// sortByDist orders rs by dist, nearest first, ties in their order.
+func sortByDist(rs []*responderState, dist map[*responderState]float64) {
+	sort.SliceStable(rs, func(i, j int) bool { return dist[rs[i]] < dist[rs[j]] })
+}
