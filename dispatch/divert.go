@@ -19,8 +19,10 @@ import (
 // one at once). It is the one re-plan that uncovers a slot, so it is bound
 // on every side:
 //
-//   - same priority only: never from more urgent work (nothing is), never
-//     from less urgent work (that is pre-emption, preempt);
+//   - same priority and capability only: never from more urgent work
+//     (nothing is), never from less urgent work (that is pre-emption), never
+//     a machinery unit off machinery work to drain (a change of capability
+//     is the swap chain's and the scarcity price's);
 //   - A keeps cover: a responder is diverted only from an incident that keeps
 //     at least one other responder active on it, so nobody who was told help
 //     is coming is left with nobody;
@@ -34,8 +36,12 @@ import (
 //   - only for a real saving: X's priority-weighted travel to B must be less
 //     than what is left of it to A by more than DivertGainS seconds (at the
 //     priority's weight), each move;
+//   - a new empty slot: one not yet asked of the neighbours, i.e. found
+//     empty for the first time this round (requestAid follows in every
+//     round), so a standing backlog costs no road search round after round;
 //   - bounded work: at most divertSlots empty slots (the most urgent, the
-//     oldest first) and divertMovers movers, the nearest, one per incident.
+//     oldest first) and divertMovers movers, the nearest, one per incident;
+//     a straight-line test (divertPays) before any road search.
 //
 // Why at all, when the rebalance never uncovers: with every holder of a
 // capability out, which slots of equal priority stay empty is what decides
@@ -56,8 +62,16 @@ func (p *plan) divert(short []shortfall) []shortfall {
 	}
 	var goals []*slotClass
 	var rest0 []shortfall
+	open0 := map[*slotClass]int{}
+	for _, s := range short {
+		open0[s.cls] = s.count
+	}
 	for _, s := range sortedShortfalls(short) {
-		if len(goals) < divertSlots {
+		// a shortfall already asked of the neighbours has been through a
+		// divert attempt in an earlier round (requestAid follows this in
+		// every round): a divert is decided when the empty slot is new, so
+		// a standing backlog costs no road search round after round
+		if len(goals) < divertSlots && s.cls.inc.aid[s.cls.capab] == 0 {
 			goals = append(goals, s.cls)
 		} else {
 			rest0 = append(rest0, s)
@@ -67,16 +81,22 @@ func (p *plan) divert(short []shortfall) []shortfall {
 	if len(movers) == 0 {
 		return short
 	}
+	// only the goals some mover may pay on get a candidate list (and a road search)
+	kept := goals[:0]
+	for _, g := range goals {
+		if slices.ContainsFunc(movers, func(r *responderState) bool { return p.divertPays(r, p.activeAssignment(r), g) }) {
+			kept = append(kept, g)
+		} else {
+			rest0 = append(rest0, shortfall{cls: g, count: open0[g]})
+		}
+	}
+	goals = kept
 	pl := newPool(movers)
 	pl.movable, pl.leaveCostS = map[int32]bool{}, gain
 	col := map[*responderState]int32{}
 	classes := make([]*slotClass, 0, len(goals)+len(movers))
-	open := map[*slotClass]int{}
-	for _, s := range short {
-		open[s.cls] = s.count
-	}
 	for _, g := range goals {
-		classes = append(classes, &slotClass{inc: g.inc, capab: g.capab, prio: g.prio, open: open[g]})
+		classes = append(classes, &slotClass{inc: g.inc, capab: g.capab, prio: g.prio, open: open0[g]})
 	}
 	for k, r := range movers {
 		c := int32(k)
@@ -93,7 +113,7 @@ func (p *plan) divert(short []shortfall) []shortfall {
 			_, pen := p.eligible(r, cls.inc, cls.capab, cls.prio)
 			return true, pen // staying is always possible
 		}
-		if a := p.activeAssignment(r); a.priority != cls.prio || a.capability != cls.capab {
+		if !p.divertPays(r, p.activeAssignment(r), cls) {
 			return false, false
 		}
 		return p.eligible(r, cls.inc, cls.capab, cls.prio)
@@ -159,9 +179,7 @@ func (p *plan) divertMovers(goals []*slotClass) []*responderState {
 	may := func(r *responderState, a *assignmentState) bool {
 		return !p.d.incidents[a.incident].diverted && p.othersActive(a) > 0 && p.mayRebalance(r, a)
 	}
-	fits := func(r *responderState, a *assignmentState, cls *slotClass) bool {
-		return a.priority == cls.prio && a.capability == cls.capab && a.incident != cls.inc.ID
-	}
+	fits := p.divertPays
 	near := p.nearestMovers(goals, 4*divertMovers, may, fits)
 	best := map[string]*responderState{} // incident → its nearest mover
 	dist := map[*responderState]float64{}
@@ -201,6 +219,20 @@ func (p *plan) divertMovers(goals []*slotClass) []*responderState {
 		}
 	}
 	return out
+}
+
+// divertPays is the divert's cheap test, by straight lines, before any road
+// search: responder r, on work a (incident A), may be diverted to slot class
+// B only if B is of a's priority and capability and r is nearer to B than to
+// A by more than DivertGainS turned into metres at the speed of r's own leg
+// to A. A filter, not the decision (the road times decide): it keeps the
+// divert's road searches to the slots where one may pay.
+func (p *plan) divertPays(r *responderState, a *assignmentState, cls *slotClass) bool {
+	if a.priority != cls.prio || a.capability != cls.capab || a.incident == cls.inc.ID || !(a.eta > 0) {
+		return false
+	}
+	dA := geo.Distance(r.pos, p.d.incidents[a.incident].At)
+	return dA-geo.Distance(r.pos, cls.inc.At) > p.d.cfg.DivertGainS*dA/a.eta
 }
 
 // othersActive counts the responders other than a's own still active on a's incident.

@@ -87,6 +87,19 @@ func TestNoDivert(t *testing.T) {
 		require.Empty(t, ofType(decs, DecisionAssignmentCancelled), "a keeps the only team it was sent")
 		require.Equal(t, "b", ofType(decs, DecisionAidNeeded)[0].Incident)
 	})
+	t.Run("an empty slot already asked of the neighbours", func(t *testing.T) {
+		// b comes in while x is on the way without a position (not movable):
+		// b is asked of the neighbours; when x then says where they are, b is
+		// no new call, and x goes on to a
+		d := divertTown(t, DefaultConfig())
+		require.NoError(t, d.SetStatus(StatusReport{Responder: "x", Status: StatusEnRoute, Time: plain(10 * time.Second)}))
+		report(t, d, "b", KindEvacuation, "南村", at(2, 0), 30, 0)
+		decs := step(t, d, plain(30*time.Second))
+		require.Empty(t, ofType(decs, DecisionAssignmentCancelled))
+		require.Equal(t, "b", ofType(decs, DecisionAidNeeded)[0].Incident)
+		require.NoError(t, d.SetStatus(StatusReport{Responder: "x", Status: StatusEnRoute, At: at(2, 0), HasPosition: true, Time: plain(35 * time.Second)}))
+		require.Empty(t, ofType(step(t, d, plain(36*time.Second)), DecisionAssignmentCancelled))
+	})
 	t.Run("saves less than the gain", func(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.DivertGainS = 250 // the divert saves 240 s of travel, 960 s at weight 4: below 250 × 4

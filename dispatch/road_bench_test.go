@@ -30,9 +30,11 @@ func (r *roadSearches) TravelTimesTo(to orb.Point, from []orb.Point) []float64 {
 // centres, 100 a second, the incident 19 before resolved every 20th, nobody
 // saying en route, so every assignment of the last RebalanceWithin is one a
 // re-plan may move): the time per Decide and the road searches with the
-// re-plan before departure off (gain 0, the default before 2 December) and
-// on (the default), the two alternating three times in the same run so that
-// the shared machine's load falls on both alike; ratio_* is on ÷ off. On
+// re-plan before departure and the divert off (gains 0, the default before
+// 2 December) and on (the default), alternating three times in the same run
+// so that the shared machine's load falls on both alike; ratio_* is on ÷
+// off; no_divert is the re-plan on and the divert off, for the divert's own
+// searches. On
 // roads a search costs what a straight line does not, which is what the
 // re-plan's extra candidate lists pay for.
 func BenchmarkRoadLatency(b *testing.B) {
@@ -49,10 +51,11 @@ func BenchmarkRoadLatency(b *testing.B) {
 		lat      []time.Duration
 		searches int
 		moves    int
+		diverts  int
 	}
-	run := func(gain float64, f *figures) {
+	run := func(gain, divert float64, f *figures) {
 		cfg := dispatch.DefaultConfig()
-		cfg.RebalanceGainS = gain
+		cfg.RebalanceGainS, cfg.DivertGainS = gain, divert
 		d, err := dispatch.New(cfg, town.Roster)
 		if err != nil {
 			b.Fatal(err)
@@ -79,6 +82,9 @@ func BenchmarkRoadLatency(b *testing.B) {
 				if dec.Type == dispatch.DecisionAssignmentCancelled && dec.ReasonCode == dispatch.CodeRebalance {
 					f.moves++
 				}
+				if dec.Type == dispatch.DecisionAssignmentCancelled && dec.ReasonCode == dispatch.CodeDivert {
+					f.diverts++
+				}
 			}
 		}
 		f.searches += tt.n
@@ -92,10 +98,11 @@ func BenchmarkRoadLatency(b *testing.B) {
 		return sum / time.Duration(len(f.lat)), f.lat[len(f.lat)*99/100]
 	}
 	for it := 0; it < b.N; it++ {
-		var off, on figures
+		var off, on, noDivert figures
 		for rep := 0; rep < 3; rep++ {
-			run(0, &off)
-			run(60, &on)
+			run(0, 0, &off)
+			run(60, 60, &on)
+			run(60, 0, &noDivert)
 		}
 		offMean, offP99 := summary(&off)
 		onMean, onP99 := summary(&on)
@@ -108,5 +115,7 @@ func BenchmarkRoadLatency(b *testing.B) {
 		b.ReportMetric(float64(off.searches)/float64(len(off.lat)), "off_searches/decide")
 		b.ReportMetric(float64(on.searches)/float64(len(on.lat)), "on_searches/decide")
 		b.ReportMetric(float64(on.moves)/3, "on_rebalance_moves")
+		b.ReportMetric(float64(noDivert.searches)/float64(len(noDivert.lat)), "no_divert_searches/decide")
+		b.ReportMetric(float64(on.diverts)/3, "on_diverts")
 	}
 }
