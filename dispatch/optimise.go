@@ -65,12 +65,13 @@ package dispatch
 // DivertGainS, but only from an incident that keeps another responder on it
 // and has never lost one to a divert: nobody who was told help is coming is
 // left with nobody, and no earlier caller is stripped again and again. With
-// it the plan is at 1.029 at the median, p90 1.126, within 1.05 on 55 of 84
-// seeds (docs/BENCHMARKS.md, "Diverting to a nearer call"). What is left is
-// those rules: in the same waves, letting an incident's last responder go
-// and more than one go from an incident reached 1.011 (p90 1.095); keeping
-// the last one but not the once-only rule, 1.021 (p90 1.112). Both were
-// refused for the callers' sake.
+// it the plan is at 1.023 at the median (pooled over the seeds 1.030), p90
+// 1.127, within 1.05 on 60 of 84 seeds (docs/BENCHMARKS.md, "Diverting to a
+// nearer call"). Most of what is left is those two rules: in a first
+// version, letting an incident's last responder go and more than one go
+// from an incident reached 1.011 (p90 1.095); keeping the last one but not
+// the once-only rule, 1.021 (p90 1.112). Both were refused for the callers'
+// sake.
 //
 // Instead of "big-M" weights (which at 20,000 slots would need M^4 ≈ 10^17 and
 // lose the seconds to float rounding) the cost is a vector compared

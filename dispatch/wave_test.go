@@ -437,11 +437,12 @@ type waveFigures struct {
 	byCode                                   map[string]int // cancellations by reason code, all waves
 	twice                                    int            // moved twice within the churn window, not for priority 1
 	wastedShare                              float64        // share of online travel driven on cancelled legs, over all waves
+	pooled                                   float64        // Σ online ÷ Σ offline travel over the seeds whose unfilled counts all agree
 }
 
 func runWaves(tb testing.TB, cfg Config, seeds, n, batches int, turnout time.Duration) waveFigures {
 	f := waveFigures{byCode: map[string]int{}}
-	var wasted, travel float64
+	var wasted, travel, onSum, offSum float64
 	for seed := 1; seed <= seeds; seed++ {
 		rng := rand.New(rand.NewSource(int64(seed)))
 		w := newWaveTown(rng)
@@ -478,6 +479,7 @@ func runWaves(tb testing.TB, cfg Config, seeds, n, batches int, turnout time.Dur
 			if off.t > 0 {
 				ratio = on.c.t / off.t
 			}
+			onSum, offSum = onSum+on.c.t, offSum+off.t
 			f.ratios = append(f.ratios, ratio)
 			if off.t > 0 {
 				f.whichRatios = append(f.whichRatios, same.t/off.t)
@@ -494,6 +496,10 @@ func runWaves(tb testing.TB, cfg Config, seeds, n, batches int, turnout time.Dur
 	}
 	if travel > 0 {
 		f.wastedShare = wasted / travel
+	}
+	f.pooled = math.NaN()
+	if offSum > 0 {
+		f.pooled = onSum / offSum
 	}
 	sort.Float64s(f.ratios)
 	sort.Float64s(f.sameRatios)
@@ -539,10 +545,10 @@ func (f waveFigures) String() string {
 		by = append(by, fmt.Sprintf("%s %d", c, f.byCode[c]))
 	}
 	return fmt.Sprintf("P1 empty online/offline/greedy %d/%d/%d, P1 ≤ optimum in %d of %d; unfilled all equal in %d (village-first equal in %d); "+
-		"travel ÷ optimum median %.3f p90 %.3f max %.3f, ≤ 1.05 in %d of %d; ÷ optimum of the same slots median %.3f p90 %.3f max %.3f (%d seeds); "+
+		"travel ÷ optimum median %.3f p90 %.3f max %.3f, pooled %.3f, ≤ 1.05 in %d of %d; ÷ optimum of the same slots median %.3f p90 %.3f max %.3f (%d seeds); "+
 		"the same slots served at best ÷ optimum median %.3f p90 %.3f, ≤ 1.05 in %d; moves per wave mean %.2f max %d (%s); moved twice in the window %d; driven on cancelled legs %.1f%%",
 		f.onlineP1, f.offlineP1, f.greedyP1, f.p1Equal, f.seeds, f.unfilledEqual, f.tierEqual,
-		quantile(f.ratios, 0.5), quantile(f.ratios, 0.9), quantile(f.ratios, 1), within, len(f.ratios),
+		quantile(f.ratios, 0.5), quantile(f.ratios, 0.9), quantile(f.ratios, 1), f.pooled, within, len(f.ratios),
 		quantile(f.sameRatios, 0.5), quantile(f.sameRatios, 0.9), quantile(f.sameRatios, 1), len(f.sameRatios),
 		quantile(f.whichRatios, 0.5), quantile(f.whichRatios, 0.9), within105(f.whichRatios),
 		float64(sum)/float64(len(moves)), moves[len(moves)-1], strings.Join(by, ", "), f.twice, 100*f.wastedShare)
@@ -588,6 +594,8 @@ func TestWavesLeaveNoMorePriority1EmptyThanTheOfflineOptimum(t *testing.T) {
 //     weighted travel seconds over those seeds (goal ≤ 1.05); online travel is
 //     what the simulated responders drive (see online), offline the exact
 //     optimum's from everyone's home;
+//   - travel_pooled: their online travel summed ÷ their offline travel
+//     summed (a wave's weight is its travel);
 //   - %travel_within_5%: share of those seeds at ≤ 1.05;
 //   - same_slots_median, same_slots_p90: online ÷ the exact optimum of
 //     serving exactly the slots the online plan served (every seed): how well
@@ -671,6 +679,7 @@ func BenchmarkWaves(b *testing.B) {
 				b.ReportMetric(quantile(f.ratios, 0.5), "travel_median")
 				b.ReportMetric(quantile(f.ratios, 0.9), "travel_p90")
 				b.ReportMetric(quantile(f.ratios, 1), "travel_max")
+				b.ReportMetric(f.pooled, "travel_pooled")
 				b.ReportMetric(100*float64(within)/float64(len(f.ratios)), "%travel_within_5%")
 			}
 			if len(f.sameRatios) > 0 {
