@@ -130,6 +130,11 @@ func (p *plan) divert(short []shortfall) []shortfall {
 	var moves []matchResult
 	for _, m := range matches {
 		if !m.cls.held {
+			if _, known := stayed[m.cand.col]; !known {
+				// their own incident is out of reach now (a road closed):
+				// that is no divert to a nearer call; leave the round as it was
+				return short
+			}
 			moves = append(moves, m)
 		}
 	}

@@ -112,10 +112,14 @@ func playWaves(t *testing.T, town *engine.Town, seed uint64) {
 	// and everything said about it later names the same pair.
 	created := map[string][2]string{}
 	declined, timedOut := 0, 0
+	moved := map[string]int{} // cancellations by reason code: pre-emption, swap, re-plan, divert, operator
 	for _, m := range readLog(t, js, "flood.duhu.out.assignment.>") {
 		var ev events.Event
 		require.NoError(t, json.Unmarshal(m, &ev))
-		var a struct{ Assignment, Incident, Responder, ReasonCode string }
+		var a struct {
+			Assignment, Incident, Responder string
+			ReasonCode                      string `json:"reason_code"`
+		}
 		require.NoError(t, json.Unmarshal(ev.Data, &a))
 		pair := [2]string{a.Incident, a.Responder}
 		switch ev.Type {
@@ -128,12 +132,15 @@ func playWaves(t *testing.T, town *engine.Town, seed uint64) {
 			if ev.Type == events.TypeAssignmentTimedOut {
 				timedOut++
 			}
+			if ev.Type == events.TypeAssignmentCancelled {
+				moved[a.ReasonCode]++
+			}
 		}
 	}
 	w.mu.Lock()
 	declined = w.declines
 	w.mu.Unlock()
-	t.Logf("%d assignments, %d declined, %d timed out, log at seq %d", len(created), declined, timedOut, v.Seq)
+	t.Logf("%d assignments, %d declined, %d timed out, cancelled by reason %v, log at seq %d", len(created), declined, timedOut, moved, v.Seq)
 	assert.Positive(t, declined, "the stubborn wave declined")
 	assert.Positive(t, timedOut, "the stubborn wave let assignments time out")
 }
