@@ -41,8 +41,9 @@ type Config struct {
 	// ChurnWindow: a responder moved off work (pre-empted or swapped) is not
 	// moved again within this long, unless a priority-1 slot needs them.
 	ChurnWindow time.Duration `json:"churn_window"`
-	// SwapPriority: the swap chain re-plans work for empty slots of this
-	// priority or more urgent (each attempt is one more assignment problem).
+	// SwapPriority: the swap chain and the divert re-plan work for empty
+	// slots of this priority or more urgent (each attempt is one more
+	// assignment problem, and each responder moved is held by ChurnWindow).
 	SwapPriority int `json:"swap_priority"`
 	// RebalanceGainS: when new work arrives, responders not yet left for
 	// theirs are re-planned to work at least as urgent, someone else taking
@@ -58,8 +59,9 @@ type Config struct {
 	// reported within this long joins the same re-plan, from where they
 	// are (redirected_on_the_way); 0 re-plans only those not yet left.
 	RedirectFresh time.Duration `json:"redirect_fresh"`
-	// DivertGainS: a slot that stays empty (nobody free, no pre-emption, no
-	// swap chain) takes a responder on work of the same priority who has not
+	// DivertGainS: a slot of SwapPriority or more urgent that stays empty
+	// (nobody free, no pre-emption, no swap chain) takes a responder on
+	// work of the same priority and capability who has not
 	// left yet (or is on the way, position fresh) and reaches it sooner by
 	// more than this many seconds (at the priority's weight), when the
 	// incident they leave keeps another responder and never lost one to a

@@ -100,6 +100,28 @@ func TestNoDivert(t *testing.T) {
 		require.NoError(t, d.SetStatus(StatusReport{Responder: "x", Status: StatusEnRoute, At: at(2, 0), HasPosition: true, Time: plain(35 * time.Second)}))
 		require.Empty(t, ofType(step(t, d, plain(36*time.Second)), DecisionAssignmentCancelled))
 	})
+	t.Run("lesser work", func(t *testing.T) {
+		// blocked channels (priority 3, two drainage units each): below
+		// swap_priority, no divert; with swap_priority 3, x is diverted
+		for _, swapPrio := range []int{2, 3} {
+			cfg := DefaultConfig()
+			cfg.SwapPriority = swapPrio
+			d := newTown(t, cfg, town("x", at(2, 0), CapDrainage), town("y", at(6, 0), CapDrainage), town("m", at(4, 1), CapMachinery))
+			report(t, d, "a", KindBlockedChannel, "南村", at(4, 0), 0, 0)
+			decs := step(t, d, t0)
+			require.Equal(t, map[string]string{"x": "a", "y": "a", "m": "a"}, created(decs))
+			accept(t, d, decs, plain(time.Second))
+			report(t, d, "b", KindBlockedChannel, "南村", at(2, 0), 0, 0)
+			cancelled := ofType(step(t, d, plain(30*time.Second)), DecisionAssignmentCancelled)
+			if swapPrio == 2 {
+				require.Empty(t, cancelled)
+			} else {
+				require.Len(t, cancelled, 1)
+				require.Equal(t, "x", cancelled[0].Responder)
+				require.Equal(t, CodeDivert, cancelled[0].ReasonCode)
+			}
+		}
+	})
 	t.Run("saves less than the gain", func(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.DivertGainS = 250 // the divert saves 240 s of travel, 960 s at weight 4: below 250 × 4

@@ -65,9 +65,9 @@ package dispatch
 // DivertGainS, but only from an incident that keeps another responder on it
 // and has never lost one to a divert: nobody who was told help is coming is
 // left with nobody, and no earlier caller is stripped again and again. With
-// it the plan is at 1.023 at the median (pooled over the seeds 1.030), p90
-// 1.127, within 1.05 on 60 of 84 seeds (docs/BENCHMARKS.md, "Diverting to a
-// nearer call"). Most of what is left is those two rules: in a first
+// it the plan is at 1.025 at the median (pooled over the seeds 1.034), p90
+// 1.127, within 1.05 on 56 of 84 seeds (docs/BENCHMARKS.md, "Diverting to a
+// nearer call"), with the same slots left empty by priority as without it. Most of what is left is those two rules: in a first
 // version, letting an incident's last responder go and more than one go
 // from an incident reached 1.011 (p90 1.095); keeping the last one but not
 // the once-only rule, 1.021 (p90 1.112). Both were refused for the callers'

@@ -116,6 +116,9 @@ func BenchmarkRoadLatency(b *testing.B) {
 		b.ReportMetric(float64(on.searches)/float64(len(on.lat)), "on_searches/decide")
 		b.ReportMetric(float64(on.moves)/3, "on_rebalance_moves")
 		b.ReportMetric(float64(noDivert.searches)/float64(len(noDivert.lat)), "no_divert_searches/decide")
+		ndMean, ndP99 := summary(&noDivert)
+		b.ReportMetric(float64(ndMean.Microseconds()), "no_divert_µs/decide")
+		b.ReportMetric(float64(ndP99.Microseconds()), "no_divert_p99_µs")
 		b.ReportMetric(float64(on.diverts)/3, "on_diverts")
 	}
 }

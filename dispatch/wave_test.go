@@ -430,14 +430,15 @@ func addSat(t time.Time, d time.Duration) time.Time {
 type waveFigures struct {
 	seeds, p1Equal, unfilledEqual, tierEqual int
 	onlineP1, offlineP1, greedyP1            int
-	ratios                                   []float64      // online ÷ offline travel, seeds whose unfilled counts all agree
-	sameRatios                               []float64      // online ÷ the optimum of serving the same slots, every seed
-	whichRatios                              []float64      // the optimum of serving the online's slots ÷ the optimum, where unfilled counts agree
-	moves                                    []int          // cancellations per wave, every reason
-	byCode                                   map[string]int // cancellations by reason code, all waves
-	twice                                    int            // moved twice within the churn window, not for priority 1
-	wastedShare                              float64        // share of online travel driven on cancelled legs, over all waves
-	pooled                                   float64        // Σ online ÷ Σ offline travel over the seeds whose unfilled counts all agree
+	ratios                                   []float64          // online ÷ offline travel, seeds whose unfilled counts all agree
+	sameRatios                               []float64          // online ÷ the optimum of serving the same slots, every seed
+	whichRatios                              []float64          // the optimum of serving the online's slots ÷ the optimum, where unfilled counts agree
+	moves                                    []int              // cancellations per wave, every reason
+	byCode                                   map[string]int     // cancellations by reason code, all waves
+	twice                                    int                // moved twice within the churn window, not for priority 1
+	wastedShare                              float64            // share of online travel driven on cancelled legs, over all waves
+	pooled                                   float64            // Σ online ÷ Σ offline travel over the seeds whose unfilled counts all agree
+	onlineEmpty, offlineEmpty                [NumPriorities]int // slots left empty by priority, all waves
 }
 
 func runWaves(tb testing.TB, cfg Config, seeds, n, batches int, turnout time.Duration) waveFigures {
@@ -456,6 +457,10 @@ func runWaves(tb testing.TB, cfg Config, seeds, n, batches int, turnout time.Dur
 		gr := w.greedyWave(cfg, incs)
 		f.seeds++
 		f.onlineP1 += int(on.c.unfilled[0])
+		for i := range f.onlineEmpty {
+			f.onlineEmpty[i] += int(on.c.unfilled[i])
+			f.offlineEmpty[i] += int(off.unfilled[i])
+		}
 		f.offlineP1 += int(off.unfilled[0])
 		f.greedyP1 += int(gr.unfilled[0])
 		moves := 0
@@ -544,10 +549,10 @@ func (f waveFigures) String() string {
 	for _, c := range codes {
 		by = append(by, fmt.Sprintf("%s %d", c, f.byCode[c]))
 	}
-	return fmt.Sprintf("P1 empty online/offline/greedy %d/%d/%d, P1 ≤ optimum in %d of %d; unfilled all equal in %d (village-first equal in %d); "+
+	return fmt.Sprintf("P1 empty online/offline/greedy %d/%d/%d, P1 ≤ optimum in %d of %d; empty by priority online %v offline %v; unfilled all equal in %d (village-first equal in %d); "+
 		"travel ÷ optimum median %.3f p90 %.3f max %.3f, pooled %.3f, ≤ 1.05 in %d of %d; ÷ optimum of the same slots median %.3f p90 %.3f max %.3f (%d seeds); "+
 		"the same slots served at best ÷ optimum median %.3f p90 %.3f, ≤ 1.05 in %d; moves per wave mean %.2f max %d (%s); moved twice in the window %d; driven on cancelled legs %.1f%%",
-		f.onlineP1, f.offlineP1, f.greedyP1, f.p1Equal, f.seeds, f.unfilledEqual, f.tierEqual,
+		f.onlineP1, f.offlineP1, f.greedyP1, f.p1Equal, f.seeds, f.onlineEmpty, f.offlineEmpty, f.unfilledEqual, f.tierEqual,
 		quantile(f.ratios, 0.5), quantile(f.ratios, 0.9), quantile(f.ratios, 1), f.pooled, within, len(f.ratios),
 		quantile(f.sameRatios, 0.5), quantile(f.sameRatios, 0.9), quantile(f.sameRatios, 1), len(f.sameRatios),
 		quantile(f.whichRatios, 0.5), quantile(f.whichRatios, 0.9), within105(f.whichRatios),
