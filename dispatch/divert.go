@@ -158,8 +158,9 @@ func (p *plan) divert(short []shortfall) []shortfall {
 		if a.status == StatusEnRoute {
 			how = fmt.Sprintf("on the way (position %.0f s old)", p.now.Sub(r.posAt).Seconds())
 		}
+		sooner := math.Round(was - m.cand.eta) // seconds: what a board shows (saved_s is priority-weighted)
 		params := map[string]any{"incident": m.cls.inc.ID, "from_incident": a.incident, "priority": a.priority,
-			"saved_s": saved, "min_gain_s": gain, "eta_s": math.Round(m.cand.eta), "was_eta_s": math.Round(was), "kept": kept}
+			"saved_s": saved, "sooner_s": sooner, "min_gain_s": gain, "eta_s": math.Round(m.cand.eta), "was_eta_s": math.Round(was), "kept": kept}
 		p.emit(Decision{Type: DecisionAssignmentCancelled, Assignment: a.id, Incident: a.incident, Responder: r.ID,
 			Priority: a.priority, Capability: a.capability, ReasonCode: CodeDivert, ReasonParams: params,
 			Reason: fmt.Sprintf("diverted %s to incident %s of the same priority %d, reached in %.0f s against %.0f s here "+
@@ -170,7 +171,7 @@ func (p *plan) divert(short []shortfall) []shortfall {
 			text: fmt.Sprintf("diverted %s from incident %s of the same priority %d, where %d other responder(s) stay: %.0f s here against %.0f s there; %s",
 				how, a.incident, a.priority, kept, m.cand.eta, was, p.reason(m.cls, r, m.cand, 0).text),
 			code:   CodeDivert,
-			params: map[string]any{"from_incident": a.incident, "saved_s": saved, "min_gain_s": gain, "was_eta_s": math.Round(was), "kept": kept}}, m.alts)
+			params: map[string]any{"from_incident": a.incident, "saved_s": saved, "sooner_s": sooner, "min_gain_s": gain, "was_eta_s": math.Round(was), "kept": kept}}, m.alts)
 	}
 	return mergeShortfalls(append(rest, rest0...))
 }

@@ -41,6 +41,7 @@ func TestDivertToANearerCallOfTheSamePriority(t *testing.T) {
 	require.Equal(t, "b", c.ReasonParams["incident"])
 	require.Equal(t, 2, c.ReasonParams["kept"], "y and z stay on a")
 	require.InDelta(t, 960, c.ReasonParams["saved_s"], 5, "2 km at 30 km/h, weight 4")
+	require.InDelta(t, 240, c.ReasonParams["sooner_s"], 5, "2 km at 30 km/h: what the board shows")
 	require.Contains(t, c.Reason, "2 other responder(s) stay here")
 	require.Less(t, indexOf(decs, DecisionAssignmentCancelled), indexOf(decs, DecisionAssignmentCreated), "x is free before x is sent again")
 	for _, dec := range ofType(decs, DecisionAssignmentCreated) {

@@ -143,18 +143,22 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 	// matched to another slot (who then leaves theirs to someone else).
 	moved := map[int32]bool{}
 	var tBefore, tAfter float64 // priority-weighted travel seconds, without the scarcity price
+	var dBefore, dAfter float64 // the same, unweighted: the seconds the responders drive
 	for _, cls := range held {
 		for _, c := range cls.cands {
 			if c.col == cls.holder {
 				tBefore += p.d.weight(cls.prio) * c.eta
+				dBefore += c.eta
 			}
 		}
 	}
 	for _, m := range base {
 		tBefore += p.d.weight(m.cls.prio) * m.cand.eta
+		dBefore += m.cand.eta
 	}
 	for _, m := range matches {
 		tAfter += p.d.weight(m.cls.prio) * m.cand.eta
+		dAfter += m.cand.eta
 		if m.cls.held && m.cand.col != m.cls.holder {
 			moved[m.cls.holder] = true
 		}
@@ -173,7 +177,11 @@ func (p *plan) rebalance(free []*responderState, open []*slotClass, base []match
 	}
 	saved := math.Round(tBefore - tAfter)
 	params := func(extra map[string]any) map[string]any {
+		// saved_s is the objective's (priority-weighted); travel_saved_s the
+		// seconds of driving, what a board shows (negative when a move to
+		// more urgent work drives more)
 		extra["saved_s"], extra["moves"], extra["min_gain_s"] = saved, len(moved), gain
+		extra["travel_saved_s"] = math.Round(dBefore - dAfter)
 		return extra
 	}
 	// how each mover is moved: before leaving, or redirected on the way

@@ -42,6 +42,7 @@ func TestRebalanceBeforeLeaving(t *testing.T) {
 	require.Equal(t, "z", c.ReasonParams["replaced_by"])
 	require.Equal(t, 1, c.ReasonParams["moves"])
 	require.InDelta(t, 480, c.ReasonParams["saved_s"], 5, "7 km against 2 + 3 km at 30 km/h")
+	require.InDelta(t, 480, c.ReasonParams["travel_saved_s"], 5, "priority 4 weighs 1: the same seconds")
 	for _, dec := range ofType(decs, DecisionAssignmentCreated) {
 		require.Equal(t, CodeRebalance, dec.ReasonCode, dec.Reason)
 	}
@@ -121,6 +122,9 @@ func TestRebalanceToMoreUrgentWork(t *testing.T) {
 	require.Equal(t, 3, c.ReasonParams["to_priority"])
 	require.Equal(t, "z", c.ReasonParams["replaced_by"])
 	require.Contains(t, c.Reason, "more urgent incident b (priority 3 over 4)")
+	// x to b, z to a: 0 + 3 km against 2 + 5 km; priority 3 weighs 2, priority 4 weighs 1
+	require.InDelta(t, 1080, c.ReasonParams["saved_s"], 5, "2×600 + 240 − 360, priority-weighted")
+	require.InDelta(t, 480, c.ReasonParams["travel_saved_s"], 5, "840 − 360 seconds of driving")
 	for _, dec := range ofType(decs, DecisionAssignmentCreated) {
 		require.Equal(t, CodeRebalance, dec.ReasonCode, dec.Reason)
 		if dec.Responder == "x" {

@@ -15,7 +15,7 @@ const TEMPLATES = {
   swap_fills_empty_slot: ['调换人员以填补空缺', 'swapped to fill an empty slot'],
   rebalanced_before_leaving: ['出发前重新调配，行程缩短约{saved}', 're-planned before leaving: about {saved} less travel'],
   redirected_on_the_way: ['途中改派，行程缩短约{saved}', 'redirected on the way: about {saved} less travel'],
-  diverted_to_nearer_call: ['同级警情就近改派，行程缩短约{saved}；原警情仍有{kept}名力量', 'diverted to the nearer of two calls of the same priority: about {saved} less travel; {kept} stay on the first'],
+  diverted_to_nearer_call: ['同级警情就近改派，早到约{sooner}；原警情仍有{kept}名力量', 'diverted to the nearer of two calls of the same priority, there about {sooner} sooner; {kept} stay on the first'],
   aid_needed: ['镇内无可派力量，需请求外援', 'the town cannot cover it: aid needed'],
   timeout: ['超时未应答（{timeout}）', 'no accept within {timeout}'],
   declined: ['救援人员拒绝', 'declined by the responder'],
@@ -43,10 +43,27 @@ function fromCode(code, p) {
   if (q.incident) q.incident = '';
   if (q.responder) q.responder = person(q.responder);
   if (p.ack_timeout_s != null) q.timeout = duration(+p.ack_timeout_s);
+  // saved_s is the optimiser's priority-weighted figure (a priority-1 minute counts eight): the
+  // seconds a responder drives are travel_saved_s and sooner_s; events from before them show saved_s
   if (p.saved_s != null) q.saved = duration(+p.saved_s);
-  let s = (zh() ? zhT : enT).replace(/\{(\w+)\}/g, (_, k) => String(q[k] ?? ''));
+  if (p.travel_saved_s != null) q.saved = duration(+p.travel_saved_s);
+  if (p.sooner_s != null) q.sooner = duration(+p.sooner_s);
+  if (p.travel_saved_s != null && +p.travel_saved_s <= 0 && MORE_URGENT[code]) return withExtra(MORE_URGENT[code], p, false);
+  const fill = (tpl) => tpl.replace(/\{(\w+)\}/g, (_, k) => String(q[k] ?? ''));
+  return withExtra([fill(zhT), fill(enT)], p, /\{capability\}/.test(zhT));
+}
+
+// A re-plan to more urgent work may drive more in all: it is said so, without a saving.
+const MORE_URGENT = {
+  rebalanced_before_leaving: ['出发前重新调配，转去更紧急的工作', 're-planned before leaving for more urgent work'],
+  redirected_on_the_way: ['途中改派，转去更紧急的工作', 'redirected on the way to more urgent work'],
+};
+
+// withExtra is the sentence in the current language with the capability (unless it names it) and the ETA after it.
+function withExtra([zhS, enS], p, namesCapability) {
+  let s = zh() ? zhS : enS;
   const extra = [];
-  if (p.capability && !/\{capability\}/.test(zhT)) extra.push(zh() ? `能力：${tr('c_', p.capability)}` : p.capability);
+  if (p.capability && !namesCapability) extra.push(zh() ? `能力：${tr('c_', p.capability)}` : p.capability);
   if (p.eta_s != null) extra.push(zh() ? `预计${duration(+p.eta_s)}到达` : `ETA ${duration(+p.eta_s)}`);
   if (extra.length) s += (zh() ? '；' : '; ') + extra.join(zh() ? '，' : ', ');
   return s;
