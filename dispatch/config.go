@@ -38,8 +38,9 @@ type Config struct {
 	// RarePriceS prices spending a scarce capability on a slot of another one:
 	// RarePriceS / (free holders) seconds per scarce capability carried (see optimise.go).
 	RarePriceS float64 `json:"rare_price_s"`
-	// ChurnWindow: a responder moved off work (pre-empted or swapped) is not
-	// moved again within this long, unless a priority-1 slot needs them.
+	// ChurnWindow: a responder moved off work (pre-empted, swapped,
+	// re-planned or diverted) is not moved again within this long, unless a
+	// priority-1 slot needs them.
 	ChurnWindow time.Duration `json:"churn_window"`
 	// SwapPriority: the swap chain and the divert re-plan work for empty
 	// slots of this priority or more urgent (each attempt is one more
@@ -59,13 +60,12 @@ type Config struct {
 	// reported within this long joins the same re-plan, from where they
 	// are (redirected_on_the_way); 0 re-plans only those not yet left.
 	RedirectFresh time.Duration `json:"redirect_fresh"`
-	// DivertGainS: a slot of SwapPriority or more urgent that stays empty
-	// (nobody free, no pre-emption, no swap chain) takes a responder on
-	// work of the same priority and capability who has not
-	// left yet (or is on the way, position fresh) and reaches it sooner by
-	// more than this many seconds (at the priority's weight), when the
-	// incident they leave keeps another responder and never lost one to a
-	// divert before; 0 turns it off (see divert.go).
+	// DivertGainS: a new slot of SwapPriority or more urgent that stays
+	// empty (nobody free, no pre-emption, no swap chain) takes a responder
+	// on work of the same priority and capability who has not left yet (or
+	// is on the way, position fresh) and reaches it sooner by more than this
+	// many seconds, when the incident they leave keeps another responder and
+	// never lost one to a divert before; 0 turns it off (see divert.go).
 	DivertGainS float64 `json:"divert_gain_s"`
 }
 

@@ -33,7 +33,9 @@ type Decision struct {
 	// ReasonCode names the rule behind the decision for the board to word in
 	// its own language (village_first, town_tier_priority1, reserve_priority1,
 	// nearest_available, preempted_for_higher_priority, swap_fills_empty_slot,
-	// rare_capability_kept, aid_needed, timeout, operator, resolved); Reason
+	// rebalanced_before_leaving, redirected_on_the_way, diverted_to_nearer_call,
+	// rare_capability_kept, aid_needed, timeout, operator, resolved: the Code…
+	// constants of scarcity.go); Reason
 	// stays the English sentence. ReasonParams are its values (village,
 	// priority, capability, eta_s, incident, responder …): strings or numbers.
 	ReasonCode   string         `json:"reason_code,omitempty"`

@@ -89,15 +89,18 @@ func (p *plan) divert(short []shortfall) []shortfall {
 		return short
 	}
 	// only the goals some mover may pay on get a candidate list (and a road search)
-	kept := goals[:0]
+	paying := goals[:0]
 	for _, g := range goals {
 		if slices.ContainsFunc(movers, func(r *responderState) bool { return p.divertPays(r, p.activeAssignment(r), g) }) {
-			kept = append(kept, g)
+			paying = append(paying, g)
 		} else {
 			rest0 = append(rest0, shortfall{cls: g, count: open0[g]})
 		}
 	}
-	goals = kept
+	goals = paying
+	if len(goals) == 0 {
+		return short
+	}
 	pl := newPool(movers)
 	pl.movable, pl.leaveCostS = map[int32]bool{}, gain
 	col := map[*responderState]int32{}
@@ -126,7 +129,7 @@ func (p *plan) divert(short []shortfall) []shortfall {
 		return p.eligible(r, cls.inc, cls.capab, cls.prio)
 	}
 	matches, rest := p.optimise(pl, classes, ok)
-	stayed := map[int32]float64{} // mover → their (weighted) travel to their own incident
+	stayed := map[int32]float64{} // mover → their travel seconds to their own incident, from where they are
 	for _, cls := range classes[len(goals):] {
 		for _, c := range cls.cands {
 			if c.col == cls.holder {
