@@ -635,7 +635,7 @@ func BenchmarkWaves(b *testing.B) {
 	on := DefaultConfig()
 	noRedirect := DefaultConfig() // the re-plan for those not yet left only (RedirectFresh 0)
 	noRedirect.RedirectFresh = 0
-	noDivert := DefaultConfig() // never a responder diverted to a nearer call (divert.go), as before 2 December's second change
+	noDivert := DefaultConfig() // never a responder diverted to a nearer call (divert.go): the default before the divert
 	noDivert.DivertGainS = 0
 	for _, tc := range []struct {
 		name              string
