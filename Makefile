@@ -52,7 +52,7 @@ lint:
 ## fuzz: every decoder of outside input, FUZZTIME each (make test runs them for 5 s)
 FUZZTIME ?= 60s
 FUZZ_TARGETS := events:FuzzValidate events:FuzzFastReading events:FuzzRequiredKeys events:FuzzReadReplay geo:FuzzLoadFeatureCollection cap:FuzzParse \
-	dispatch:FuzzReadRosterCSV evac:FuzzReadHouseholdsCSV osm:FuzzParseMaxspeed osm:FuzzParseOneway ui:FuzzVerifyToken \
+	dispatch:FuzzReadRosterCSV dispatch:FuzzParseConfigFile evac:FuzzReadHouseholdsCSV osm:FuzzParseMaxspeed osm:FuzzParseOneway ui:FuzzVerifyToken \
 	aid:FuzzRestore aid:FuzzLoadConfig engine:FuzzDomainRestore engine:FuzzRestoreIDs natsjs:FuzzLogPosition
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)

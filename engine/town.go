@@ -32,6 +32,9 @@ type Town struct {
 	Graph geo.GraphReport
 	// Aid is the town's mutual-aid policy (aid.json).
 	Aid aid.Config
+	// Dispatch is the town's dispatch policy (dispatch.json over
+	// dispatch.DefaultConfig); serve sets its ack time-out from a flag.
+	Dispatch dispatch.Config
 	// NeighbourRoads are the roads of neighbouring towns the instance knows
 	// (AddNeighbourRoads): guests are routed over both towns' roads.
 	NeighbourRoads []geo.Road
@@ -42,6 +45,9 @@ const WarningFile = "warning.json"
 
 // EvacFile is the town's evacuation configuration (optional; default: evac.DefaultConfig).
 const EvacFile = "evac.json"
+
+// DispatchFile is the town's dispatch policy (optional; default: dispatch.DefaultConfig).
+const DispatchFile = "dispatch.json"
 
 // LoadTown reads a scenario folder (GeoJSON files and roster.csv) and checks that
 // it is the town this instance owns.
@@ -87,6 +93,12 @@ func LoadTown(fsys fs.FS, town string) (*Town, error) {
 	if err != nil {
 		return nil, err
 	}
+	dcfg, err := optionalConfig(fsys, DispatchFile, dispatch.DefaultConfig(), func(raw []byte) (dispatch.Config, error) {
+		return dispatch.ParseConfigFile(raw, dispatch.DefaultConfig())
+	})
+	if err != nil {
+		return nil, err
+	}
 	var neighbours []string
 	for _, n := range sc.Neighbours {
 		neighbours = append(neighbours, n.ID)
@@ -95,7 +107,7 @@ func LoadTown(fsys fs.FS, town string) (*Town, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
 	}
-	return &Town{Scenario: sc, Roster: roster, Households: households, Warning: wcfg, Evac: ecfg, Aid: acfg}, nil
+	return &Town{Scenario: sc, Roster: roster, Households: households, Warning: wcfg, Evac: ecfg, Aid: acfg, Dispatch: dcfg}, nil
 }
 
 // readHouseholds reads the registry when the scenario has one: a town without

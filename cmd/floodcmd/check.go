@@ -35,7 +35,7 @@ func check(args []string, getenv func(string) string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, err)
 		return fmt.Errorf("scenario %s has problems (listed above)", *name)
 	}
-	if _, err := engine.NewDomain(town, dispatch.DefaultConfig()); err != nil {
+	if _, err := engine.NewDomain(town, town.Dispatch); err != nil {
 		return fmt.Errorf("scenario %s: %w", *name, err)
 	}
 	summarise(stdout, town)
@@ -78,6 +78,15 @@ func summarise(w io.Writer, t *engine.Town) {
 		}
 	}
 	fmt.Fprintf(w, "  responders: %d town-level, %d village-level, %d in reserve\n", tiers[dispatch.TierTown], tiers[dispatch.TierVillage], reserve)
+	dc := t.Dispatch
+	onOff := func(gain float64) string {
+		if gain > 0 {
+			return fmt.Sprintf("worth %.0f s", gain)
+		}
+		return "off"
+	}
+	fmt.Fprintf(w, "  dispatch (%s): re-plan before leaving %s, redirect on the way within %s, divert to a nearer call %s, churn window %s, swap and divert up to priority %d\n",
+		engine.DispatchFile, onOff(dc.RebalanceGainS), dc.RedirectFresh, onOff(dc.DivertGainS), dc.ChurnWindow, dc.SwapPriority)
 	people, vulnerable := 0, 0
 	for _, h := range t.Households {
 		people += h.Members

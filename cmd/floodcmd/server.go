@@ -19,7 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/floodcmd/floodcmd/dispatch"
 	drillsim "github.com/floodcmd/floodcmd/drill"
 	"github.com/floodcmd/floodcmd/engine"
 	"github.com/floodcmd/floodcmd/events"
@@ -130,7 +129,7 @@ func newServer(ctx context.Context, cfg serveConfig, stdout io.Writer) (_ *townS
 	if _, err := engine.AddNeighbourRoads(town, scenario.Open); err != nil {
 		return nil, fmt.Errorf("--scenario %s: %w", cfg.scenario, err)
 	}
-	dcfg := dispatch.DefaultConfig()
+	dcfg := town.Dispatch // the town's dispatch.json over the defaults
 	dcfg.AckTimeout = cfg.ackTimeout
 	if cfg.replay != "" && cfg.speed > 1 {
 		// A drill runs on its own clock, sped up; people answering a phone do
