@@ -12,7 +12,8 @@ type AidPolicy struct {
 	MaxPriority int `json:"max_priority"`
 }
 
-// Config tunes the dispatcher; every field is data a town may change.
+// Config tunes the dispatcher; every field is data a town may change (most
+// of them in its scenario's dispatch.json: ParseConfigFile).
 type Config struct {
 	// AckTimeout: an assignment not accepted within this time of its creation times out.
 	AckTimeout time.Duration `json:"ack_timeout"`
