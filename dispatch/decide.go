@@ -358,10 +358,17 @@ func (p *plan) requestAid(short []shortfall) {
 		if s.cls.prio > p.d.cfg.AidPolicy.MaxPriority {
 			continue
 		}
-		if byInc[s.cls.inc.ID] == nil {
+		needs := byInc[s.cls.inc.ID]
+		if needs == nil {
 			order = append(order, s.cls.inc)
 		}
-		byInc[s.cls.inc.ID] = append(byInc[s.cls.inc.ID], Need{Capability: s.cls.capab, Count: s.count})
+		// one need per capability: a re-plan may return an incident's slot it
+		// left empty (the divert, the swap chain) beside its slots empty before
+		if i := slices.IndexFunc(needs, func(n Need) bool { return n.Capability == s.cls.capab }); i >= 0 {
+			needs[i].Count += s.count
+		} else {
+			byInc[s.cls.inc.ID] = append(needs, Need{Capability: s.cls.capab, Count: s.count})
+		}
 	}
 	for _, inc := range order {
 		needs := byInc[inc.ID]

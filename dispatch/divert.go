@@ -176,7 +176,7 @@ func (p *plan) divert(short []shortfall) []shortfall {
 			code:   CodeDivert,
 			params: map[string]any{"from_incident": a.incident, "saved_s": saved, "sooner_s": sooner, "min_gain_s": gain, "was_eta_s": math.Round(was), "kept": kept}}, m.alts)
 	}
-	return mergeShortfalls(append(rest, rest0...))
+	return append(rest, rest0...)
 }
 
 // Bounds of one divert attempt.
@@ -272,28 +272,6 @@ func sortedShortfalls(short []shortfall) []shortfall {
 		}
 		return out[i].cls.inc.seq < out[j].cls.inc.seq
 	})
-	return out
-}
-
-// mergeShortfalls adds up the shortfalls of one incident and capability (an
-// incident's slot a divert left empty beside its slots empty before), so
-// the aid request asks for their sum once.
-func mergeShortfalls(short []shortfall) []shortfall {
-	type key struct {
-		inc   string
-		capab Capability
-	}
-	at := map[key]int{}
-	var out []shortfall
-	for _, s := range short {
-		k := key{s.cls.inc.ID, s.cls.capab}
-		if i, ok := at[k]; ok {
-			out[i].count += s.count
-			continue
-		}
-		at[k] = len(out)
-		out = append(out, s)
-	}
 	return out
 }
 

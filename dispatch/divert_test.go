@@ -71,6 +71,25 @@ func TestDivertToANearerCallOfTheSamePriority(t *testing.T) {
 	require.Empty(t, ofType(d.Decide(plain(50*time.Second), walk), DecisionAssignmentCancelled))
 }
 
+// An incident already short of a team that loses another to a divert is
+// asked of the neighbours for both, in one need: the slot the divert left
+// and the one nobody could fill are one shortfall.
+func TestDivertFromAnIncidentAlreadyShort(t *testing.T) {
+	d := newTown(t, DefaultConfig(), divertRoster()...)
+	report(t, d, "a", KindEvacuation, "南村", at(4, 0), 120, 0) // four teams, three in town
+	decs := step(t, d, t0)
+	require.Equal(t, map[string]string{"x": "a", "y": "a", "z": "a"}, created(decs))
+	require.Equal(t, []Need{{Capability: CapEvacuation, Count: 1}}, ofType(decs, DecisionAidNeeded)[0].Needs)
+	accept(t, d, decs, plain(time.Second))
+	report(t, d, "b", KindEvacuation, "南村", at(2, 0), 30, 0)
+	decs = step(t, d, plain(30*time.Second))
+	require.Equal(t, map[string]string{"x": "b"}, created(decs))
+	aid := ofType(decs, DecisionAidNeeded)
+	require.Len(t, aid, 1)
+	require.Equal(t, "a", aid[0].Incident)
+	require.Equal(t, []Need{{Capability: CapEvacuation, Count: 2}}, aid[0].Needs)
+}
+
 func TestNoDivert(t *testing.T) {
 	t.Run("a second from the same incident", func(t *testing.T) {
 		d := divertTown(t, DefaultConfig())
