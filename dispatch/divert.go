@@ -195,46 +195,15 @@ func (p *plan) divertMovers(goals []*slotClass) []*responderState {
 	may := func(r *responderState, a *assignmentState) bool {
 		return !p.d.incidents[a.incident].diverted && p.othersActive(a) > 0 && p.mayRebalance(r, a)
 	}
-	fits := p.divertPays
-	near := p.nearestMovers(goals, 4*divertMovers, may, fits)
-	best := map[string]*responderState{} // incident → its nearest mover
-	dist := map[*responderState]float64{}
-	for _, r := range near {
-		a := p.activeAssignment(r)
-		dist[r] = math.Inf(1)
-		for _, cls := range goals {
-			if fits(r, a, cls) {
-				if ok, _ := p.eligible(r, cls.inc, cls.capab, cls.prio); ok {
-					dist[r] = min(dist[r], geo.Distance(r.pos, cls.inc.At))
-				}
-			}
-		}
-		if b := best[a.incident]; b == nil || dist[r] < dist[b] {
-			best[a.incident] = r
-		}
-	}
 	var out []*responderState
-	for _, r := range near { // roster order
-		if best[p.activeAssignment(r).incident] == r {
+	from := map[string]bool{} // incidents a mover is taken from already
+	for _, r := range p.moversByDistance(goals, may, p.divertPays) {
+		if inc := p.activeAssignment(r).incident; !from[inc] && len(out) < divertMovers {
+			from[inc] = true
 			out = append(out, r)
 		}
 	}
-	if len(out) > divertMovers {
-		// the nearest divertMovers, then back in roster order
-		byDist := append([]*responderState(nil), out...)
-		sortByDist(byDist, dist)
-		keep := map[*responderState]bool{}
-		for _, r := range byDist[:divertMovers] {
-			keep[r] = true
-		}
-		out = out[:0]
-		for _, r := range near {
-			if keep[r] && best[p.activeAssignment(r).incident] == r {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
+	return inRosterOrder(out)
 }
 
 // divertPays is the divert's cheap test, by straight lines, before any road
@@ -273,9 +242,4 @@ func sortedShortfalls(short []shortfall) []shortfall {
 		return out[i].cls.inc.seq < out[j].cls.inc.seq
 	})
 	return out
-}
-
-// sortByDist orders rs by dist, nearest first, ties in their order.
-func sortByDist(rs []*responderState, dist map[*responderState]float64) {
-	sort.SliceStable(rs, func(i, j int) bool { return dist[rs[i]] < dist[rs[j]] })
 }

@@ -184,6 +184,14 @@ func (p *plan) movers(slots []*slotClass, skip []*responderState) []*responderSt
 // break ties the same way every run.
 func (p *plan) nearestMovers(slots []*slotClass, limit int, may func(*responderState, *assignmentState) bool,
 	fits func(*responderState, *assignmentState, *slotClass) bool) []*responderState {
+	near := p.moversByDistance(slots, may, fits)
+	return inRosterOrder(near[:min(len(near), limit)])
+}
+
+// moversByDistance is every responder nearestMovers may list, nearest first
+// (ties in roster order).
+func (p *plan) moversByDistance(slots []*slotClass, may func(*responderState, *assignmentState) bool,
+	fits func(*responderState, *assignmentState, *slotClass) bool) []*responderState {
 	type near struct {
 		r *responderState
 		d float64
@@ -208,10 +216,15 @@ func (p *plan) nearestMovers(slots []*slotClass, limit int, may func(*responderS
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].d < out[j].d })
-	rs := make([]*responderState, 0, min(len(out), limit))
-	for _, n := range out[:min(len(out), limit)] {
-		rs = append(rs, n.r)
+	rs := make([]*responderState, len(out))
+	for i, n := range out {
+		rs[i] = n.r
 	}
+	return rs
+}
+
+// inRosterOrder sorts rs into roster order, in place.
+func inRosterOrder(rs []*responderState) []*responderState {
 	sort.Slice(rs, func(i, j int) bool { return rs[i].idx < rs[j].idx })
 	return rs
 }
