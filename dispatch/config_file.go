@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 )
@@ -40,10 +41,7 @@ func ParseConfigFile(raw []byte, base Config) (Config, error) {
 		return base, fmt.Errorf("%w: dispatch config: %v", ErrInvalid, err)
 	}
 	c := base
-	c.PriorityWeight = map[int]float64{}
-	for p, w := range base.PriorityWeight {
-		c.PriorityWeight[p] = w
-	}
+	c.PriorityWeight = maps.Clone(base.PriorityWeight) // the base's own map stays as it is
 	for k, w := range f.PriorityWeight {
 		p, err := strconv.Atoi(k)
 		if err != nil || p < 1 || p > NumPriorities {

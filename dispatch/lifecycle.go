@@ -238,11 +238,12 @@ func (d *Dispatcher) Apply(dec Decision) error {
 		}
 		if dec.Type == DecisionAssignmentCancelled {
 			d.end(a, StatusCancelled, dec.Time, dec.Reason)
-			if dec.ReasonCode == CodePreempted || dec.ReasonCode == CodeSwap || dec.ReasonCode == CodeRebalance || dec.ReasonCode == CodeRedirect || dec.ReasonCode == CodeDivert {
-				d.responders[a.responder].movedAt = dec.Time
-			}
-			if dec.ReasonCode == CodeDivert {
+			switch dec.ReasonCode {
+			case CodeDivert:
 				d.incidents[a.incident].diverted = true
+				fallthrough
+			case CodePreempted, CodeSwap, CodeRebalance, CodeRedirect: // moved: the churn window starts
+				d.responders[a.responder].movedAt = dec.Time
 			}
 			return nil
 		}
