@@ -67,11 +67,12 @@ package dispatch
 // left with nobody, and no earlier caller is stripped again and again. With
 // it the plan is at 1.025 at the median (pooled over the seeds 1.034), p90
 // 1.127, within 1.05 on 56 of 84 seeds (docs/BENCHMARKS.md, "Diverting to a
-// nearer call"), with the same slots left empty by priority as without it. Most of what is left is those two rules: in a first
-// version, letting an incident's last responder go and more than one go
-// from an incident reached 1.011 (p90 1.095); keeping the last one but not
-// the once-only rule, 1.021 (p90 1.112). Both were refused for the callers'
-// sake.
+// nearer call"), with the same slots left empty by priority as without it.
+// Most of what is left is those two rules: in a first version (an
+// experiment, never committed), letting an incident's last responder go and
+// more than one go from an incident reached 1.011 (p90 1.095); keeping the
+// last one but not the once-only rule, 1.021 (p90 1.112). Both were refused
+// for the callers' sake.
 //
 // Instead of "big-M" weights (which at 20,000 slots would need M^4 ≈ 10^17 and
 // lose the seconds to float rounding) the cost is a vector compared

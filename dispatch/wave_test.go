@@ -637,6 +637,10 @@ func BenchmarkWaves(b *testing.B) {
 	noRedirect.RedirectFresh = 0
 	noDivert := DefaultConfig() // never a responder diverted to a nearer call (divert.go): the default before the divert
 	noDivert.DivertGainS = 0
+	noChurn := DefaultConfig() // no churn window: how many of the priority-2 slots left empty at 120 it accounts for
+	noChurn.ChurnWindow = 0
+	allPrio := DefaultConfig() // the swap chain and the divert for every priority: what the bound to 1 and 2 saves
+	allPrio.SwapPriority = NumPriorities
 	for _, tc := range []struct {
 		name              string
 		cfg               Config
@@ -656,6 +660,8 @@ func BenchmarkWaves(b *testing.B) {
 		{"incidents=120/batches=6/turnout=none", on, 20, 120, 6, neverDeparts},
 		{"incidents=120/batches=6/turnout=60s/rebalance=off", off, 20, 120, 6, time.Minute},
 		{"incidents=120/batches=6/turnout=60s", on, 20, 120, 6, time.Minute},
+		{"incidents=120/batches=6/turnout=60s/churn_window=0", noChurn, 20, 120, 6, time.Minute},
+		{"incidents=120/batches=6/turnout=60s/swap_priority=4", allPrio, 20, 120, 6, time.Minute},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var f waveFigures
